@@ -1,0 +1,59 @@
+"""cffi build script for the MS-20 kernel (API mode, out of line).
+
+`pip install .` runs this through setup.py's cffi_modules; `make kernel` runs it in place
+for development. The cdef is the public headers with preprocessor lines stripped, plus
+any `*.cdef` files beside them (probe functions that tests call on single modules).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import cffi
+
+HERE = Path(__file__).resolve().parent
+PUBLIC_HEADERS = ["jacks.h", "params.h", "engine.h"]
+CFLAGS = ["-std=c99", "-O2", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+
+
+def _cdef_text() -> str:
+    parts = []
+    for name in PUBLIC_HEADERS:
+        # Table definitions sit in #ifdef MS20_..._TABLES blocks: C only, not for cffi.
+        text = re.sub(r"#ifdef MS20_\w+_TABLES.*?#endif", "", (HERE / name).read_text(), flags=re.S)
+        parts.append("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    for extra in sorted(HERE.rglob("*.cdef")):
+        parts.append(extra.read_text())
+    return "\n".join(parts)
+
+
+def make_builder(absolute: bool) -> cffi.FFI:
+    # setuptools wants paths relative to the project; the in-place build runs elsewhere.
+    def path(p: Path) -> str:
+        return str(p if absolute else p.relative_to(HERE.parent))
+
+    builder = cffi.FFI()
+    builder.cdef(_cdef_text())
+    builder.set_source(
+        "ms20._kernel",
+        '#include "engine.h"\n' + "".join(f'#include "{p.name}"\n' for p in sorted(HERE.rglob("*.probe.h"))),
+        sources=sorted(path(p) for p in HERE.rglob("*.c")),
+        include_dirs=[path(HERE)],
+        extra_compile_args=CFLAGS + os.environ.get("MS20_EXTRA_CFLAGS", "").split(),
+        libraries=["m"],
+    )
+    return builder
+
+
+ffibuilder = make_builder(absolute=False)
+
+if __name__ == "__main__":
+    # In-place build for development: writes firmware/ms20/_kernel*.so
+    import shutil
+
+    build = HERE.parent / "build" / "cffi"
+    so = Path(make_builder(absolute=True).compile(tmpdir=str(build)))
+    shutil.copy(so, HERE.parent / "firmware" / "ms20" / so.name)
+    print("built firmware/ms20/" + so.name)

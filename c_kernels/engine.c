@@ -1,0 +1,387 @@
+/* The MS-20 engine: owns every module, applies queued events at their sample times and
+ * runs the whole instrument one sample at a time, so that the patch bay can route any
+ * output to any input at audio rate.
+ *
+ * Order within a sample (later readers see this sample's value, earlier ones the last):
+ * keyboard, performance controls, noise, MG, ESP, EG-1, EG-2, S/H, MVCA, VCOs, mixer,
+ * filters, VCA, output. Units: volts at the jacks (docs/signals.md), Hz/V for pitch.
+ */
+#define MS20_PARAM_TABLES /* this file instantiates the smoothing table */
+#include "engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/denormal.h"
+#include "dsp/fastmath.h"
+#include "dsp/smoother.h"
+#include "dsp/spsc_queue.h"
+#include "eg1.h"
+#include "eg2.h"
+#include "esp.h"
+#include "keyboard.h"
+#include "mg.h"
+#include "mvca.h"
+#include "noise.h"
+#include "patchbay.h"
+#include "sample_hold.h"
+#include "vca.h"
+#include "vcf.h"
+#include "vco1.h"
+#include "vco2.h"
+
+#define QUEUE_CAPACITY 4096u
+#define SMOOTHING_MS 5.0f
+#define C4_HZ 261.6255653f        /* 1 V of Hz/V pitch CV at 8' */
+#define STRIG_THRESHOLD_V 1.3f    /* an S-trigger input below this is "on" */
+#define FC_MIN 0.00002f           /* filter cutoffs, cycles per sample */
+#define FC_MAX 0.45f
+#define OSC_FREQ_MAX 0.45f
+
+static const float vco1_scales[4] = {0.25f, 0.5f, 1.0f, 2.0f}; /* 32' 16' 8' 4' */
+static const float vco2_scales[4] = {0.5f, 1.0f, 2.0f, 4.0f};  /* 16' 8' 4' 2' */
+
+struct ms20_engine {
+    float fs, inv_fs;
+    int64_t now;
+    spsc_queue queue;
+    ms20_stats stats;
+
+    /* Parameters: targets as they arrive (in the smoother's domain), values as ramped. */
+    float target[MS20_PARAM_COUNT];
+    float value[MS20_PARAM_COUNT];
+    float smooth_coef;
+    int smoothing;
+    int switches[MS20_SWITCH_COUNT];
+    float vco1_scale, vco2_scale;
+
+    patchbay_state bay;
+    keyboard_state kbd;
+    noise_state noise;
+    mg_state mg;
+    esp_state esp;
+    eg1_state eg1;
+    eg2_state eg2;
+    sample_hold_state sh;
+    mvca_state mvca;
+    vco1_state vco1;
+    vco2_state vco2;
+    vcf_state vcf;
+    vca_state vca;
+};
+
+/* Parameters smoothed in log2 domain so a sweep is even in pitch. */
+static int is_log_param(int p) { return p == MS20_P_HPF_CUTOFF_HZ || p == MS20_P_LPF_CUTOFF_HZ; }
+
+static void reset_voice(ms20_engine *e)
+{
+    eg1_state eg1 = e->eg1;
+    eg2_state eg2 = e->eg2;
+    eg1_init(&e->eg1);
+    eg2_init(&e->eg2);
+    /* keep the time settings, drop the levels */
+    e->eg1.attack_coef = eg1.attack_coef;
+    e->eg1.release_coef = eg1.release_coef;
+    e->eg1.delay_samples = eg1.delay_samples;
+    e->eg2.attack_coef = eg2.attack_coef;
+    e->eg2.decay_coef = eg2.decay_coef;
+    e->eg2.release_coef = eg2.release_coef;
+    e->eg2.hold_samples = eg2.hold_samples;
+    e->kbd.gate = 0;
+    e->kbd.gap = 0;
+    sample_hold_init(&e->sh);
+    e->mvca.gain = 0.0f;
+    vco1_reset(&e->vco1);
+    vco2_reset(&e->vco2);
+    vcf_reset(&e->vcf);
+    esp_reset(&e->esp);
+    vca_init(&e->vca, e->fs);
+    for (int i = 0; i < MS20_OUTPUT_COUNT; ++i)
+        if (i != MS20_OUT_STRIG_OPEN) e->bay.jack[i] = 0.0f;
+}
+
+/* Settings that are not smoothed turn into coefficients here, off the per-sample path. */
+static void apply_setting(ms20_engine *e, int p, float v)
+{
+    float fs = e->fs;
+    switch (p) {
+    case MS20_P_PORTAMENTO_MS: keyboard_set_portamento(&e->kbd, v, fs); break;
+    case MS20_P_EG1_DELAY_MS: e->eg1.delay_samples = (int)(v * 0.001f * fs + 0.5f); break;
+    case MS20_P_EG1_ATTACK_MS: e->eg1.attack_coef = envelope_attack_coef(v, fs); break;
+    case MS20_P_EG1_RELEASE_MS: e->eg1.release_coef = envelope_fall_coef(v, fs); break;
+    case MS20_P_EG2_HOLD_MS: e->eg2.hold_samples = (int)(v * 0.001f * fs + 0.5f); break;
+    case MS20_P_EG2_ATTACK_MS: e->eg2.attack_coef = envelope_attack_coef(v, fs); break;
+    case MS20_P_EG2_DECAY_MS: e->eg2.decay_coef = envelope_fall_coef(v, fs); break;
+    case MS20_P_EG2_RELEASE_MS: e->eg2.release_coef = envelope_fall_coef(v, fs); break;
+    case MS20_P_ESP_LOW_CUT_HZ:
+    case MS20_P_ESP_HIGH_CUT_HZ:
+        esp_set_band(&e->esp, e->value[MS20_P_ESP_LOW_CUT_HZ], e->value[MS20_P_ESP_HIGH_CUT_HZ]);
+        break;
+    default: break;
+    }
+}
+
+static void set_param(ms20_engine *e, int p, float v)
+{
+    if ((unsigned)p >= MS20_PARAM_COUNT || !isfinite(v)) return;
+    if (is_log_param(p)) v = log2f(clampf(v, 1.0f, 40000.0f));
+    e->target[p] = v;
+    if (ms20_param_smoothed[p]) {
+        e->smoothing = 1;
+    } else {
+        e->value[p] = v;
+        apply_setting(e, p, v);
+    }
+}
+
+static void set_switch(ms20_engine *e, int s, int pos)
+{
+    if ((unsigned)s >= MS20_SWITCH_COUNT) return;
+    pos = pos < 0 ? 0 : pos > 3 ? 3 : pos;
+    e->switches[s] = pos;
+    switch (s) {
+    case MS20_S_VCO1_SCALE: e->vco1_scale = vco1_scales[pos]; break;
+    case MS20_S_VCO2_SCALE: e->vco2_scale = vco2_scales[pos]; break;
+    case MS20_S_VCO1_WAVE: vco1_set_wave(&e->vco1, pos); break;
+    case MS20_S_VCO2_WAVE: vco2_set_wave(&e->vco2, pos); break;
+    default: break;
+    }
+}
+
+static void apply_event(ms20_engine *e, const ms20_event *ev)
+{
+    switch (ev->type) {
+    case MS20_EV_PARAM: set_param(e, ev->index, ev->value); break;
+    case MS20_EV_SWITCH: set_switch(e, ev->index, (int)ev->value); break;
+    case MS20_EV_KEY:
+        if (isfinite(ev->value))
+            keyboard_key(&e->kbd, clampf(ev->value, -24.0f, 151.0f), (ev->index & MS20_KEY_GATE) != 0,
+                         (ev->index & MS20_KEY_RETRIGGER) != 0);
+        break;
+    case MS20_EV_PATCH: patchbay_apply(&e->bay, (const signed char *)ev->route); break;
+    case MS20_EV_RESET: reset_voice(e); break;
+    default: break;
+    }
+    e->stats.events_applied++;
+}
+
+/* One step of every smoothed parameter; snaps when close so "settled" is exact and the
+ * result does not depend on where blocks start. */
+static void smooth_params(ms20_engine *e)
+{
+    int moving = 0;
+    float c = e->smooth_coef;
+    for (int p = 0; p < MS20_PARAM_COUNT; ++p) {
+        float t = e->target[p], v = e->value[p];
+        float d = t - v;
+        float ad = d < 0.0f ? -d : d;
+        int near = ad <= 1e-6f * (t < 0.0f ? -t : t) + 1e-7f;
+        e->value[p] = near ? t : v + c * d;
+        moving |= !near;
+    }
+    e->smoothing = moving;
+}
+
+static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out)
+{
+    patchbay_state *bay = &e->bay;
+    float *jack = bay->jack;
+    const float *v = e->value;
+
+    if (e->smoothing) smooth_params(e);
+    patchbay_tick(bay);
+
+    keyboard_tick(&e->kbd, &jack[MS20_OUT_KBD_CV], &jack[MS20_OUT_KBD_TRIG]);
+    jack[MS20_OUT_WHEEL] = v[MS20_P_WHEEL_V];
+    jack[MS20_OUT_MOMENTARY] = v[MS20_P_MOMENTARY] > 0.5f ? 0.0f : 5.0f;
+    jack[MS20_OUT_CV_IN_1] = v[MS20_P_CV_IN_1_V];
+    jack[MS20_OUT_CV_IN_2] = v[MS20_P_CV_IN_2_V];
+    jack[MS20_OUT_LINE_IN] = line_in;
+
+    noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
+    mg_tick(&e->mg, v[MS20_P_MG_FREQ_HZ], v[MS20_P_MG_SHAPE], e->inv_fs, &jack[MS20_OUT_MG_TRI],
+            &jack[MS20_OUT_MG_RECT]);
+
+    esp_outputs esp;
+    esp_tick(&e->esp, clampf(patchbay_read(bay, MS20_IN_ESP_IN), -10.0f, 10.0f), v[MS20_P_ESP_GAIN],
+             v[MS20_P_ESP_CV_ADJUST], v[MS20_P_ESP_THRESHOLD_V], &esp);
+    jack[MS20_OUT_ESP_AMP] = esp.amp;
+    jack[MS20_OUT_ESP_BP] = esp.band_pass;
+    jack[MS20_OUT_ESP_FV] = esp.fv;
+    jack[MS20_OUT_ESP_ENV] = esp.env;
+    jack[MS20_OUT_ESP_TRIG] = esp.trig;
+
+    /* S-trigger inputs: low is on; TRIG IN is wired-OR into both envelopes. */
+    int trig_all = patchbay_read(bay, MS20_IN_TRIG) < STRIG_THRESHOLD_V;
+    int trig_eg1 = patchbay_read(bay, MS20_IN_EG1_TRIG) < STRIG_THRESHOLD_V;
+    int kbd_gate = jack[MS20_OUT_KBD_TRIG] < STRIG_THRESHOLD_V;
+    float eg1 = 5.0f * eg1_tick(&e->eg1, trig_eg1 | trig_all);
+    float sustain = v[MS20_P_EG2_SUSTAIN];
+    float eg2 = eg2_tick(&e->eg2, kbd_gate | trig_all, sustain);
+    jack[MS20_OUT_EG1] = eg1;
+    jack[MS20_OUT_EG1_REV] = -eg1;
+    jack[MS20_OUT_EG2] = 5.0f * eg2;
+    jack[MS20_OUT_EG2_REV] = -5.0f * eg2;
+    jack[MS20_OUT_EG2_SUSREF] = 5.0f * (eg2 - sustain);
+
+    jack[MS20_OUT_SH_OUT] = sample_hold_tick(&e->sh, clampf(patchbay_read(bay, MS20_IN_SH_IN), -10.0f, 10.0f),
+                                             patchbay_read(bay, MS20_IN_SH_CLOCK));
+    jack[MS20_OUT_MVCA_OUT] =
+        mvca_tick(&e->mvca, patchbay_read(bay, MS20_IN_MVCA_IN), patchbay_read(bay, MS20_IN_MVCA_CONTROL));
+
+    /* VCOs: Hz/V CV times scale, exponential modulation in octaves. */
+    float total = clampf(patchbay_read(bay, MS20_IN_TOTAL), -10.0f, 10.0f);
+    float freq_bus = clampf(patchbay_read(bay, MS20_IN_FREQ), -10.0f, 10.0f);
+    float cv12 = clampf(patchbay_read(bay, MS20_IN_VCO12_CV), 0.0f, 64.0f);
+    jack[MS20_OUT_VCO12_CV] = cv12;
+    float cv2 = clampf(patchbay_read(bay, MS20_IN_VCO2_CV), 0.0f, 64.0f);
+    float mod_oct = v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus +
+                    (v[MS20_P_MASTER_TUNE_SEMI] + v[MS20_P_PITCH_BEND_SEMI]) * (1.0f / 12.0f);
+    float base = C4_HZ * e->inv_fs;
+    float f1 = base * e->vco1_scale * cv12 * exp2_fast(mod_oct);
+    float f2 = base * e->vco2_scale * cv2 * exp2_fast(mod_oct + v[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
+    float o1 = vco1_tick(&e->vco1, clampf(f1, 0.0f, OSC_FREQ_MAX), v[MS20_P_VCO1_PW]);
+    float o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
+
+    float mix = o1 * v[MS20_P_VCO1_LEVEL] + o2 * v[MS20_P_VCO2_LEVEL] +
+                clampf(patchbay_read(bay, MS20_IN_EXT_SIGNAL), -10.0f, 10.0f);
+
+    float hp_oct = v[MS20_P_HPF_CUTOFF_HZ] + v[MS20_P_HPF_MG_OCT_PER_V] * total +
+                   v[MS20_P_HPF_EG2_OCT_PER_V] * clampf(patchbay_read(bay, MS20_IN_HP_CUTOFF), -10.0f, 10.0f);
+    float lp_oct = v[MS20_P_LPF_CUTOFF_HZ] + v[MS20_P_LPF_MG_OCT_PER_V] * total +
+                   v[MS20_P_LPF_EG2_OCT_PER_V] * clampf(patchbay_read(bay, MS20_IN_LP_CUTOFF), -10.0f, 10.0f);
+    float hp_fc = clampf(exp2_fast(hp_oct) * e->inv_fs, FC_MIN, FC_MAX);
+    float lp_fc = clampf(exp2_fast(lp_oct) * e->inv_fs, FC_MIN, FC_MAX);
+    float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_K], lp_fc, v[MS20_P_LPF_K]);
+
+    float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2],
+                         clampf(patchbay_read(bay, MS20_IN_INITIAL_GAIN), -10.0f, 10.0f));
+    float y = output_tick(&e->vca, amp, v[MS20_P_VOLUME]);
+
+    /* Safety net: a non-finite value anywhere in the chain resets the voice, never the
+     * audio stream. Clamps above make this unreachable in practice. */
+    if (!(y == y && filtered == filtered)) {
+        e->stats.nonfinite_resets++;
+        reset_voice(e);
+        y = 0.0f;
+    }
+    jack[MS20_OUT_OUTPUT] = y;
+    jack[MS20_OUT_PHONES] = y;
+    *out = y;
+    cv_out[0] = patchbay_read(bay, MS20_IN_CV_OUT_1);
+    cv_out[1] = patchbay_read(bay, MS20_IN_CV_OUT_2);
+}
+
+ms20_engine *ms20_create(float sample_rate)
+{
+    if (!(sample_rate >= 8000.0f && sample_rate <= 192000.0f)) return NULL;
+    ms20_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->queue.records = calloc(QUEUE_CAPACITY, sizeof(ms20_event));
+    if (!e->queue.records) {
+        free(e);
+        return NULL;
+    }
+    e->queue.record_size = sizeof(ms20_event);
+    e->queue.mask = QUEUE_CAPACITY - 1;
+
+    e->fs = sample_rate;
+    e->inv_fs = 1.0f / sample_rate;
+    e->smooth_coef = smoother_coef(SMOOTHING_MS, sample_rate);
+    patchbay_init(&e->bay, sample_rate);
+    keyboard_init(&e->kbd);
+    noise_init(&e->noise, 0x12345678u);
+    mg_init(&e->mg);
+    esp_init(&e->esp, sample_rate);
+    eg1_init(&e->eg1);
+    eg2_init(&e->eg2);
+    sample_hold_init(&e->sh);
+    mvca_init(&e->mvca, sample_rate);
+    vco1_init(&e->vco1, 0x2545f491u);
+    vco2_init(&e->vco2);
+    vcf_init(&e->vcf, sample_rate);
+    vca_init(&e->vca, sample_rate);
+
+    /* Until the panel says otherwise: a quiet, open, playable voice. Python sends the whole
+     * panel at start, so these only matter to a bare C caller. */
+    static const struct { int p; float v; } defaults[] = {
+        {MS20_P_VCO1_PW, 0.5f},          {MS20_P_VCO1_LEVEL, 0.5f},     {MS20_P_HPF_CUTOFF_HZ, 10.0f},
+        {MS20_P_LPF_CUTOFF_HZ, 20000.0f}, {MS20_P_MG_FREQ_HZ, 2.0f},     {MS20_P_MG_SHAPE, 0.5f},
+        {MS20_P_EG1_ATTACK_MS, 1.0f},    {MS20_P_EG1_RELEASE_MS, 50.0f}, {MS20_P_EG2_ATTACK_MS, 1.0f},
+        {MS20_P_EG2_DECAY_MS, 200.0f},   {MS20_P_EG2_SUSTAIN, 0.7f},    {MS20_P_EG2_RELEASE_MS, 100.0f},
+        {MS20_P_ESP_GAIN, 1.0f},         {MS20_P_ESP_LOW_CUT_HZ, 20.0f}, {MS20_P_ESP_HIGH_CUT_HZ, 20000.0f},
+        {MS20_P_ESP_CV_ADJUST, 1.0f},    {MS20_P_ESP_THRESHOLD_V, 0.1f}, {MS20_P_VOLUME, 0.5f},
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; ++i) {
+        set_param(e, defaults[i].p, defaults[i].v);
+        e->value[defaults[i].p] = e->target[defaults[i].p];
+    }
+    set_param(e, MS20_P_PORTAMENTO_MS, 0.0f);
+    set_switch(e, MS20_S_VCO1_SCALE, 2);
+    set_switch(e, MS20_S_VCO2_SCALE, 1);
+    set_switch(e, MS20_S_VCO1_WAVE, VCO1_SAWTOOTH);
+    set_switch(e, MS20_S_VCO2_WAVE, VCO2_SAWTOOTH);
+    e->smoothing = 0;
+    return e;
+}
+
+void ms20_destroy(ms20_engine *e)
+{
+    if (!e) return;
+    free(e->queue.records);
+    free(e);
+}
+
+int ms20_push(ms20_engine *e, const ms20_event *ev)
+{
+    if (queue_push_nonrt(&e->queue, ev)) return 1;
+    __atomic_fetch_add(&e->stats.events_dropped, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_out, int n)
+{
+    fp_mode mode = fp_mode_flush_denormals();
+    float cv_scratch[2];
+    int i = 0;
+    while (i < n) {
+        /* Apply every event due now; find how far the next one lets us run. */
+        int run = n - i;
+        for (;;) {
+            const ms20_event *ev = queue_peek_rt(&e->queue);
+            if (!ev) break;
+            if (ev->time > e->now) {
+                int64_t wait = ev->time - e->now;
+                run = wait < run ? (int)wait : run;
+                break;
+            }
+            apply_event(e, ev);
+            queue_pop_rt(&e->queue);
+        }
+        for (int end = i + run; i < end; ++i, ++e->now)
+            tick(e, line_in ? line_in[i] : 0.0f, &out[i], cv_out ? &cv_out[2 * i] : cv_scratch);
+    }
+    fp_mode_restore(mode);
+}
+
+int64_t ms20_time(const ms20_engine *e) { return e->now; }
+
+float ms20_jack(const ms20_engine *e, int output)
+{
+    return (unsigned)output < MS20_OUTPUT_COUNT ? e->bay.jack[output] : 0.0f;
+}
+
+int ms20_route_of(const ms20_engine *e, int input)
+{
+    return (unsigned)input < MS20_INPUT_COUNT ? e->bay.source[input] : -1;
+}
+
+void ms20_get_stats(const ms20_engine *e, ms20_stats *stats)
+{
+    stats->events_applied = e->stats.events_applied;
+    stats->events_dropped = __atomic_load_n(&e->stats.events_dropped, __ATOMIC_RELAXED);
+    stats->nonfinite_resets = e->stats.nonfinite_resets;
+}
+
+float ms20_sample_rate(const ms20_engine *e) { return e->fs; }

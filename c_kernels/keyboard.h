@@ -1,0 +1,50 @@
+/* The keyboard section: KBD CV (Hz/V) with portamento, and KBD TRIG (S-trigger).
+ *
+ * Notes arrive as numbers (60 = C4). Portamento glides in pitch (semitones), like a
+ * constant-time glide on an exponential VCO; the output is Hz/V: 1 V = C4 at 8'.
+ * A retrigger opens the S-trigger for a few samples so the envelopes see a new edge.
+ */
+#ifndef MS20_KEYBOARD_H
+#define MS20_KEYBOARD_H
+
+#include "dsp/fastmath.h"
+
+#define KEYBOARD_RETRIGGER_GAP 2 /* samples the trigger line stays open on a retrigger */
+
+typedef struct {
+    float pitch;        /* semitones, gliding */
+    float target;       /* semitones of the key that sounds */
+    float glide_coef;   /* per-sample one-pole coefficient, 1 = no portamento */
+    int gate;
+    int gap;            /* samples left of a retrigger gap */
+} keyboard_state;
+
+static inline void keyboard_init(keyboard_state *s)
+{
+    s->pitch = s->target = 60.0f;
+    s->glide_coef = 1.0f;
+    s->gate = 0;
+    s->gap = 0;
+}
+
+/* Glide time is the time to cover 99 % of an interval (4.6 time constants). */
+void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz);
+
+static inline void keyboard_key(keyboard_state *s, float note, int gate, int retrigger)
+{
+    if (!s->gate && gate) s->pitch = s->glide_coef >= 1.0f ? note : s->pitch;
+    s->target = note;
+    s->gap = (retrigger && gate && s->gate) ? KEYBOARD_RETRIGGER_GAP : 0;
+    s->gate = gate;
+}
+
+/* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger). */
+static inline void keyboard_tick(keyboard_state *s, float *cv_v, float *trig_v)
+{
+    s->pitch += s->glide_coef * (s->target - s->pitch);
+    *cv_v = exp2_fast((s->pitch - 60.0f) * (1.0f / 12.0f));
+    *trig_v = (s->gate && s->gap == 0) ? 0.0f : 5.0f;
+    s->gap -= s->gap > 0;
+}
+
+#endif

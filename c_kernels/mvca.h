@@ -1,0 +1,24 @@
+/* The modulation VCA: a two-quadrant multiplier whose gain follows MVCA CONTROL IN
+ * (0 V closed, +5 V unity, up to 2x) through a slow one-pole, like the original's
+ * vactrol-ish response. Works on audio and CV alike.
+ */
+#ifndef MS20_MVCA_H
+#define MS20_MVCA_H
+
+#include "dsp/fastmath.h"
+
+typedef struct {
+    float gain;
+    float coef; /* per-sample smoothing of the control */
+} mvca_state;
+
+void mvca_init(mvca_state *s, float fs_hz);
+
+static inline float mvca_tick(mvca_state *s, float in_v, float control_v)
+{
+    float target = clampf(control_v * 0.2f, 0.0f, 2.0f);
+    s->gain += s->coef * (target - s->gain);
+    return clampf(in_v, -10.0f, 10.0f) * s->gain;
+}
+
+#endif

@@ -1,0 +1,40 @@
+/* The VCA and the output stage: gain from EG-2 plus INITIAL GAIN (volts / 5), a little
+ * even-order dirt as on the original's transistor VCA, then VOLUME, a DC blocker and a
+ * soft limiter that keeps the output in [-1, 1] while staying linear below 0.8.
+ */
+#ifndef MS20_VCA_H
+#define MS20_VCA_H
+
+#include "dsp/fastmath.h"
+
+#define VCA_DIRT 0.06f     /* second-harmonic content at full gain, about -30 dB */
+#define VCA_KNEE 0.8f
+
+typedef struct {
+    float dc_x, dc_y;      /* DC blocker state */
+    float dc_coef;
+} vca_state;
+
+void vca_init(vca_state *s, float fs_hz);
+
+static inline float vca_tick(vca_state *s, float in_v, float eg2_v, float initial_gain_v)
+{
+    float gain = clampf((eg2_v + initial_gain_v) * 0.2f, 0.0f, 1.5f);
+    float x = clampf(in_v, -10.0f, 10.0f) * gain;
+    return x + VCA_DIRT * x * x;
+}
+
+/* VOLUME, DC blocker (the dirt adds DC), soft limiter. */
+static inline float output_tick(vca_state *s, float in_v, float volume)
+{
+    float x = in_v * volume;
+    float y = x - s->dc_x + s->dc_coef * s->dc_y;
+    s->dc_x = x;
+    s->dc_y = clampf(y, -100.0f, 100.0f);
+    float a = y < 0.0f ? -y : y;
+    float over = a - VCA_KNEE;
+    float limited = over > 0.0f ? VCA_KNEE + (1.0f - VCA_KNEE) * tanh_fast(over / (1.0f - VCA_KNEE)) : a;
+    return y < 0.0f ? -limited : limited;
+}
+
+#endif
