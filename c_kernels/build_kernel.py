@@ -55,5 +55,8 @@ if __name__ == "__main__":
 
     build = HERE.parent / "build" / "cffi"
     so = Path(make_builder(absolute=True).compile(tmpdir=str(build)))
-    shutil.copy(so, HERE.parent / "firmware" / "ms20" / so.name)
+    package = HERE.parent / "firmware" / "ms20"
+    for stale in package.glob("_kernel*.so"):  # e.g. an abi3 build from `pip install -e .`
+        stale.unlink()
+    shutil.copy(so, package / so.name)
     print("built firmware/ms20/" + so.name)

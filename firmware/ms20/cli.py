@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except (CommandError, ValueError, OSError) as exc:
+    except (CommandError, ValueError, OSError) as exc:  # PatchError, RenderError, PanelError are ValueErrors
         print(f"ms20 {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,39 @@
+# MS-20 firmware: the targets the README names.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: setup demo test kernel tables lint bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# Install the package (cffi compiles the kernel) with test tools, editable for development.
+setup: $(PY)
+	$(PIP) install -q -e '.[test,box]'
+
+# Render the first voice playing a short phrase to out/first-voice.wav.
+demo: setup
+	$(VENV)/bin/ms20 render patches/first-voice.toml --notes "C3:0.4 E3:0.4 G3:0.4 C4:0.8 r:0.2 G3:0.3 A#3:0.3 C4:1.2" --out out/first-voice.wav
+
+test: setup
+	$(PY) tools/gen_tables.py --check
+	$(VENV)/bin/ruff check firmware tests tools benchmarks c_kernels
+	$(PY) -m pytest
+
+# Rebuild the kernel in place after editing c_kernels/ (no reinstall needed).
+kernel: $(PY)
+	flock /tmp/ms20-build.lock $(PY) c_kernels/build_kernel.py
+
+tables: $(PY)
+	$(PY) tools/gen_tables.py
+
+lint: $(PY)
+	$(VENV)/bin/ruff check firmware tests tools benchmarks c_kernels
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf build out firmware/ms20/_kernel*.so *.egg-info firmware/*.egg-info
