@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import RATE, render_cv, rms, route
-
 from ms20._kernel import lib
 from ms20.engine import Engine, QueueFull
 from ms20.panel import PanelState, layout, send
@@ -120,7 +119,8 @@ def test_feedback_patches_stay_bounded_at_extreme_settings(engine: Engine) -> No
     state = (PanelState.default().with_knob("ESP SIGNAL LEVEL", 10).with_knob("LPF PEAK", 10)
              .with_knob("HPF PEAK", 10).with_knob("VOLUME", 10)
              .with_routing(resolve([("OUTPUT", "ESP SIGNAL IN"), ("ESP AMP OUT", "EXT SIGNAL"),
-                                    ("MVCA OUT", "MVCA IN"), ("MVCA OUT", "TOTAL"), ("ESP ENV F OUT", "MVCA CONTROL IN")])))
+                                    ("MVCA OUT", "MVCA IN"), ("MVCA OUT", "TOTAL"),
+                                    ("ESP ENV F OUT", "MVCA CONTROL IN")])))
     send(engine, state)
     engine.key(60, True)
     y = engine.render(2 * RATE)

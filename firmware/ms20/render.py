@@ -196,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     write_wav(out, audio, args.rate)
     peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
-    print(f"wrote {out} ({len(audio) / args.rate:.2f} s at {args.rate} Hz, peak {20 * np.log10(peak + 1e-12):.1f} dBFS)")
+    peak_db = 20 * np.log10(peak + 1e-12)
+    print(f"wrote {out} ({len(audio) / args.rate:.2f} s at {args.rate} Hz, peak {peak_db:.1f} dBFS)")
     return 0
 
 
