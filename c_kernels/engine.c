@@ -5,6 +5,10 @@
  * Order within a sample (later readers see this sample's value, earlier ones the last):
  * keyboard, performance controls, noise, MG, ESP, EG-1, EG-2, S/H, MVCA, VCOs, mixer,
  * filters, VCA, output. Units: volts at the jacks (docs/signals.md), Hz/V for pitch.
+ *
+ * Every output is bounded and finite by construction (LINE IN is clamped where it enters,
+ * every module saturates or clamps its own state), so inputs are read unclamped except
+ * where a module's range is part of its model.
  */
 #define MS20_PARAM_TABLES /* this file instantiates the smoothing table */
 #include "engine.h"
@@ -33,6 +37,8 @@
 
 #define QUEUE_CAPACITY 4096u
 #define SMOOTHING_MS 5.0f
+#define SMOOTHING_SPAN 12.0f      /* time constants a ramp runs before it snaps (6e-6 left) */
+#define PARAM_SLOTS ((MS20_PARAM_COUNT + 7) & ~7) /* padded so the smoothing loop vectorises */
 #define C4_HZ 261.6255653f        /* 1 V of Hz/V pitch CV at 8' */
 #define STRIG_THRESHOLD_V 1.3f    /* an S-trigger input below this is "on" */
 #define FC_MIN 0.00002f           /* filter cutoffs, cycles per sample */
@@ -49,12 +55,14 @@ struct ms20_engine {
     ms20_stats stats;
 
     /* Parameters: targets as they arrive (in the smoother's domain), values as ramped. */
-    float target[MS20_PARAM_COUNT];
-    float value[MS20_PARAM_COUNT];
+    float target[PARAM_SLOTS];
+    float value[PARAM_SLOTS];
     float smooth_coef;
-    int smoothing;
+    int smooth_span;  /* samples a ramp runs after the last change */
+    int smoothing;    /* samples left of the current ramp */
     int switches[MS20_SWITCH_COUNT];
     float vco1_scale, vco2_scale;
+    float vco2_ratio; /* 2^(PITCH/12), recomputed only while PITCH moves */
 
     patchbay_state bay;
     keyboard_state kbd;
@@ -128,7 +136,7 @@ static void set_param(ms20_engine *e, int p, float v)
     if (is_log_param(p)) v = log2f(clampf(v, 1.0f, 40000.0f));
     e->target[p] = v;
     if (ms20_param_smoothed[p]) {
-        e->smoothing = 1;
+        e->smoothing = e->smooth_span;
     } else {
         e->value[p] = v;
         apply_setting(e, p, v);
@@ -166,21 +174,18 @@ static void apply_event(ms20_engine *e, const ms20_event *ev)
     e->stats.events_applied++;
 }
 
-/* One step of every smoothed parameter; snaps when close so "settled" is exact and the
- * result does not depend on where blocks start. */
+/* One smoother step for every parameter (unsmoothed ones already equal their target, so
+ * the step leaves them be). A ramp runs a fixed number of samples after the last change and
+ * then snaps: the end of a ramp depends on sample time only, never on block boundaries. */
 static void smooth_params(ms20_engine *e)
 {
-    int moving = 0;
-    float c = e->smooth_coef;
-    for (int p = 0; p < MS20_PARAM_COUNT; ++p) {
-        float t = e->target[p], v = e->value[p];
-        float d = t - v;
-        float ad = d < 0.0f ? -d : d;
-        int near = ad <= 1e-6f * (t < 0.0f ? -t : t) + 1e-7f;
-        e->value[p] = near ? t : v + c * d;
-        moving |= !near;
+    if (--e->smoothing == 0) {
+        memcpy(e->value, e->target, sizeof e->value);
+    } else {
+        float c = e->smooth_coef;
+        for (int p = 0; p < PARAM_SLOTS; ++p) e->value[p] += c * (e->target[p] - e->value[p]);
     }
-    e->smoothing = moving;
+    e->vco2_ratio = exp2_fast(e->value[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
 }
 
 static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out)
@@ -197,7 +202,7 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     jack[MS20_OUT_MOMENTARY] = v[MS20_P_MOMENTARY] > 0.5f ? 0.0f : 5.0f;
     jack[MS20_OUT_CV_IN_1] = v[MS20_P_CV_IN_1_V];
     jack[MS20_OUT_CV_IN_2] = v[MS20_P_CV_IN_2_V];
-    jack[MS20_OUT_LINE_IN] = line_in;
+    jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
 
     noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
     mg_tick(&e->mg, v[MS20_P_MG_FREQ_HZ], v[MS20_P_MG_SHAPE], e->inv_fs, &jack[MS20_OUT_MG_TRI],
@@ -225,38 +230,37 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     jack[MS20_OUT_EG2_REV] = -5.0f * eg2;
     jack[MS20_OUT_EG2_SUSREF] = 5.0f * (eg2 - sustain);
 
-    jack[MS20_OUT_SH_OUT] = sample_hold_tick(&e->sh, clampf(patchbay_read(bay, MS20_IN_SH_IN), -10.0f, 10.0f),
-                                             patchbay_read(bay, MS20_IN_SH_CLOCK));
+    jack[MS20_OUT_SH_OUT] =
+        sample_hold_tick(&e->sh, patchbay_read(bay, MS20_IN_SH_IN), patchbay_read(bay, MS20_IN_SH_CLOCK));
     jack[MS20_OUT_MVCA_OUT] =
         mvca_tick(&e->mvca, patchbay_read(bay, MS20_IN_MVCA_IN), patchbay_read(bay, MS20_IN_MVCA_CONTROL));
 
     /* VCOs: Hz/V CV times scale, exponential modulation in octaves. */
-    float total = clampf(patchbay_read(bay, MS20_IN_TOTAL), -10.0f, 10.0f);
-    float freq_bus = clampf(patchbay_read(bay, MS20_IN_FREQ), -10.0f, 10.0f);
+    float total = patchbay_read(bay, MS20_IN_TOTAL);
+    float freq_bus = patchbay_read(bay, MS20_IN_FREQ);
     float cv12 = clampf(patchbay_read(bay, MS20_IN_VCO12_CV), 0.0f, 64.0f);
     jack[MS20_OUT_VCO12_CV] = cv12;
     float cv2 = clampf(patchbay_read(bay, MS20_IN_VCO2_CV), 0.0f, 64.0f);
     float mod_oct = v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus +
                     (v[MS20_P_MASTER_TUNE_SEMI] + v[MS20_P_PITCH_BEND_SEMI]) * (1.0f / 12.0f);
-    float base = C4_HZ * e->inv_fs;
-    float f1 = base * e->vco1_scale * cv12 * exp2_fast(mod_oct);
-    float f2 = base * e->vco2_scale * cv2 * exp2_fast(mod_oct + v[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
+    float hz_per_volt = C4_HZ * e->inv_fs * exp2_fast(mod_oct); /* cycles per sample per volt */
+    float f1 = hz_per_volt * e->vco1_scale * cv12;
+    float f2 = hz_per_volt * e->vco2_scale * e->vco2_ratio * cv2;
     float o1 = vco1_tick(&e->vco1, clampf(f1, 0.0f, OSC_FREQ_MAX), v[MS20_P_VCO1_PW]);
     float o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
 
     float mix = o1 * v[MS20_P_VCO1_LEVEL] + o2 * v[MS20_P_VCO2_LEVEL] +
-                clampf(patchbay_read(bay, MS20_IN_EXT_SIGNAL), -10.0f, 10.0f);
+                clampf(patchbay_read(bay, MS20_IN_EXT_SIGNAL), -10.0f, 10.0f); /* the filters' input range */
 
     float hp_oct = v[MS20_P_HPF_CUTOFF_HZ] + v[MS20_P_HPF_MG_OCT_PER_V] * total +
-                   v[MS20_P_HPF_EG2_OCT_PER_V] * clampf(patchbay_read(bay, MS20_IN_HP_CUTOFF), -10.0f, 10.0f);
+                   v[MS20_P_HPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_HP_CUTOFF);
     float lp_oct = v[MS20_P_LPF_CUTOFF_HZ] + v[MS20_P_LPF_MG_OCT_PER_V] * total +
-                   v[MS20_P_LPF_EG2_OCT_PER_V] * clampf(patchbay_read(bay, MS20_IN_LP_CUTOFF), -10.0f, 10.0f);
+                   v[MS20_P_LPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_LP_CUTOFF);
     float hp_fc = clampf(exp2_fast(hp_oct) * e->inv_fs, FC_MIN, FC_MAX);
     float lp_fc = clampf(exp2_fast(lp_oct) * e->inv_fs, FC_MIN, FC_MAX);
     float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_K], lp_fc, v[MS20_P_LPF_K]);
 
-    float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2],
-                         clampf(patchbay_read(bay, MS20_IN_INITIAL_GAIN), -10.0f, 10.0f));
+    float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));
     float y = output_tick(&e->vca, amp, v[MS20_P_VOLUME]);
 
     /* Safety net: a non-finite value anywhere in the chain resets the voice, never the
@@ -289,6 +293,7 @@ ms20_engine *ms20_create(float sample_rate)
     e->fs = sample_rate;
     e->inv_fs = 1.0f / sample_rate;
     e->smooth_coef = smoother_coef(SMOOTHING_MS, sample_rate);
+    e->smooth_span = (int)(SMOOTHING_SPAN * SMOOTHING_MS * 0.001f * sample_rate);
     patchbay_init(&e->bay, sample_rate);
     keyboard_init(&e->kbd);
     noise_init(&e->noise, 0x12345678u);
@@ -318,6 +323,7 @@ ms20_engine *ms20_create(float sample_rate)
         e->value[defaults[i].p] = e->target[defaults[i].p];
     }
     set_param(e, MS20_P_PORTAMENTO_MS, 0.0f);
+    e->vco2_ratio = 1.0f;
     set_switch(e, MS20_S_VCO1_SCALE, 2);
     set_switch(e, MS20_S_VCO2_SCALE, 1);
     set_switch(e, MS20_S_VCO1_WAVE, VCO1_SAWTOOTH);

@@ -13,6 +13,7 @@
 
 typedef struct {
     float pitch;        /* semitones, gliding */
+    float cv_v;         /* Hz/V of pitch, recomputed only while it moves */
     float target;       /* semitones of the key that sounds */
     float glide_coef;   /* per-sample one-pole coefficient, 1 = no portamento */
     int gate;
@@ -22,6 +23,7 @@ typedef struct {
 static inline void keyboard_init(keyboard_state *s)
 {
     s->pitch = s->target = 60.0f;
+    s->cv_v = 1.0f;
     s->glide_coef = 1.0f;
     s->gate = 0;
     s->gap = 0;
@@ -32,7 +34,10 @@ void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz);
 
 static inline void keyboard_key(keyboard_state *s, float note, int gate, int retrigger)
 {
-    if (!s->gate && gate) s->pitch = s->glide_coef >= 1.0f ? note : s->pitch;
+    if (!s->gate && gate && s->glide_coef >= 1.0f && s->pitch != note) {
+        s->pitch = note; /* no glide: jump (the tick recomputes the CV as the pitch moves) */
+        s->cv_v = exp2_fast((note - 60.0f) * (1.0f / 12.0f));
+    }
     s->target = note;
     s->gap = (retrigger && gate && s->gate) ? KEYBOARD_RETRIGGER_GAP : 0;
     s->gate = gate;
@@ -41,8 +46,10 @@ static inline void keyboard_key(keyboard_state *s, float note, int gate, int ret
 /* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger). */
 static inline void keyboard_tick(keyboard_state *s, float *cv_v, float *trig_v)
 {
-    s->pitch += s->glide_coef * (s->target - s->pitch);
-    *cv_v = exp2_fast((s->pitch - 60.0f) * (1.0f / 12.0f));
+    float moved = s->pitch + s->glide_coef * (s->target - s->pitch);
+    if (moved != s->pitch) s->cv_v = exp2_fast((moved - 60.0f) * (1.0f / 12.0f));
+    s->pitch = moved;
+    *cv_v = s->cv_v;
     *trig_v = (s->gate && s->gap == 0) ? 0.0f : 5.0f;
     s->gap -= s->gap > 0;
 }

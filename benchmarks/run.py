@@ -1,0 +1,104 @@
+"""Kernel cost: ns per sample and real-time factor (wall clock), and instructions per
+output sample (valgrind callgrind, counting only inside ms20_render_rt) for the
+first-voice patch and a heavy patch with every jack patched.
+
+    make bench            # or: python benchmarks/run.py [--seconds 10] [--no-callgrind]
+
+Callgrind counts instructions, not time, so its figure repeats exactly whatever else the
+machine is doing; the wall-clock figures are for orientation only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ms20.controller import PanelController
+from ms20.engine import Engine
+from ms20.patch import load_patch
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 48000
+BLOCK = 64
+PATCHES = {
+    "first voice": ROOT / "patches" / "first-voice.toml",
+    "heavy (every jack patched)": ROOT / "benchmarks" / "heavy.toml",
+}
+PI4_BUDGET_NOTE = "a Pi 4 core retires roughly 1.5e9 simple instructions/s: 400 instr/sample at 48 kHz is ~1.3 %"
+
+
+def playing_engine(patch_path: Path) -> tuple[Engine, np.ndarray]:
+    engine = Engine(RATE)
+    PanelController(load_patch(patch_path).panel).flush(engine, at=0)
+    engine.key(48, True, at=0)
+    line_in = (0.3 * np.sin(2 * np.pi * 220 * np.arange(BLOCK) / RATE)).astype(np.float32)
+    return engine, line_in
+
+
+def render_blocks(engine: Engine, line_in: np.ndarray, samples: int) -> None:
+    out = np.zeros(BLOCK, np.float32)
+    for _ in range(samples // BLOCK):
+        engine.render_into(out, line_in)
+
+
+def wall_clock(patch_path: Path, seconds: float) -> tuple[float, float]:
+    engine, line_in = playing_engine(patch_path)
+    render_blocks(engine, line_in, RATE // 10)  # warm up
+    n = int(seconds * RATE)
+    t0 = time.perf_counter()
+    render_blocks(engine, line_in, n)
+    elapsed = time.perf_counter() - t0
+    return elapsed / n * 1e9, seconds / elapsed
+
+
+def callgrind(patch_path: Path, samples: int) -> float | None:
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--toggle-collect=ms20_render_rt",
+               sys.executable, __file__, "--child", str(patch_path), str(samples)]
+        subprocess.run(cmd, check=True, capture_output=True)
+        for line in out.read_text().splitlines():
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1]) / samples
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="audio rendered for the wall-clock figures")
+    ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:  # runs under valgrind: render only
+        engine, line_in = playing_engine(Path(args.child[0]))
+        render_blocks(engine, line_in, int(args.child[1]))
+        return 0
+
+    print(f"MS-20 kernel at {RATE} Hz, {BLOCK}-sample blocks, a note held")
+    print(f"{'patch':30} {'ns/sample':>10} {'x real time':>12} {'instr/sample':>13}")
+    instr = {}
+    for name, path in PATCHES.items():
+        ns, rt = wall_clock(path, args.seconds)
+        ir = None if args.no_callgrind else callgrind(path, RATE)
+        instr[name] = ir
+        ir_text = "n/a" if ir is None else f"{ir:.0f}"
+        print(f"{name:30} {ns:10.1f} {rt:12.0f} {ir_text:>13}")
+    first, heavy = instr["first voice"], instr["heavy (every jack patched)"]
+    if first and heavy:
+        print(f"heavy / first voice: {heavy / first:.2f} (target <= 1.5)")
+        print(f"first voice: {first:.0f} instr/sample against a target of 400 ({first / 400:.2f} of budget)")
+    print(PI4_BUDGET_NOTE)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
