@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ms20._kernel import lib
+
 from ms20.engine import Engine
 
 RATE = 48000

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import RATE, render_cv, rms, route
 from ms20._kernel import lib
+
+from conftest import RATE, render_cv, rms, route
 from ms20.engine import Engine, QueueFull
 from ms20.panel import PanelState, layout, send
 from ms20.patchbay import resolve

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import RATE, render_cv, route
 from ms20._kernel import lib
+
+from conftest import RATE, render_cv, route
 from ms20.engine import Engine
 from ms20.panel import layout
 

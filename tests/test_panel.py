@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ms20.panel import PanelError, PanelState, layout, parse_position
 
 

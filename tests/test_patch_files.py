@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ms20._kernel import lib
+
 from ms20.patch import PatchError, load_patch, parse_patch
 from ms20.patchbay import resolve
 

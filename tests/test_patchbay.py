@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from conftest import RATE, render_cv, route
-
 from ms20._kernel import lib
+
+from conftest import RATE, render_cv, route
 from ms20.engine import Engine
 from ms20.jacks import jack_table
 from ms20.patchbay import resolve
@@ -42,12 +42,12 @@ def test_a_patch_change_applies_every_cable_at_the_same_sample() -> None:
               ("ESP ENV F OUT", "TOTAL"), ("EG-1 REV OUT", "CV OUT 2")]
     routing = resolve(cables)
     e.patch(routing.route, at=1000)
-    e.render(999)
+    e.render(1000)  # samples 0..999
     normals = [getattr(lib, f"MS20_OUT_{j.normal}") for j in jack_table().inputs]
-    assert [e.route_of(i) for i in range(lib.MS20_INPUT_COUNT)] == normals  # nothing yet at sample 999
+    assert [e.route_of(i) for i in range(lib.MS20_INPUT_COUNT)] == normals  # not yet: due before sample 1000
     e.render(1)
     after = [e.route_of(i) for i in range(lib.MS20_INPUT_COUNT)]
-    assert after == [r if r >= 0 else normals[i] for i, r in enumerate(routing.route)]  # everything at 1000
+    assert after == [r if r >= 0 else normals[i] for i, r in enumerate(routing.route)]  # all of it, before sample 1000
 
 
 def test_unplugging_restores_the_normal(engine: Engine) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+
 from ms20.cli import main
 from ms20.render import read_wav
 
