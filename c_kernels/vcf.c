@@ -1,28 +1,72 @@
-/* Filter section (STUB: linear, see vcf.h). */
+/* Filter section: HPF into LPF at 2x the engine rate (see vcf.h). */
 #include "vcf.h"
-#include <math.h>
 
-void vcf_reset(vcf_state *s) { s->hp_s = s->lp_s1 = s->lp_s2 = 0.0f; }
+#include <string.h>
+
+#include "dsp/denormal.h"
+#include "dsp/fastmath.h"
+#include "vcf.probe.h"
+
+#define VCF_IN_MAX_V 12.0f     /* beyond the mixer's reach: a bad input stays finite */
+#define VCF_OUT_MAX_V 12.0f
+#define VCF_FC_MIN 0.00002f    /* cycles per engine sample, as the engine clamps */
+#define VCF_FC_MAX 0.45f
+#define VCF_K_MAX 2.2f
+#define VCF_NOISE_V 1e-5f      /* -100 dBV of white noise at the input, as any circuit has */
+
+void vcf_reset(vcf_state *s)
+{
+    uint32_t seed = s->seed;
+    memset(s, 0, sizeof *s);
+    s->seed = seed;
+}
 
 void vcf_init(vcf_state *s, float fs_hz)
 {
-    (void)fs_hz;
-    vcf_reset(s);
+    (void)fs_hz; /* cutoffs arrive normalised; the design does not depend on the rate */
+    memset(s, 0, sizeof *s);
+    s->seed = 0x9e3779b9u;
 }
 
-static float one_pole_lp(float *state, float x, float g)
+/* NaN maps to 0 (clampf alone would make it the lower bound, a full-scale step). */
+static inline float finite_or_zero(float x, float lim)
 {
-    float v = (x - *state) * g / (1.0f + g);
-    float y = v + *state;
-    *state = y + v;
-    return y;
+    return x == x ? clampf(x, -lim, lim) : 0.0f;
 }
 
 float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
 {
-    (void)hp_k;
-    (void)lp_k;
-    float hg = tanf(3.14159265f * hp_fc), lg = tanf(3.14159265f * lp_fc);
-    float hp = in_v - one_pole_lp(&s->hp_s, in_v, hg);
-    return one_pole_lp(&s->lp_s2, one_pole_lp(&s->lp_s1, hp, lg), lg);
+    s->seed = s->seed * 1664525u + 1013904223u;
+    float x = finite_or_zero(in_v, VCF_IN_MAX_V) + (float)(int32_t)s->seed * (VCF_NOISE_V / 2147483648.0f);
+
+    float x0, x1;
+    upsampler2_tick(&s->up, x, &x0, &x1);
+
+    /* Coefficients once per engine sample for both oversampled steps (the cutoff halves at
+     * the doubled rate). The HPF runs both steps before the LPF starts: the same result as
+     * interleaving them (nothing feeds back from the LPF), with half the values live. */
+    hpf_coefs hc;
+    hpf_set(&hc, 0.5f * clampf(hp_fc, VCF_FC_MIN, VCF_FC_MAX), clampf(hp_k, 0.0f, VCF_K_MAX));
+    float h0 = hpf_step(&s->hp, &hc, x0);
+    float h1 = hpf_step(&s->hp, &hc, x1);
+
+    lpf_coefs lc;
+    lpf_set(&lc, 0.5f * clampf(lp_fc, VCF_FC_MIN, VCF_FC_MAX), clampf(lp_k, 0.0f, VCF_K_MAX));
+    float y0 = lpf_step(&s->lp, &lc, h0);
+    float y1 = lpf_step(&s->lp, &lc, h1);
+
+    float y = downsampler2_tick(&s->down, y0, y1);
+    return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+}
+
+/* Test probe (vcf.probe.h): the section alone on a fresh state, per-sample parameters, in
+ * the engine's floating-point mode. */
+void vcf_probe_render(float fs, const float *in, const float *hp_fc, const float *hp_k, const float *lp_fc,
+                      const float *lp_k, float *out, int n)
+{
+    fp_mode mode = fp_mode_flush_denormals(); /* as the engine runs it */
+    vcf_state s;
+    vcf_init(&s, fs);
+    for (int i = 0; i < n; ++i) out[i] = vcf_tick(&s, in[i], hp_fc[i], hp_k[i], lp_fc[i], lp_k[i]);
+    fp_mode_restore(mode);
 }

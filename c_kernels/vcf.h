@@ -1,15 +1,25 @@
-/* The filter section: HPF into LPF in series (Korg35 style).
- *
- * STUB (linear one-pole HPF into two-pole LPF, no resonance) until the nonlinear,
- * oversampled Korg35 pair lands. Cutoffs in cycles per sample at the engine rate
- * (f / fs, clamped by the caller to 0.00002..0.45); k is the Korg35 feedback gain
- * (0 .. 2.2; self-oscillation from 2). Input and output in volts (audio about +-1 V).
+/* The filter section: the MS-20's Korg35 HPF into LPF in series (hpf.h, lpf.h), both with
+ * a diode clipper in their resonance loops, run together at twice the engine rate between
+ * a half-band interpolator and decimator (dsp/oversampler.h).
+ * Cutoffs in cycles per sample at the engine rate (f / fs, 0.00002..0.45, may move every
+ * sample); k is the Korg35 feedback gain (0 .. 2.2, self-oscillation from 2). Input and
+ * output in volts (audio about +-1 V; up to +-10 V with EXT SIGNAL).
  */
 #ifndef MS20_VCF_H
 #define MS20_VCF_H
 
+#include <stdint.h>
+
+#include "dsp/oversampler.h"
+#include "hpf.h"
+#include "lpf.h"
+
 typedef struct {
-    float hp_s, lp_s1, lp_s2;
+    upsampler2 up;
+    downsampler2 down;
+    hpf_state hp;
+    lpf_state lp;
+    uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
 } vcf_state;
 
 void vcf_init(vcf_state *s, float fs_hz);

@@ -1,0 +1,66 @@
+/* The MS-20 high-pass filter: Korg35 topology, 6 dB/oct below the cutoff plus a resonant
+ * peak, diode clipper in the resonance loop. Normalised linear model (s in units of the
+ * cutoff, K = PEAK feedback gain):
+ *     y = s (s + 1) x / ((s + 1)^2 - K s)    HF gain 1 at any PEAK, self-oscillation from K = 2,
+ * realised as y = H1(x) + clip(K L(H2(y))): TPT one-poles, feedback through a band-pass
+ * (Stinchcombe's MS-20 study; Pirkle AN-7). Runs at the oversampled rate: cutoff in cycles
+ * per oversampled sample, signals in volts.
+ */
+#ifndef MS20_HPF_H
+#define MS20_HPF_H
+
+#include "dsp/diode_clip.h"
+#include "dsp/tpt.h"
+
+typedef struct {
+    float t1;       /* H1's one-pole state */
+    float t2, t3;   /* the feedback band-pass: H2 then L */
+    float u, u1;    /* feedback voltage before the clipper, last two steps: set its gain */
+} hpf_state;
+
+/* Per base-rate sample, shared by the oversampled steps. */
+typedef struct {
+    float G, g2;    /* TPT one-pole gain g / (1 + g), and twice it */
+    float omg, omg2; /* 1 - G, and twice it */
+    float k1g;      /* K (1 - G) */
+    float a1, a2;   /* Vd K (1 - G) and Vd K G (1 - G): loop gains in the clipper's units */
+} hpf_coefs;
+
+void hpf_reset(hpf_state *s);
+
+static inline void hpf_set(hpf_coefs *c, float fc, float k)
+{
+    float num, den;
+    tpt_tan_pi(fc, &num, &den);
+    float G = num / (num + den), omg = 1.0f - G;
+    c->G = G;
+    c->g2 = 2.0f * G;
+    c->omg = omg;
+    c->omg2 = 2.0f * omg;
+    c->k1g = k * omg;
+    c->a1 = VCF_DIODE_V * c->k1g;
+    c->a2 = c->a1 * G;
+}
+
+/* One oversampled step; the loop is solved in closed form with the clipper as its gain at
+ * the extrapolated feedback voltage (see lpf.h). With L(H2(y)) = (1-G)(m + G y),
+ * m = t3 - G t2, the loop y = h + gamma K L(H2(y)) is linear in y. */
+static inline float hpf_step(hpf_state *s, const hpf_coefs *c, float x)
+{
+    float G = c->G;
+    float e = x - s->t1;
+    float h = c->omg * e; /* H1(x) */
+    s->t1 += c->g2 * e;
+    float t2 = s->t2, t3 = s->t3, u = s->u;
+    float m = t3 - G * t2;
+    float r = diode_clip_r(u + (u - s->u1));
+    float y = (r * h + c->a1 * m) / (r - c->a2);
+    float w = m + G * y; /* L(H2(y)) / (1 - G) */
+    s->u1 = u;
+    s->u = c->k1g * w;
+    s->t3 = c->omg2 * w - t3;
+    s->t2 = t2 + c->g2 * (y - t2);
+    return y;
+}
+
+#endif
