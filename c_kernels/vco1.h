@@ -1,22 +1,28 @@
 /* VCO-1: triangle, sawtooth, rectangle (PW 50 % down to silent), white noise.
  *
- * STUB (naive waveforms) until the band-limited oscillator lands: the interface below is
- * the contract the engine uses. freq is in cycles per sample (f / fs, 0..0.45); pw is the
- * rectangle's duty (0.5 square .. 0 silent). Output about +-1 V, zero mean.
- * VCO-2's RING reads `rect` (VCO-1's rectangle, +-1, at its PW) after vco1_tick.
+ * Band-limited: naive waves plus BLEP residuals at each jump, BLAMP at the triangle's
+ * corners (dsp/blep.h), so output lags the call by BLEP_LATENCY samples. freq is in cycles
+ * per sample (f / fs, 0..0.45, may change every sample); pw is the rectangle's duty (0.5
+ * square .. 0 silent). Output about +-1 V, zero mean (the pulse's DC is removed analytically).
+ * The rectangle's phases run whatever the wave, because VCO-2's RING reads its edges.
  */
 #ifndef MS20_VCO1_H
 #define MS20_VCO1_H
 
 #include <stdint.h>
 
+#include "dsp/blep.h"
+
 enum vco1_wave { VCO1_TRIANGLE = 0, VCO1_SAWTOOTH = 1, VCO1_RECTANGLE = 2, VCO1_NOISE = 3 };
 
 typedef struct vco1_state vco1_state;
 struct vco1_state {
-    float phase;
-    float rect;          /* +-1: the rectangle at PW, whatever the selected wave */
+    uint32_t phase;       /* 2^32 = one cycle; the rectangle rises as it wraps */
+    uint32_t pw_phase;    /* phase - PW: the rectangle falls as it wraps (either way) */
+    uint32_t inc;         /* how far phase moved in the last tick */
+    uint32_t pw_inc;      /* how far pw_phase moved (signed: PW can outrun a slow phase) */
     uint32_t seed;
+    blep_buffer blep;
     float (*render)(vco1_state *s, float freq, float pw); /* chosen by vco1_set_wave */
 };
 
@@ -25,5 +31,25 @@ void vco1_reset(vco1_state *s);
 void vco1_set_wave(vco1_state *s, int wave);
 
 static inline float vco1_tick(vco1_state *s, float freq, float pw) { return s->render(s, freq, pw); }
+
+/* The rectangle's level (+1 high, -1 low) at a phase pair: high while phase < PW, which is
+ * exactly when subtracting PW borrowed, i.e. pw_phase > phase. Never high at PW 0. */
+static inline float vco1_rect_level(uint32_t phase, uint32_t pw_phase)
+{
+    return pw_phase > phase ? 1.0f : -1.0f;
+}
+
+/* Whether pw_phase crossed zero in the last tick: the rectangle fell or, when a widening
+ * pulse outran a slow phase, rose again (pw_inc < 0). */
+static inline int vco1_pw_crossed(uint32_t pw_phase, uint32_t pw_inc)
+{
+    return (int32_t)pw_inc >= 0 ? pw_phase < pw_inc : pw_phase >= pw_inc;
+}
+
+/* For a tick where vco1_pw_crossed: how long ago, in samples (0..1). */
+static inline float vco1_pw_since(uint32_t pw_phase, uint32_t pw_inc)
+{
+    return (float)(int32_t)pw_phase / (float)(int32_t)pw_inc;
+}
 
 #endif

@@ -1,42 +1,101 @@
-/* VCO-2 (STUB: naive waveforms; see vco2.h). */
+/* VCO-2: band-limited sawtooth, square, 25 % pulse and RING (see vco2.h).
+ *
+ * Pulses are one phase compared with a fixed duty; RING multiplies VCO-1's rectangle
+ * level by VCO-2's pulse level and puts a BLEP on every edge of either, in time order,
+ * since each edge flips the product. Also holds the oscillator test probe (vco.probe.h).
+ */
 #include "vco2.h"
 
-#define VCO2_PULSE_DUTY 0.25f
+#include "dsp/fastmath.h"
+#include "vco.probe.h"
 
-static void advance(vco2_state *s, float freq)
+#define VCO2_FREQ_MAX 0.49f /* keeps increments below half a cycle */
+#define VCO2_SQUARE_DUTY 0.5f
+#define VCO2_PULSE_DUTY 0.25f
+/* RING's VCO-2 side: the narrow pulse, as the reference describes ("VCO-2's pulse"); a
+ * documented choice, since sources do not say which of VCO-2's pulses feeds the ring. */
+#define VCO2_RING_DUTY VCO2_PULSE_DUTY
+
+static inline void advance(vco2_state *s, float freq)
 {
-    float p = s->phase + freq;
-    s->phase = p - (float)(p >= 1.0f);
+    uint32_t inc = (uint32_t)(clampf(freq, 0.0f, VCO2_FREQ_MAX) * BLEP_CYCLE);
+    s->phase += inc;
+    s->inc = inc;
 }
 
 static float render_sawtooth(vco2_state *s, float freq, const vco1_state *v1)
 {
-    (void)v1;
     advance(s, freq);
-    return 1.0f - 2.0f * s->phase;
+    uint32_t p = s->phase, inc = s->inc;
+    if (p < inc) blep_step(&s->blep, 2.0f, blep_since(p, inc));
+    return blep_tick(&s->blep, 1.0f - (float)p * (2.0f * BLEP_INV_CYCLE));
+}
+
+/* A pulse of fixed duty: rises as the phase wraps, falls as phase - duty wraps. */
+static inline float pulse(vco2_state *s, float freq, float duty)
+{
+    advance(s, freq);
+    uint32_t p = s->phase, inc = s->inc;
+    uint32_t from_fall = p - (uint32_t)(duty * BLEP_CYCLE);
+    if (p < inc) blep_step(&s->blep, 2.0f, blep_since(p, inc));
+    if (from_fall < inc) blep_step(&s->blep, -2.0f, blep_since(from_fall, inc));
+    return blep_tick(&s->blep, (from_fall > p ? 2.0f : 0.0f) - 2.0f * duty); /* level - mean */
 }
 
 static float render_square(vco2_state *s, float freq, const vco1_state *v1)
 {
-    (void)v1;
-    advance(s, freq);
-    return s->phase < 0.5f ? 1.0f : -1.0f;
+    return pulse(s, freq, VCO2_SQUARE_DUTY);
 }
 
 static float render_pulse(vco2_state *s, float freq, const vco1_state *v1)
 {
-    (void)v1;
-    advance(s, freq);
-    return (s->phase < VCO2_PULSE_DUTY ? 1.0f : -1.0f) + 0.5f;
+    return pulse(s, freq, VCO2_PULSE_DUTY);
+}
+
+/* Sorts up to four edge times, earliest (largest time since) first. */
+static void sort_edges(float *since, int n)
+{
+    for (int i = 1; i < n; ++i) {
+        float x = since[i];
+        int j = i;
+        for (; j > 0 && since[j - 1] < x; --j) since[j] = since[j - 1];
+        since[j] = x;
+    }
 }
 
 static float render_ring(vco2_state *s, float freq, const vco1_state *v1)
 {
     advance(s, freq);
-    return (s->phase < VCO2_PULSE_DUTY ? 1.0f : -1.0f) * v1->rect;
+    const uint32_t ring_width = (uint32_t)(VCO2_RING_DUTY * BLEP_CYCLE);
+    uint32_t p = s->phase, inc = s->inc, from_fall = p - ring_width;
+    uint32_t p1 = v1->phase, inc1 = v1->inc, q1 = v1->pw_phase, q_inc1 = v1->pw_inc;
+
+    float since[4];
+    int edges = 0;
+    if (p1 < inc1) since[edges++] = blep_since(p1, inc1);
+    if (vco1_pw_crossed(q1, q_inc1)) since[edges++] = vco1_pw_since(q1, q_inc1);
+    if (p < inc) since[edges++] = blep_since(p, inc);
+    if (from_fall < inc) since[edges++] = blep_since(from_fall, inc);
+
+    float level2 = from_fall > p ? 1.0f : -1.0f;
+    float level = vco1_rect_level(p1, q1) * level2;
+    if (edges) {
+        /* Each edge flips the product: steps alternate, ending at this sample's level. */
+        sort_edges(since, edges);
+        float step = (edges & 1) ? 2.0f * level : -2.0f * level;
+        for (int i = 0; i < edges; ++i, step = -step) blep_step(&s->blep, step, since[i]);
+    }
+    /* The product's mean for unrelated pitches: (2 pw - 1)(2 duty - 1). */
+    float mean1 = (float)(p1 - q1) * (2.0f * BLEP_INV_CYCLE) - 1.0f;
+    return blep_tick(&s->blep, level - mean1 * (2.0f * VCO2_RING_DUTY - 1.0f));
 }
 
-void vco2_reset(vco2_state *s) { s->phase = 0.0f; }
+void vco2_reset(vco2_state *s)
+{
+    s->phase = 0u;
+    s->inc = 0u;
+    blep_reset(&s->blep);
+}
 
 void vco2_init(vco2_state *s)
 {
@@ -50,3 +109,21 @@ void vco2_set_wave(vco2_state *s, int wave)
         render_sawtooth, render_square, render_pulse, render_ring};
     s->render = renders[(unsigned)wave < 4u ? wave : VCO2_SAWTOOTH];
 }
+
+void vco_probe_render(int which, int wave, const float *freq1, const float *pw1, const float *freq2,
+                      float *out, int n)
+{
+    vco1_state v1;
+    vco2_state v2;
+    vco1_init(&v1, 0x2545f491u);
+    vco2_init(&v2);
+    vco1_set_wave(&v1, which == 1 ? wave : VCO1_SAWTOOTH);
+    vco2_set_wave(&v2, wave);
+    for (int i = 0; i < n; ++i) {
+        float o1 = vco1_tick(&v1, freq1[i], pw1[i]);
+        float o2 = vco2_tick(&v2, freq2[i], &v1);
+        out[i] = which == 1 ? o1 : o2;
+    }
+}
+
+int vco_probe_latency(void) { return BLEP_LATENCY; }

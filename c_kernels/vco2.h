@@ -1,8 +1,9 @@
-/* VCO-2: sawtooth, square, narrow pulse (about 25 %), RING (VCO-1's rectangle at its PW
- * times VCO-2's pulse, a switching ring modulator).
+/* VCO-2: sawtooth, square, narrow pulse (25 %), RING (VCO-1's rectangle at its PW times
+ * VCO-2's pulse, a switching ring modulator: a +-1 wave that flips at every edge of either).
  *
- * STUB (naive waveforms) until the band-limited oscillator lands. freq in cycles per
- * sample; call after vco1_tick, since RING reads VCO-1's state. Output about +-1 V.
+ * Band-limited with BLEP residuals like VCO-1 (same latency). freq in cycles per sample
+ * (0..0.45, may change every sample); call after vco1_tick, since RING reads the edges
+ * VCO-1 made in the same sample. Output about +-1 V, zero mean.
  */
 #ifndef MS20_VCO2_H
 #define MS20_VCO2_H
@@ -13,7 +14,9 @@ enum vco2_wave { VCO2_SAWTOOTH = 0, VCO2_SQUARE = 1, VCO2_PULSE = 2, VCO2_RING =
 
 typedef struct vco2_state vco2_state;
 struct vco2_state {
-    float phase;
+    uint32_t phase; /* 2^32 = one cycle; pulses rise as it wraps */
+    uint32_t inc;   /* how far phase moved in the last tick */
+    blep_buffer blep;
     float (*render)(vco2_state *s, float freq, const vco1_state *vco1);
 };
 
