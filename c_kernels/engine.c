@@ -105,7 +105,7 @@ static void reset_voice(ms20_engine *e)
     vcf_reset(&e->vcf);
     esp_reset(&e->esp);
     vca_init(&e->vca, e->fs);
-    for (int i = 0; i < MS20_OUTPUT_COUNT; ++i)
+    for (int i = 0; i < PATCHBAY_SLOTS; ++i)
         if (i != MS20_OUT_STRIG_OPEN) e->bay.jack[i] = 0.0f;
 }
 
@@ -209,7 +209,7 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
             &jack[MS20_OUT_MG_RECT]);
 
     esp_outputs esp;
-    esp_tick(&e->esp, clampf(patchbay_read(bay, MS20_IN_ESP_IN), -10.0f, 10.0f), v[MS20_P_ESP_GAIN],
+    esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN],
              v[MS20_P_ESP_CV_ADJUST], v[MS20_P_ESP_THRESHOLD_V], &esp);
     jack[MS20_OUT_ESP_AMP] = esp.amp;
     jack[MS20_OUT_ESP_BP] = esp.band_pass;
@@ -238,14 +238,15 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     /* VCOs: Hz/V CV times scale, exponential modulation in octaves. */
     float total = patchbay_read(bay, MS20_IN_TOTAL);
     float freq_bus = patchbay_read(bay, MS20_IN_FREQ);
-    float cv12 = clampf(patchbay_read(bay, MS20_IN_VCO12_CV), 0.0f, 64.0f);
+    float cv12 = patchbay_read(bay, MS20_IN_VCO12_CV);
     jack[MS20_OUT_VCO12_CV] = cv12;
-    float cv2 = clampf(patchbay_read(bay, MS20_IN_VCO2_CV), 0.0f, 64.0f);
+    float cv2 = patchbay_read(bay, MS20_IN_VCO2_CV);
     float mod_oct = v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus +
                     (v[MS20_P_MASTER_TUNE_SEMI] + v[MS20_P_PITCH_BEND_SEMI]) * (1.0f / 12.0f);
     float hz_per_volt = C4_HZ * e->inv_fs * exp2_fast(mod_oct); /* cycles per sample per volt */
     float f1 = hz_per_volt * e->vco1_scale * cv12;
     float f2 = hz_per_volt * e->vco2_scale * e->vco2_ratio * cv2;
+    /* Negative Hz/V (an inverted CV) stops the oscillator: no through-zero on an MS-20. */
     float o1 = vco1_tick(&e->vco1, clampf(f1, 0.0f, OSC_FREQ_MAX), v[MS20_P_VCO1_PW]);
     float o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
 
@@ -380,7 +381,7 @@ float ms20_jack(const ms20_engine *e, int output)
 
 int ms20_route_of(const ms20_engine *e, int input)
 {
-    return (unsigned)input < MS20_INPUT_COUNT ? e->bay.source[input] : -1;
+    return (unsigned)input < MS20_INPUT_COUNT ? e->bay.routed[input] : -1;
 }
 
 void ms20_get_stats(const ms20_engine *e, ms20_stats *stats)

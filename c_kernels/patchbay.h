@@ -4,7 +4,8 @@
  * input through patchbay_read, so any output can feed any input at audio rate. Outputs
  * computed later in the sample than the reader arrive one sample late: that is the only
  * delay a feedback patch sees. A new cable crossfades the input from its old source to the
- * new one over PATCHBAY_FADE_MS.
+ * new one over PATCHBAY_FADE_MS: while it fades, the input reads a slot of its own that
+ * patchbay_tick mixes once per sample, so a read is always one indexed load.
  */
 #ifndef MS20_PATCHBAY_H
 #define MS20_PATCHBAY_H
@@ -12,14 +13,16 @@
 #include "jacks.h"
 
 #define PATCHBAY_FADE_MS 5.0f
+#define PATCHBAY_SLOTS (MS20_OUTPUT_COUNT + MS20_INPUT_COUNT) /* outputs, then fade slots */
 
 typedef struct {
-    float jack[MS20_OUTPUT_COUNT];     /* volts at every output, this sample */
-    unsigned char source[MS20_INPUT_COUNT];
-    unsigned char previous[MS20_INPUT_COUNT];
-    float fade[MS20_INPUT_COUNT];      /* 1 -> 0: weight of the previous source */
+    float jack[PATCHBAY_SLOTS];               /* volts at every output this sample; fade mixes */
+    unsigned char source[MS20_INPUT_COUNT];   /* the slot each input reads now */
+    unsigned char routed[MS20_INPUT_COUNT];   /* the output each input is patched to */
+    unsigned char previous[MS20_INPUT_COUNT]; /* the output it is fading away from */
+    float fade[MS20_INPUT_COUNT];             /* 1 -> 0: weight of the previous output */
     float fade_step;
-    int fading;                        /* inputs still crossfading */
+    int fading;                               /* inputs still crossfading */
 } patchbay_state;
 
 void patchbay_init(patchbay_state *p, float fs_hz);
@@ -28,24 +31,14 @@ void patchbay_init(patchbay_state *p, float fs_hz);
  * Out-of-range sources fall back to the normal. */
 void patchbay_apply(patchbay_state *p, const signed char *route);
 
-static inline float patchbay_read(const patchbay_state *p, int input)
-{
-    float now = p->jack[p->source[input]];
-    if (!p->fading) return now;
-    return now + p->fade[input] * (p->jack[p->previous[input]] - now);
-}
+/* Mix the fade slots from the outputs' latest values (called once, first in the sample). */
+void patchbay_fade(patchbay_state *p);
+
+static inline float patchbay_read(const patchbay_state *p, int input) { return p->jack[p->source[input]]; }
 
 static inline void patchbay_tick(patchbay_state *p)
 {
-    if (!p->fading) return;
-    int still = 0;
-    for (int i = 0; i < MS20_INPUT_COUNT; ++i) {
-        float f = p->fade[i] - p->fade_step;
-        f = f > 0.0f ? f : 0.0f;
-        p->fade[i] = f;
-        still += f > 0.0f;
-    }
-    p->fading = still;
+    if (p->fading) patchbay_fade(p);
 }
 
 #endif
