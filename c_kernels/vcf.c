@@ -1,8 +1,6 @@
 /* Filter section: HPF into LPF at 2x the engine rate (see vcf.h). */
 #include "vcf.h"
 
-#include <string.h>
-
 #include "dsp/denormal.h"
 #include "dsp/fastmath.h"
 #include "vcf.probe.h"
@@ -14,17 +12,37 @@
 #define VCF_K_MAX 2.2f
 #define VCF_NOISE_V 1e-5f      /* -100 dBV of white noise at the input, as any circuit has */
 
+static inline void set_hpf(vcf_state *s, float fc, float k)
+{
+    s->hp_fc = fc;
+    s->hp_k = k;
+    /* the cutoff halves at the doubled rate */
+    hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
+}
+
+static inline void set_lpf(vcf_state *s, float fc, float k)
+{
+    s->lp_fc = fc;
+    s->lp_k = k;
+    lpf_set(&s->lc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
+}
+
 void vcf_reset(vcf_state *s)
 {
-    uint32_t seed = s->seed;
-    memset(s, 0, sizeof *s);
-    s->seed = seed;
+    upsampler2 up = {{0.0f}, {0.0f}};
+    downsampler2 down = {{0.0f}, {0.0f}, 0.0f};
+    s->up = up;
+    s->down = down;
+    hpf_reset(&s->hp);
+    lpf_reset(&s->lp);
 }
 
 void vcf_init(vcf_state *s, float fs_hz)
 {
     (void)fs_hz; /* cutoffs arrive normalised; the design does not depend on the rate */
-    memset(s, 0, sizeof *s);
+    vcf_reset(s);
+    set_hpf(s, 0.0f, 0.0f);
+    set_lpf(s, 0.0f, 0.0f);
     s->seed = 0x9e3779b9u;
 }
 
@@ -42,18 +60,16 @@ float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, f
     float x0, x1;
     upsampler2_tick(&s->up, x, &x0, &x1);
 
-    /* Coefficients once per engine sample for both oversampled steps (the cutoff halves at
-     * the doubled rate). The HPF runs both steps before the LPF starts: the same result as
-     * interleaving them (nothing feeds back from the LPF), with half the values live. */
-    hpf_coefs hc;
-    hpf_set(&hc, 0.5f * clampf(hp_fc, VCF_FC_MIN, VCF_FC_MAX), clampf(hp_k, 0.0f, VCF_K_MAX));
-    float h0 = hpf_step(&s->hp, &hc, x0);
-    float h1 = hpf_step(&s->hp, &hc, x1);
+    /* Coefficients once per engine sample at most, shared by both oversampled steps. The
+     * HPF runs both steps before the LPF starts: the same result as interleaving them
+     * (nothing feeds back from the LPF), with half the values live. */
+    if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
+    float h0 = hpf_step(&s->hp, &s->hc, x0);
+    float h1 = hpf_step(&s->hp, &s->hc, x1);
 
-    lpf_coefs lc;
-    lpf_set(&lc, 0.5f * clampf(lp_fc, VCF_FC_MIN, VCF_FC_MAX), clampf(lp_k, 0.0f, VCF_K_MAX));
-    float y0 = lpf_step(&s->lp, &lc, h0);
-    float y1 = lpf_step(&s->lp, &lc, h1);
+    if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
+    float y0 = lpf_step(&s->lp, &s->lc, h0);
+    float y1 = lpf_step(&s->lp, &s->lc, h1);
 
     float y = downsampler2_tick(&s->down, y0, y1);
     return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);

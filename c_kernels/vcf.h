@@ -19,6 +19,10 @@ typedef struct {
     downsampler2 down;
     hpf_state hp;
     lpf_state lp;
+    /* Coefficients and the inputs they were made from: recomputed only when those move. */
+    hpf_coefs hc;
+    lpf_coefs lc;
+    float hp_fc, hp_k, lp_fc, lp_k;
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
 } vcf_state;
 

@@ -10,7 +10,7 @@
 
 #include <math.h>
 
-#define VCF_DIODE_V 1.0f
+#define VCF_DIODE_V 1.5f
 
 static inline float diode_clip_r(float u) { return sqrtf(VCF_DIODE_V * VCF_DIODE_V + u * u); }
 
