@@ -11,6 +11,7 @@ import sys
 # One line per subcommand module.
 COMMANDS = [
     "ms20.render",
+    "ms20.run",
 ]
 
 

@@ -1,0 +1,69 @@
+"""Real-time setup for the audio thread: SCHED_FIFO priority, locked memory and the Python
+GIL switch interval. Each step is allowed to fail (a laptop, a container, a user without
+rtprio): the firmware logs what it got and why, and runs anyway.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import resource
+import sys
+
+log = logging.getLogger(__name__)
+
+MCL_CURRENT, MCL_FUTURE = 1, 2
+
+
+def set_realtime(priority: int) -> bool:
+    """Give the calling thread SCHED_FIFO `priority` (Linux applies it to this thread only)."""
+    if priority <= 0:
+        log.info("audio: real-time priority off (audio.realtime_priority = 0)")
+        return False
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (PermissionError, OSError, AttributeError) as exc:
+        soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
+        log.warning("audio: SCHED_FIFO %d refused (%s; RLIMIT_RTPRIO is %s): running at normal "
+                    "priority, expect xruns under load (the systemd unit sets LimitRTPRIO)",
+                    priority, getattr(exc, "strerror", exc) or exc, soft)
+        return False
+    log.info("audio: thread runs SCHED_FIFO priority %d", priority)
+    return True
+
+
+def lock_memory() -> bool:
+    """mlockall, so no page of the process is swapped or lazily faulted in mid-period.
+
+    Only with an unlimited RLIMIT_MEMLOCK (or CAP_IPC_LOCK): with MCL_FUTURE and a small
+    limit, later allocations would fail instead of the lock."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    if soft != resource.RLIM_INFINITY and os.geteuid() != 0:
+        log.info("audio: memory not locked (RLIMIT_MEMLOCK is %d bytes; the systemd unit sets "
+                 "LimitMEMLOCK=infinity)", soft)
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    if libc.mlockall(MCL_CURRENT | MCL_FUTURE) != 0:
+        log.warning("audio: mlockall failed (%s); pages may fault in during a period",
+                    os.strerror(ctypes.get_errno()))
+        return False
+    log.info("audio: memory locked")
+    return True
+
+
+def unlock_memory() -> None:
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    libc.munlockall()
+
+
+def tune_switch_interval(ms: float) -> float:
+    """Set how long a thread may hold the GIL while another waits; returns the old value (s).
+
+    Python's default (5 ms) is longer than a 64-frame period (1.33 ms at 48 kHz): the audio
+    thread, back from a blocking write, could wait that long for the control loop to let go."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(ms / 1000.0)
+    log.info("audio: GIL switch interval %.2f ms (was %.2f ms)", ms, old * 1e3)
+    return old
