@@ -10,7 +10,7 @@
 #define VCF_FC_MIN 0.00002f    /* cycles per engine sample, as the engine clamps */
 #define VCF_FC_MAX 0.45f
 #define VCF_K_MAX 2.2f
-#define VCF_NOISE_V 1e-5f      /* -100 dBV of white noise at the input, as any circuit has */
+#define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise per unit of PEAK feedback gain */
 
 static inline void set_hpf(vcf_state *s, float fc, float k)
 {
@@ -54,20 +54,23 @@ static inline float finite_or_zero(float x, float lim)
 
 float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
 {
+    /* Coefficients once per engine sample at most, shared by both oversampled steps. */
+    if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
+    if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
+
+    /* The seed noise scales with PEAK (k1g is K (1 - G)): none at PEAK 0, where digital
+     * silence must stay silent, and enough near full PEAK to start the whistle. */
     s->seed = s->seed * 1664525u + 1013904223u;
-    float x = finite_or_zero(in_v, VCF_IN_MAX_V) + (float)(int32_t)s->seed * (VCF_NOISE_V / 2147483648.0f);
+    float noise = (float)(int32_t)s->seed * (VCF_NOISE_V / 2147483648.0f);
+    float x = finite_or_zero(in_v, VCF_IN_MAX_V) + noise * (s->hc.k1g + s->lc.k1g);
 
     float x0, x1;
     upsampler2_tick(&s->up, x, &x0, &x1);
 
-    /* Coefficients once per engine sample at most, shared by both oversampled steps. The
-     * HPF runs both steps before the LPF starts: the same result as interleaving them
+    /* The HPF runs both steps before the LPF starts: the same result as interleaving them
      * (nothing feeds back from the LPF), with half the values live. */
-    if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
     float h0 = hpf_step(&s->hp, &s->hc, x0);
     float h1 = hpf_step(&s->hp, &s->hc, x1);
-
-    if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
     float y0 = lpf_step(&s->lp, &s->lc, h0);
     float y1 = lpf_step(&s->lp, &s->lc, h1);
 
