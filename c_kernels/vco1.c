@@ -1,7 +1,7 @@
 /* VCO-1: band-limited triangle, sawtooth, rectangle and white noise (see vco1.h).
  *
  * One uint32 phase drives every wave; a second one, offset by PW, marks the rectangle's
- * falling edge. Jumps get a BLEP, the triangle's corners a BLAMP, at their exact
+ * falling edge (computed where needed, so the other waves only note the PW). Jumps get a BLEP, the triangle's corners a BLAMP, at their exact
  * sub-sample time (phase past the wrap divided by the increment), so FM at audio rate
  * stays band-limited. This file instantiates the BLEP tables for both VCOs.
  */
@@ -10,30 +10,21 @@
 
 #include <math.h>
 
-#include "dsp/fastmath.h"
 #include "noise.h"
 
-#define VCO1_FREQ_MAX 0.49f /* keeps increments below half a cycle, so crossings are unambiguous */
-#define VCO1_PW_MAX 0.5f
-
-/* Moves both phases; returns the rectangle's duty as used (clamped, NaN to 0). */
-static inline float advance(vco1_state *s, float freq, float pw)
+/* Moves the phase and notes the PW; returns the increment. freq comes clamped to 0..0.45,
+ * so an increment is below half a cycle and crossings are unambiguous. */
+static inline uint32_t advance(vco1_state *s, float freq, float pw)
 {
-    float duty = clampf(pw, 0.0f, VCO1_PW_MAX);
-    uint32_t inc = (uint32_t)(clampf(freq, 0.0f, VCO1_FREQ_MAX) * BLEP_CYCLE);
-    uint32_t phase = s->phase + inc;
-    uint32_t pw_phase = phase - (uint32_t)(duty * BLEP_CYCLE);
-    s->pw_inc = pw_phase - s->pw_phase;
-    s->pw_phase = pw_phase;
-    s->phase = phase;
-    s->inc = inc;
-    return duty;
+    uint32_t inc = (uint32_t)(freq * BLEP_CYCLE);
+    s->phase += inc;
+    s->pw = pw;
+    return inc;
 }
 
 static float render_triangle(vco1_state *s, float freq, float pw)
 {
-    advance(s, freq, pw);
-    uint32_t p = s->phase, inc = s->inc;
+    uint32_t inc = advance(s, freq, pw), p = s->phase;
     uint32_t from_peak = p ^ 0x80000000u; /* phase - half a cycle */
     float bend = 8.0f * (float)inc * BLEP_INV_CYCLE; /* slope +-4 f flips at each corner */
     if (p < inc) blep_ramp(&s->blep, bend, blep_since(p, inc));
@@ -44,25 +35,35 @@ static float render_triangle(vco1_state *s, float freq, float pw)
 
 static float render_sawtooth(vco1_state *s, float freq, float pw)
 {
-    advance(s, freq, pw);
-    uint32_t p = s->phase, inc = s->inc;
+    uint32_t inc = advance(s, freq, pw), p = s->phase;
     if (p < inc) blep_step(&s->blep, 2.0f, blep_since(p, inc));
     return blep_tick(&s->blep, 1.0f - (float)p * (2.0f * BLEP_INV_CYCLE));
 }
 
-static float render_rectangle(vco1_state *s, float freq, float pw)
+/* The rectangle's edges in a tick where the phase wrapped or the level changed. */
+static void rectangle_edges(vco1_state *s, uint32_t p, uint32_t inc, uint32_t q, uint32_t q_inc)
 {
-    float duty = advance(s, freq, pw);
-    uint32_t p = s->phase, inc = s->inc, q = s->pw_phase, q_inc = s->pw_inc;
     /* At PW 0 both edges land together and cancel exactly: silent, as on the panel. */
     if (p < inc) blep_step(&s->blep, 2.0f, blep_since(p, inc));
     if (vco1_pw_crossed(q, q_inc))
         blep_step(&s->blep, (int32_t)q_inc >= 0 ? -2.0f : 2.0f, vco1_pw_since(q, q_inc));
-    /* +-1 minus its mean, 2 duty - 1 */
-    return blep_tick(&s->blep, vco1_rect_level(p, q) + 1.0f - 2.0f * duty);
 }
 
-/* The phases still run: RING reads the rectangle under any wave. */
+static float render_rectangle(vco1_state *s, float freq, float pw)
+{
+    float duty = vco1_duty(pw);
+    uint32_t p0 = s->phase, q0 = s->pw_phase;
+    uint32_t inc = advance(s, freq, pw), p = s->phase;
+    uint32_t q = vco1_pw_phase(p, duty);
+    s->pw_phase = q;
+    int high = vco1_rect_high(p, q);
+    /* Without a wrap the level changes only where the falling edge passed. */
+    if ((p < inc) | (high != vco1_rect_high(p0, q0))) rectangle_edges(s, p, inc, q, q - q0);
+    /* +-1 minus its mean, 2 duty - 1 */
+    return blep_tick(&s->blep, (high ? 2.0f : 0.0f) - 2.0f * duty);
+}
+
+/* The phase still runs: RING reads the rectangle under any wave. */
 static float render_noise(vco1_state *s, float freq, float pw)
 {
     advance(s, freq, pw);
@@ -72,9 +73,8 @@ static float render_noise(vco1_state *s, float freq, float pw)
 void vco1_reset(vco1_state *s)
 {
     s->phase = 0u;
-    s->pw_phase = 0u;
-    s->inc = 0u;
-    s->pw_inc = 0u;
+    s->pw = 0.5f;
+    s->pw_phase = vco1_pw_phase(0u, 0.5f);
     blep_reset(&s->blep);
 }
 
@@ -90,4 +90,5 @@ void vco1_set_wave(vco1_state *s, int wave)
     static float (*const renders[])(vco1_state *, float, float) = {
         render_triangle, render_sawtooth, render_rectangle, render_noise};
     s->render = renders[(unsigned)wave < 4u ? wave : VCO1_SAWTOOTH];
+    s->pw_phase = vco1_pw_phase(s->phase, vco1_duty(s->pw)); /* the rectangle picks up here */
 }

@@ -9,24 +9,24 @@
 #include "dsp/fastmath.h"
 #include "vco.probe.h"
 
-#define VCO2_FREQ_MAX 0.49f /* keeps increments below half a cycle */
 #define VCO2_SQUARE_DUTY 0.5f
 #define VCO2_PULSE_DUTY 0.25f
 /* RING's VCO-2 side: the narrow pulse, as the reference describes ("VCO-2's pulse"); a
  * documented choice, since sources do not say which of VCO-2's pulses feeds the ring. */
 #define VCO2_RING_DUTY VCO2_PULSE_DUTY
 
-static inline void advance(vco2_state *s, float freq)
+/* Moves the phase; returns the increment. freq comes clamped to 0..0.45, so an increment
+ * is below half a cycle and crossings are unambiguous. */
+static inline uint32_t advance(vco2_state *s, float freq)
 {
-    uint32_t inc = (uint32_t)(clampf(freq, 0.0f, VCO2_FREQ_MAX) * BLEP_CYCLE);
+    uint32_t inc = (uint32_t)(freq * BLEP_CYCLE);
     s->phase += inc;
-    s->inc = inc;
+    return inc;
 }
 
 static float render_sawtooth(vco2_state *s, float freq, const vco1_state *v1)
 {
-    advance(s, freq);
-    uint32_t p = s->phase, inc = s->inc;
+    uint32_t inc = advance(s, freq), p = s->phase;
     if (p < inc) blep_step(&s->blep, 2.0f, blep_since(p, inc));
     return blep_tick(&s->blep, 1.0f - (float)p * (2.0f * BLEP_INV_CYCLE));
 }
@@ -34,8 +34,7 @@ static float render_sawtooth(vco2_state *s, float freq, const vco1_state *v1)
 /* A pulse of fixed duty: rises as the phase wraps, falls as phase - duty wraps. */
 static inline float pulse(vco2_state *s, float freq, float duty)
 {
-    advance(s, freq);
-    uint32_t p = s->phase, inc = s->inc;
+    uint32_t inc = advance(s, freq), p = s->phase;
     uint32_t from_fall = p - (uint32_t)(duty * BLEP_CYCLE);
     if (p < inc) blep_step(&s->blep, 2.0f, blep_since(p, inc));
     if (from_fall < inc) blep_step(&s->blep, -2.0f, blep_since(from_fall, inc));
@@ -63,37 +62,56 @@ static void sort_edges(float *since, int n)
     }
 }
 
-static float render_ring(vco2_state *s, float freq, const vco1_state *v1)
+/* RING's edges in a tick where either oscillator had one: each flips the product, so in
+ * time order the steps alternate and end at this sample's level. */
+static void ring_edges(vco2_state *s, float level, uint32_t p1, uint32_t inc1, uint32_t q1, uint32_t q_inc1,
+                       uint32_t p, uint32_t inc, uint32_t from_fall)
 {
-    advance(s, freq);
-    const uint32_t ring_width = (uint32_t)(VCO2_RING_DUTY * BLEP_CYCLE);
-    uint32_t p = s->phase, inc = s->inc, from_fall = p - ring_width;
-    uint32_t p1 = v1->phase, inc1 = v1->inc, q1 = v1->pw_phase, q_inc1 = v1->pw_inc;
-
     float since[4];
     int edges = 0;
     if (p1 < inc1) since[edges++] = blep_since(p1, inc1);
     if (vco1_pw_crossed(q1, q_inc1)) since[edges++] = vco1_pw_since(q1, q_inc1);
     if (p < inc) since[edges++] = blep_since(p, inc);
     if (from_fall < inc) since[edges++] = blep_since(from_fall, inc);
+    sort_edges(since, edges);
+    float step = (edges & 1) ? 2.0f * level : -2.0f * level;
+    for (int i = 0; i < edges; ++i, step = -step) blep_step(&s->blep, step, since[i]);
+}
 
-    float level2 = from_fall > p ? 1.0f : -1.0f;
-    float level = vco1_rect_level(p1, q1) * level2;
-    if (edges) {
-        /* Each edge flips the product: steps alternate, ending at this sample's level. */
-        sort_edges(since, edges);
-        float step = (edges & 1) ? 2.0f * level : -2.0f * level;
-        for (int i = 0; i < edges; ++i, step = -step) blep_step(&s->blep, step, since[i]);
-    }
+static float render_ring(vco2_state *s, float freq, const vco1_state *v1)
+{
+    const uint32_t ring_width = (uint32_t)(VCO2_RING_DUTY * BLEP_CYCLE);
+    uint32_t inc = advance(s, freq), p = s->phase, from_fall = p - ring_width;
+    float duty1 = vco1_duty(v1->pw);
+    uint32_t p1 = v1->phase, q1 = vco1_pw_phase(p1, duty1);
+    uint32_t p1_before = s->v1_phase, q1_before = s->v1_pw_phase;
+    s->v1_phase = p1;
+    s->v1_pw_phase = q1;
+
+    int high1 = vco1_rect_high(p1, q1);
+    float level = high1 == (from_fall > p) ? 1.0f : -1.0f; /* the product of two +-1 levels */
+    /* VCO-1's falling edge shows as a level change without a wrap. */
+    if ((p1 < p1 - p1_before) | (high1 != vco1_rect_high(p1_before, q1_before)) | (p < inc) | (from_fall < inc))
+        ring_edges(s, level, p1, p1 - p1_before, q1, q1 - q1_before, p, inc, from_fall);
     /* The product's mean for unrelated pitches: (2 pw - 1)(2 duty - 1). */
-    float mean1 = (float)(p1 - q1) * (2.0f * BLEP_INV_CYCLE) - 1.0f;
-    return blep_tick(&s->blep, level - mean1 * (2.0f * VCO2_RING_DUTY - 1.0f));
+    return blep_tick(&s->blep, level - (2.0f * duty1 - 1.0f) * (2.0f * VCO2_RING_DUTY - 1.0f));
+}
+
+/* The first RING tick after the switch: VCO-1's phases one tick ago are not known, so take
+ * them as unmoved (its edges in this one sample are missed, a click under the switch's own). */
+static float render_ring_first(vco2_state *s, float freq, const vco1_state *v1)
+{
+    s->v1_phase = v1->phase;
+    s->v1_pw_phase = vco1_pw_phase(v1->phase, vco1_duty(v1->pw));
+    s->render = render_ring;
+    return render_ring(s, freq, v1);
 }
 
 void vco2_reset(vco2_state *s)
 {
     s->phase = 0u;
-    s->inc = 0u;
+    s->v1_phase = 0u;
+    s->v1_pw_phase = 0u;
     blep_reset(&s->blep);
 }
 
@@ -106,7 +124,7 @@ void vco2_init(vco2_state *s)
 void vco2_set_wave(vco2_state *s, int wave)
 {
     static float (*const renders[])(vco2_state *, float, const vco1_state *) = {
-        render_sawtooth, render_square, render_pulse, render_ring};
+        render_sawtooth, render_square, render_pulse, render_ring_first};
     s->render = renders[(unsigned)wave < 4u ? wave : VCO2_SAWTOOTH];
 }
 
@@ -120,8 +138,9 @@ void vco_probe_render(int which, int wave, const float *freq1, const float *pw1,
     vco1_set_wave(&v1, which == 1 ? wave : VCO1_SAWTOOTH);
     vco2_set_wave(&v2, wave);
     for (int i = 0; i < n; ++i) {
-        float o1 = vco1_tick(&v1, freq1[i], pw1[i]);
-        float o2 = vco2_tick(&v2, freq2[i], &v1);
+        /* the engine's clamp: VCO inputs arrive within 0..0.45 */
+        float o1 = vco1_tick(&v1, clampf(freq1[i], 0.0f, 0.45f), pw1[i]);
+        float o2 = vco2_tick(&v2, clampf(freq2[i], 0.0f, 0.45f), &v1);
         out[i] = which == 1 ? o1 : o2;
     }
 }
