@@ -2,3 +2,5 @@
 #include "hpf.h"
 
 void hpf_reset(hpf_state *s) { s->t1 = s->t2 = s->t3 = s->u = s->u1 = 0.0f; }
+
+void hpf_open_loop(hpf_state *s) { s->t2 = s->t3 = s->u = s->u1 = 0.0f; }

@@ -27,6 +27,7 @@ typedef struct {
 } hpf_coefs;
 
 void hpf_reset(hpf_state *s);
+void hpf_open_loop(hpf_state *s);
 
 static inline void hpf_set(hpf_coefs *c, float fc, float k)
 {
@@ -61,6 +62,16 @@ static inline float hpf_step(hpf_state *s, const hpf_coefs *c, float x)
     s->t3 = c->omg2 * w - t3;
     s->t2 = t2 + c->g2 * (y - t2);
     return y;
+}
+
+/* PEAK at 0 (K = 0, the usual setting): no feedback, so the HPF is H1 alone and the loop
+ * is skipped. hpf_open_loop() zeroes the idle band-pass so that raising PEAK (which the
+ * engine ramps up from 0) starts the loop from rest. */
+static inline float hpf_step_open(hpf_state *s, const hpf_coefs *c, float x)
+{
+    float e = x - s->t1;
+    s->t1 += c->g2 * e;
+    return c->omg * e;
 }
 
 #endif

@@ -18,6 +18,7 @@ static inline void set_hpf(vcf_state *s, float fc, float k)
     s->hp_k = k;
     /* the cutoff halves at the doubled rate */
     hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
+    if (s->hc.k1g == 0.0f) hpf_open_loop(&s->hp);
 }
 
 static inline void set_lpf(vcf_state *s, float fc, float k)
@@ -46,12 +47,6 @@ void vcf_init(vcf_state *s, float fs_hz)
     s->seed = 0x9e3779b9u;
 }
 
-/* NaN maps to 0 (clampf alone would make it the lower bound, a full-scale step). */
-static inline float finite_or_zero(float x, float lim)
-{
-    return x == x ? clampf(x, -lim, lim) : 0.0f;
-}
-
 float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
 {
     /* Coefficients once per engine sample at most, shared by both oversampled steps. */
@@ -62,15 +57,22 @@ float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, f
      * silence must stay silent, and enough near full PEAK to start the whistle. */
     s->seed = s->seed * 1664525u + 1013904223u;
     float noise = (float)(int32_t)s->seed * (VCF_NOISE_V / 2147483648.0f);
-    float x = finite_or_zero(in_v, VCF_IN_MAX_V) + noise * (s->hc.k1g + s->lc.k1g);
+    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V) + noise * (s->hc.k1g + s->lc.k1g); /* NaN: -12 V */
 
     float x0, x1;
     upsampler2_tick(&s->up, x, &x0, &x1);
 
     /* The HPF runs both steps before the LPF starts: the same result as interleaving them
      * (nothing feeds back from the LPF), with half the values live. */
-    float h0 = hpf_step(&s->hp, &s->hc, x0);
-    float h1 = hpf_step(&s->hp, &s->hc, x1);
+    float h0, h1;
+    if (s->hc.k1g != 0.0f) {
+        h0 = hpf_step(&s->hp, &s->hc, x0);
+        h1 = hpf_step(&s->hp, &s->hc, x1);
+    } else { /* HPF PEAK at 0: the engine ticks per sample, so the variant is a branch the
+              * predictor never misses rather than a loop chosen per block */
+        h0 = hpf_step_open(&s->hp, &s->hc, x0);
+        h1 = hpf_step_open(&s->hp, &s->hc, x1);
+    }
     float y0 = lpf_step(&s->lp, &s->lc, h0);
     float y1 = lpf_step(&s->lp, &s->lc, h1);
 
