@@ -51,16 +51,17 @@ def hpf_proto(f: np.ndarray, fc: float, k: float = 0.0) -> np.ndarray:
 
 
 def measured_response(fs: float, hp_hz: float, lp_hz: float, k_hp: float = 0.0, k_lp: float = 0.0,
-                      n: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+                      n: int = 16384, tone_v: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
     """Complex response at 60 log-spaced frequencies from 20 Hz to 10 kHz.
 
-    A periodic multitone (each tone at -40 dBV, random phases) on exact FFT bins, played
-    four periods; the last period's spectrum over the input's gives the response.
+    A periodic multitone (each tone at tone_v, -40 dBV by default, random phases) on exact
+    FFT bins, played four periods; the last period's spectrum over the input's gives the
+    response.
     """
     bins = np.unique(np.round(np.geomspace(20.0, 10000.0, 60) * n / fs).astype(int))
     phases = np.random.default_rng(1).uniform(0.0, 2.0 * np.pi, len(bins))
     t = np.arange(n)
-    x = 0.01 * np.cos(2.0 * np.pi * np.outer(t, bins) / n + phases).sum(axis=1)
+    x = tone_v * np.cos(2.0 * np.pi * np.outer(t, bins) / n + phases).sum(axis=1)
     y = probe(np.tile(x, 4), fs, hp_hz, k_hp, lp_hz, k_lp)[-n:]
     return bins * fs / n, np.fft.rfft(y)[bins] / np.fft.rfft(x)[bins]
 
@@ -112,6 +113,18 @@ def test_hpf_at_peak_0_matches_the_6_db_prototype_within_half_a_db_to_10_khz(fs:
     proto = hpf_proto(f, cutoff_hz) * lpf_proto(f, LPF_OPEN_HZ)  # the LPF wide open is 2 dB down at 10 kHz
     err = 20.0 * np.log10(np.abs(h) / np.abs(proto))
     assert np.max(np.abs(err)) < 0.5, f"worst {err[np.argmax(np.abs(err))]:+.2f} dB"
+
+
+@pytest.mark.parametrize("k", [1.0, 1.8])  # PEAK about 4.5 and 8.2
+@pytest.mark.parametrize("cutoff_hz", [250.0, 1000.0, 4000.0])
+def test_resonant_responses_match_the_prototypes_at_low_level(k: float, cutoff_hz: float) -> None:
+    # -60 dBV per tone keeps the diode clipper in its linear region around the peak.
+    f, h = measured_response(RATE, HPF_OPEN_HZ, cutoff_hz, k_lp=k, tone_v=0.001)
+    err = 20.0 * np.log10(np.abs(h) / np.abs(lpf_proto(f, cutoff_hz, k) * hpf_proto(f, HPF_OPEN_HZ)))
+    assert np.max(np.abs(err)) < 0.5, f"LPF worst {err[np.argmax(np.abs(err))]:+.2f} dB"
+    f, h = measured_response(RATE, cutoff_hz, LPF_OPEN_HZ, k_hp=k, tone_v=0.001)
+    err = 20.0 * np.log10(np.abs(h) / np.abs(hpf_proto(f, cutoff_hz, k) * lpf_proto(f, LPF_OPEN_HZ)))
+    assert np.max(np.abs(err)) < 0.5, f"HPF worst {err[np.argmax(np.abs(err))]:+.2f} dB"
 
 
 def test_hpf_falls_6_db_per_octave_below_its_cutoff() -> None:
