@@ -1,9 +1,10 @@
 /* VCO-1: band-limited triangle, sawtooth, rectangle and white noise (see vco1.h).
  *
  * One uint32 phase drives every wave; a second one, offset by PW, marks the rectangle's
- * falling edge (computed where needed, so the other waves only note the PW). Jumps get a BLEP, the triangle's corners a BLAMP, at their exact
- * sub-sample time (phase past the wrap divided by the increment), so FM at audio rate
- * stays band-limited. This file instantiates the BLEP tables for both VCOs.
+ * falling edge (derived where needed: the other waves only note the PW). Jumps get a BLEP,
+ * the triangle's corners a BLAMP, at their exact sub-sample time (phase past the wrap over
+ * the increment), so FM at audio rate stays band-limited. This file instantiates the BLEP
+ * tables for both VCOs.
  */
 #define MS20_BLEP_TABLES
 #include "vco1.h"

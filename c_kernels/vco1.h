@@ -4,7 +4,8 @@
  * corners (dsp/blep.h), so output lags the call by BLEP_LATENCY samples. freq is in cycles
  * per sample (f / fs, 0..0.45, clamped by the caller; may change every sample); pw is the
  * rectangle's duty (0.5 square .. 0 silent). Output about +-1 V, zero mean (the pulse's DC is
- * removed analytically). The rectangle's phases run whatever the wave: VCO-2's RING reads them.
+ * removed analytically). Phase and PW are kept whatever the wave: VCO-2's RING rebuilds the
+ * rectangle's edges from them.
  */
 #ifndef MS20_VCO1_H
 #define MS20_VCO1_H

@@ -113,12 +113,13 @@ void vco2_reset(vco2_state *s)
     s->v1_phase = 0u;
     s->v1_pw_phase = 0u;
     blep_reset(&s->blep);
+    if (s->render == render_ring) s->render = render_ring_first; /* VCO-1 may have reset too */
 }
 
 void vco2_init(vco2_state *s)
 {
-    vco2_reset(s);
     vco2_set_wave(s, VCO2_SAWTOOTH);
+    vco2_reset(s);
 }
 
 void vco2_set_wave(vco2_state *s, int wave)
