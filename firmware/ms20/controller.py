@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from ms20._kernel import lib
 from ms20.engine import Engine
 from ms20.panel import PanelState, layout, send
 from ms20.patchbay import Routing
@@ -29,6 +30,7 @@ class PanelController:
         self._pots: dict[str, float] = {}          # knob -> last physical pot reading
         self._midi_owned: set[str] = set()         # knobs waiting for their pot to pick up
         self.problems: tuple[str, ...] = ()
+        self._performance: dict[int, float] = {}   # kernel param -> value not yet flushed
 
     @property
     def state(self) -> PanelState:
@@ -73,6 +75,16 @@ class PanelController:
             self._state = self._state.with_routing(routing)
             self._note_problems(routing)
 
+    def performance_moved(self, name: str, value: float) -> None:
+        """A performance input that is not a panel knob, from the box's hardware: name is the
+        kernel parameter without its prefix (WHEEL_V, MOMENTARY, CV_IN_1_V, CV_IN_2_V) and
+        value is in the kernel's unit. Queued with the next flush."""
+        param = getattr(lib, f"MS20_P_{name}", None)
+        if param is None:
+            raise ValueError(f"unknown performance parameter {name!r}")
+        with self._lock:
+            self._performance[param] = float(value)
+
     def _note_problems(self, routing: Routing) -> None:
         if routing.problems != self.problems:
             for p in routing.problems:
@@ -84,6 +96,9 @@ class PanelController:
         with self._lock:
             state, previous = self._state, self._sent
             self._sent = state
+            performance, self._performance = self._performance, {}
+        for param, value in performance.items():
+            engine.set_param(param, value, at)
         if state is previous:
-            return 0
-        return send(engine, state, previous, at)
+            return len(performance)
+        return len(performance) + send(engine, state, previous, at)

@@ -1,0 +1,99 @@
+"""Jack detection as pure functions: drive a pattern, compare what comes back, decide over a
+window (in the spirit of Mutable Instruments' normalization probe). No pins here: the
+scanner hands in bit masks from drivers/jack_matrix.py, so every rule is testable alone.
+
+Positions are matrix positions (bit p = hw/board.toml's matrix.jacks[p]).
+
+1. Presence: with nothing driven, a plugged jack's line is high (its lug is lifted).
+2. Probe: each plugged jack p is driven low alone; reading[p] is the mask of lines that went
+   low. Through the open-drain drive, that is exactly p's net (plus the empty jacks, which
+   always read low and are masked out).
+3. Consistency: in a settled matrix the nets partition the plugged jacks: if q is in p's
+   net, q's net is the same set. A contact bouncing between two probe steps, or a tip
+   grazing a grounded sleeve (low in every step), breaks that: the scan is refused.
+4. Decision over a window: a new set of nets is accepted only when scans have shown it,
+   unchanged and consistent, for SETTLE_S; until then the last accepted patch stands, so a
+   bouncing contact never makes the patch flicker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+SETTLE_S = 0.010
+
+Nets = frozenset[int]   # each net a bit mask of two or more joined jacks
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One scan of the matrix: which jacks hold plugs, the nets seen, or why not to trust it."""
+
+    present: int
+    nets: Nets
+    fault: str | None = None
+
+
+def bits(mask: int) -> list[int]:
+    """Positions of the set bits, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def decide_nets(present: int, readings: Mapping[int, int]) -> Observation:
+    """The nets of one probe (see 2 and 3 above); `readings` must cover every plugged jack."""
+    seen: dict[int, int] = {}
+    for p in bits(present):
+        if p not in readings:
+            return Observation(present, frozenset(), f"jack {p} holds a plug but was not probed")
+        seen[p] = readings[p] & present | 1 << p    # a driven line reads low by definition
+    nets = set()
+    for p, net in seen.items():
+        for q in bits(net):
+            if seen[q] != net:
+                return Observation(present, frozenset(),
+                                   f"jack {p} sees jack {q} but they see different nets: contacts moving")
+        if net & (net - 1):                          # two or more jacks
+            nets.add(net)
+    return Observation(present, frozenset(nets))
+
+
+def pairs(nets: Nets, names: Sequence[str]) -> list[tuple[str, str]]:
+    """Jack-name pairs that join each net (the first jack to every other one), for patchbay.resolve."""
+    out = []
+    for net in sorted(nets):
+        first, *others = bits(net)
+        out += [(names[first], names[q]) for q in others]
+    return out
+
+
+class ContactDebouncer:
+    """Decide over a window: accept new nets once they have held for `settle_s`."""
+
+    def __init__(self, settle_s: float = SETTLE_S, accepted: Nets = frozenset()) -> None:
+        self.settle_s = settle_s
+        self.accepted: Nets = accepted
+        self._candidate: Nets | None = None
+        self._since = 0.0
+        self.pending = False      # something differs from the accepted patch: keep looking
+
+    def observe(self, now: float, obs: Observation) -> Nets | None:
+        """Feed one scan at time `now` (seconds); returns the newly accepted nets, or None."""
+        if obs.fault is not None:
+            self._candidate, self.pending = None, True
+            return None
+        if obs.nets == self.accepted:
+            self._candidate, self.pending = None, False
+            return None
+        if obs.nets != self._candidate:
+            self._candidate, self._since, self.pending = obs.nets, now, True
+            return None
+        if now - self._since >= self.settle_s:
+            self.accepted, self._candidate, self.pending = obs.nets, None, False
+            return self.accepted
+        return None
