@@ -12,6 +12,8 @@ import sys
 COMMANDS = [
     "ms20.render",
     "ms20.run",
+    "ms20.hwtest",
+    "ms20.calibrate",
 ]
 
 

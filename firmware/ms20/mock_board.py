@@ -331,7 +331,7 @@ class MockBoard:
 
     def __init__(self, definition: BoardDef | None = None, *, seed: int = 0, noise_lsb: int = NOISE_LSB,
                  bounce_s: float = BOUNCE_S, clock: Callable[[], float] | None = None, record: bool = False,
-                 knobs: Mapping[str, float] | None = None) -> None:
+                 knobs: Mapping[str, float] | None = None, panel: PanelState | None = None) -> None:
         d = self.definition = definition or load_board()
         self.clock = clock or SimClock()
         self.factory = MockFactory(clock=self.clock, record=record)
@@ -388,6 +388,8 @@ class MockBoard:
         lines(d.momentary_pin).connect_switch(self._momentary_closed)
 
         self.hardware = Board(d, self.factory, sim=self)
+        if panel is not None:
+            self.set_panel(panel)
 
     # -- wiring helpers ----------------------------------------------------------------------
 
@@ -505,6 +507,20 @@ class MockBoard:
         if not gone:
             raise ValueError(f"no cable between {a!r} and {b!r}" if b else f"no cable in {a!r}")
         return gone
+
+    def set_panel(self, panel: PanelState) -> None:
+        """Set every pot and switch as in `panel` and plug its cables (a patch made physical:
+        what `ms20 run --sim` starts from)."""
+        for name, position in panel.knobs.items():
+            if layout().knob(name).name in self.definition.pots:
+                self.turn(name, position)
+        for name, position in panel.switches.items():
+            if layout().switch(name).name in self.definition.switches:
+                self._set_switch_now(name, position)
+        if self.jacks.live_cables():
+            self.unplug_all()
+        for out, inp in panel.routing.cables:
+            self.plug(out, inp)
 
     def unplug_all(self) -> None:
         for cable in self.jacks.live_cables():

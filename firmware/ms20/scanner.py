@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ms20.controller import PanelController
-from ms20.controls.calibration import WHEEL, Calibration
+from ms20.controls.calibration import WHEEL, Calibration, CalibrationError, load_calibration
 from ms20.controls.cv import CvConvention
 from ms20.controls.jack_sense import ContactDebouncer, Nets, Observation, bits, decide_nets, pairs
 from ms20.controls.pot_filter import PotFilter
@@ -89,7 +89,8 @@ class _Stepped:
 class Scanner:
     """Reads a Board and tells a PanelController what changed.
 
-    calibration: pot end stops (ms20 calibrate); cv: the CV jacks' conventions; take_panel:
+    calibration: pot end stops (default: the file `ms20 calibrate` wrote, if any, else typical
+    stops); cv: the CV jacks' conventions; take_panel:
     the first scan reports every pot and the first settled matrix its cables (the physical
     panel wins over whatever the controller held).
     """
@@ -98,7 +99,13 @@ class Scanner:
                  cv: CvConvention | None = None, take_panel: bool = True) -> None:
         self.board = board
         self.controller = controller
-        self.calibration = calibration or Calibration()
+        if calibration is None:
+            try:
+                calibration = load_calibration()
+            except CalibrationError as exc:
+                log.warning("board: %s; using typical pot end stops", exc)
+                calibration = Calibration()
+        self.calibration = calibration
         self.cv = cv or CvConvention()
         self._pots = [(name, ain, PotFilter(), self.calibration.of(name)) for name, ain in board.pots.items()]
         self._switches = [(name, drv, _Stepped(SWITCH_SETTLE_S), layout().switch(name).positions)
