@@ -15,7 +15,7 @@ import cffi
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_HEADERS = ["jacks.h", "params.h", "engine.h"]
-CFLAGS = ["-std=c99", "-O2", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+CFLAGS = ["-std=c99", "-O2", "-fno-math-errno", "-ffp-contract=fast", "-Wall", "-Wextra", "-Wno-unused-parameter"]
 
 
 def _cdef_text() -> str:
