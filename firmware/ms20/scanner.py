@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 POT_INTERVAL_S = 0.005          # 200 Hz: a turn reaches the controller within 5 ms
 MATRIX_INTERVAL_S = 0.020       # 50 Hz while the cables rest
 CONFIRM_INTERVAL_S = 0.005      # while a cable change settles
+PRESENCE_QUIET_S = 0.015       # keep probing until no plug has moved for this long
 VERIFY_INTERVAL_S = 0.25        # full probe even without a presence change (stack-on-stack cables)
 SWITCH_SETTLE_S = 0.004         # a detent must read the same on two scans
 MOMENTARY_SETTLE_S = 0.004
@@ -118,6 +119,8 @@ class Scanner:
         self._debouncer = ContactDebouncer(accepted=frozenset() if not take_panel else None)
         self._first = take_panel
         self._present = -1
+        self._present_since = float("-inf")
+        self._last_scan = float("-inf")
         self._obs: Observation | None = None
         self._next_pots = self._next_matrix = self._next_verify = float("-inf")
         self._routing: Routing = controller.state.routing
@@ -202,17 +205,22 @@ class Scanner:
     # -- the jack matrix ---------------------------------------------------------------------------------
 
     def scan_matrix(self, now: float) -> bool:
-        """Read which jacks hold plugs; probe the nets when that changed, while a change
-        settles, or every VERIFY_INTERVAL_S. True when a new routing went to the controller."""
+        """Read which jacks hold plugs; probe the nets while plugs move (and PRESENCE_QUIET_S
+        after), while a change settles, and every VERIFY_INTERVAL_S. True when a new routing
+        went to the controller."""
         matrix = self.board.matrix
         present = matrix.read_presence()
-        deb = self._debouncer
-        if present != self._present or deb.pending or self._obs is None or now >= self._next_verify:
+        if present != self._present:
+            self._present, self._present_since = present, now
+        self._last_scan = now
+        if self.settling or self._obs is None or now >= self._next_verify:
+            # A probe taken while a contact bounces can look settled (a plug in, its tip not
+            # yet touching): only a quiet presence plus the debouncer's window decide.
             self._obs = decide_nets(present, matrix.probe(present))
             self.stats["probes"] += 1
             if now >= self._next_verify:
                 self._next_verify = now + VERIFY_INTERVAL_S
-        self._present = present
+        deb = self._debouncer
         self.stats["matrix_scans"] += 1
         accepted = deb.observe(now, self._obs)
         if accepted is None:
@@ -231,8 +239,8 @@ class Scanner:
 
     @property
     def settling(self) -> bool:
-        """True while a cable change has been seen but not yet accepted."""
-        return self._debouncer.pending
+        """True while plugs move or a cable change has been seen but not yet accepted."""
+        return self._debouncer.pending or self._last_scan - self._present_since < PRESENCE_QUIET_S
 
     # -- the loop --------------------------------------------------------------------------------------
 
@@ -244,9 +252,9 @@ class Scanner:
             self._next_pots = _next(self._next_pots, POT_INTERVAL_S, now)
         if now >= self._next_matrix:
             changed = self.scan_matrix(now) or changed
-            interval = CONFIRM_INTERVAL_S if self._debouncer.pending else MATRIX_INTERVAL_S
+            interval = CONFIRM_INTERVAL_S if self.settling else MATRIX_INTERVAL_S
             self._next_matrix = _next(self._next_matrix, interval, now)
-            if self._debouncer.pending:
+            if self.settling:
                 self._next_matrix = min(self._next_matrix, now + CONFIRM_INTERVAL_S)
         led = self.board.led
         if self.controller.problems:

@@ -66,8 +66,9 @@ class JackMatrix:
             if jacks >> p & 1:
                 drive.latch()
                 readings[p] = ~sense.read() & everyone
-        # Push the zero out past the chain's end; the last latch leaves every line released.
-        for _ in range(drive.length - last - 1):
+        # Push the zero out past the chain's last position (length - last shifts); the last
+        # latch leaves every line released.
+        for _ in range(drive.length - last):
             drive.shift(True)
         drive.latch()
         return readings
