@@ -1,30 +1,175 @@
-/* ESP (STUB: preamp and envelope only; see esp.h). */
+/* ESP setup and its decimated-rate part (see esp.h): band-pass coefficients, the
+ * peak-hold level detector behind ENV F and TRIG OUT, and the hand-off to the F-V
+ * converter. Times in ms, levels in volts of AMP OUT peak.
+ */
 #include "esp.h"
-#include "dsp/fastmath.h"
 
-void esp_reset(esp_state *s) { s->env = 0.0f; }
+#include <math.h>
+#include <string.h>
+
+#include "dsp/smoother.h"
+#include "esp.probe.h"
+
+#define DECIMATED_HZ 6000.0f  /* F-V and level detector rate (an integer division of fs) */
+#define C4_HZ 261.6255653f    /* 1 V of Hz/V */
+#define ENV_FULL_SCALE_V 1.0f /* AMP OUT peak that reads ENV_MAX_V: a full-scale line in at unity */
+#define ENV_SMOOTH_MS 1.0f    /* rounds the instant attack; sets most of the attack time */
+#define FV_SMOOTH_MS 2.0f     /* glides between the F-V's 4 ms estimates */
+#define LEVEL_HOLD_MS 15.0f   /* longer than the period of the lowest note: no ripple */
+#define LEVEL_DROOP_MS 1000.0f /* slow fall during the hold, so a decaying note still updates */
+#define LEVEL_RELEASE_MS 10.0f
+#define TRIG_HYSTERESIS 0.5f  /* off again below half the threshold (-6 dB) */
+#define TRIG_MIN_ON_MS 10.0f
+#define TRIG_HOLDOFF_MS 20.0f /* after going off, no new trigger for this long */
+#define RETRIG_RATIO 2.0f     /* a +6 dB jump within RETRIG_WINDOW_MS is a new attack */
+#define RETRIG_WINDOW_MS 8.0f
+#define RETRIG_GAP_MS 2.0f    /* the retrigger releases TRIG OUT this long */
+#define RETRIG_HOLDOFF_MS 50.0f /* no re-attack sooner than this after a trigger */
+#define TRIG_OFF_V 5.0f
+#define TWO_POLE_CORNER 0.643594f /* sqrt(sqrt(2) - 1) */
+#define ENV_MAX_V 5.0f
+
+static int ms_to_ticks(float ms, float rate_hz)
+{
+    int n = (int)(ms * 0.001f * rate_hz + 0.5f);
+    return n < 1 ? 1 : n;
+}
+
+void esp_reset(esp_state *s)
+{
+    s->hp1 = s->hp2 = s->lp1 = s->lp2 = 0.0f;
+    s->sum = s->peak = 0.0f;
+    s->countdown = s->decimation;
+    s->env_v = 0.0f;
+    s->level = 0.0f;
+    s->hold = 0;
+    s->trig_on = 0;
+    s->trig_count = 0;
+    s->gap = 0;
+    s->since_fire = s->retrig_holdoff_ticks;
+    s->trig_v = TRIG_OFF_V;
+    memset(s->snapshot, 0, sizeof s->snapshot);
+    s->snapshot_index = s->snapshot_phase = 0;
+    esp_pitch_reset(&s->pitch);
+    s->fv_hzv = s->fv_v = s->pitch.hz * (1.0f / C4_HZ);
+}
 
 void esp_init(esp_state *s, float fs_hz)
 {
+    memset(s, 0, sizeof *s);
     s->fs_hz = fs_hz;
-    esp_reset(s);
+    int dec = (int)(fs_hz / DECIMATED_HZ + 0.5f);
+    s->decimation = dec < 1 ? 1 : dec;
+    s->inv_decimation = 1.0f / (float)s->decimation;
+    float fs_dec = fs_hz * s->inv_decimation;
+
+    s->env_coef = smoother_coef(ENV_SMOOTH_MS, fs_dec);
+    s->fv_coef = smoother_coef(FV_SMOOTH_MS, fs_dec);
+    s->hold_ticks = ms_to_ticks(LEVEL_HOLD_MS, fs_dec);
+    s->hold_droop = expf(-1000.0f / (LEVEL_DROOP_MS * fs_dec));
+    s->release_decay = expf(-1000.0f / (LEVEL_RELEASE_MS * fs_dec));
+    s->min_on_ticks = ms_to_ticks(TRIG_MIN_ON_MS, fs_dec);
+    s->holdoff_ticks = ms_to_ticks(TRIG_HOLDOFF_MS, fs_dec);
+    s->gap_ticks = ms_to_ticks(RETRIG_GAP_MS, fs_dec);
+    s->retrig_holdoff_ticks = ms_to_ticks(RETRIG_HOLDOFF_MS, fs_dec);
+    s->snapshot_every = ms_to_ticks(RETRIG_WINDOW_MS / ESP_LEVEL_SNAPSHOTS, fs_dec);
+
+    esp_pitch_init(&s->pitch, fs_dec);
     esp_set_band(s, 20.0f, 20000.0f);
+    esp_reset(s);
 }
 
+/* One-pole coefficient (impulse invariant) for a pole at f_hz. */
+static float one_pole_coef(float f_hz, float fs_hz)
+{
+    return 1.0f - expf(-2.0f * MS20_PI * clampf(f_hz, 1.0f, fs_hz) / fs_hz);
+}
+
+/* Two equal poles are 3 dB down where each is 1.5 dB down: at sqrt(sqrt(2) - 1) = 0.644
+ * of the pole frequency for the low-pass, 1 / 0.644 of it for the high-pass. */
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
 {
-    s->low_cut_hz = low_cut_hz;
-    s->high_cut_hz = high_cut_hz;
+    s->hp_coef = one_pole_coef(low_cut_hz * TWO_POLE_CORNER, s->fs_hz);
+    s->lp_coef = one_pole_coef(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
 }
 
-void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v, esp_outputs *out)
+/* Comparator with hysteresis and minimum times; while on, a sudden jump of the level
+ * (a new attack over a still-ringing note) releases the trigger for RETRIG_GAP_MS so
+ * the envelopes fire again. */
+static void trigger_tick(esp_state *s, float threshold_v)
 {
-    float amp = tanh_fast(clampf(in_v, -10.0f, 10.0f) * gain);
-    float a = amp < 0.0f ? -amp : amp;
-    s->env += (a > s->env ? 0.01f : 0.001f) * (a - s->env);
-    out->amp = amp;
-    out->band_pass = amp;
-    out->fv = cv_adjust;
-    out->env = 5.0f * s->env;
-    out->trig = s->env > threshold_v ? 0.0f : 5.0f;
+    float thr = clampf(threshold_v, 1e-4f, 100.0f);
+    float before = s->snapshot[s->snapshot_index]; /* the oldest: ~RETRIG_WINDOW_MS ago */
+    if (++s->snapshot_phase >= s->snapshot_every) {
+        s->snapshot_phase = 0;
+        s->snapshot[s->snapshot_index] = s->level;
+        s->snapshot_index = (s->snapshot_index + 1) % ESP_LEVEL_SNAPSHOTS;
+    }
+    s->since_fire += s->since_fire < s->retrig_holdoff_ticks;
+
+    if (s->gap > 0) {
+        if (--s->gap == 0) {
+            s->trig_on = 1;
+            s->trig_count = s->min_on_ticks;
+            s->since_fire = 0;
+        }
+    } else if (s->trig_count > 0) {
+        s->trig_count--;
+    } else if (!s->trig_on) {
+        if (s->level > thr) {
+            s->trig_on = 1;
+            s->trig_count = s->min_on_ticks;
+            s->since_fire = 0;
+        }
+    } else if (s->level < thr * TRIG_HYSTERESIS) {
+        s->trig_on = 0;
+        s->trig_count = s->holdoff_ticks;
+    } else if (s->since_fire >= s->retrig_holdoff_ticks && s->level > RETRIG_RATIO * before) {
+        s->trig_on = 0;
+        s->gap = s->gap_ticks;
+    }
+    s->trig_v = s->trig_on ? 0.0f : TRIG_OFF_V;
+}
+
+void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust)
+{
+    s->countdown = s->decimation;
+    float x = s->sum * s->inv_decimation, pk = s->peak;
+    s->sum = 0.0f;
+    s->peak = 0.0f;
+
+    if (pk >= s->level) {
+        s->level = pk;
+        s->hold = s->hold_ticks;
+    } else if (s->hold > 0) {
+        s->hold--;
+        s->level *= s->hold_droop;
+    } else {
+        s->level *= s->release_decay;
+    }
+    float env = clampf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f, ENV_MAX_V);
+    s->env_v += s->env_coef * (env - s->env_v);
+    trigger_tick(s, threshold_v);
+
+    esp_pitch_push(&s->pitch, x);
+    s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
+    s->fv_v = s->fv_hzv * clampf(cv_adjust, 0.0f, 4.0f);
+}
+
+/* Test probe (esp.probe.h): a fresh ESP, fixed knobs, per-sample outputs. */
+void esp_probe_render(float fs, const float *in, int n, float gain, float low, float high, float cv_adjust,
+                      float threshold, float *amp, float *bp, float *fv, float *env, float *trig)
+{
+    esp_state s;
+    esp_outputs o;
+    esp_init(&s, fs);
+    esp_set_band(&s, low, high);
+    for (int i = 0; i < n; ++i) {
+        esp_tick(&s, in[i], gain, cv_adjust, threshold, &o);
+        if (amp) amp[i] = o.amp;
+        if (bp) bp[i] = o.band_pass;
+        if (fv) fv[i] = o.fv;
+        if (env) env[i] = o.env;
+        if (trig) trig[i] = o.trig;
+    }
 }

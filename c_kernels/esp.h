@@ -1,12 +1,20 @@
-/* The External Signal Processor: preamp -> band-pass -> F-V converter, envelope
- * follower and threshold trigger.
- *
- * STUB (preamp and a crude envelope only) until the full ESP lands. Gain is linear;
- * cuts in Hz; threshold in volts; CV ADJUST a ratio. Outputs in volts: F-V as Hz/V
- * (1 V = 261.63 Hz), ENV 0..+5 V, TRIG an S-trigger (0 V while above threshold).
+/* The External Signal Processor: preamp (SIGNAL LEVEL) -> AMP OUT -> band-pass (LOW CUT,
+ * HIGH CUT: two poles each, 12 dB/oct, no resonance) -> BAND PASS OUT -> F-V converter
+ * (esp_pitch) -> F-V CONV OUT; a peak-hold envelope follower -> ENV F OUT; a threshold
+ * detector -> TRIG OUT. Inputs: volts, linear gain, cuts in Hz (-3 dB points), CV ADJUST
+ * as a ratio, threshold in volts of AMP OUT peak. Outputs in volts: F-V as Hz/V
+ * (1 V = C4 = 261.63 Hz), ENV 0..+5 V, TRIG an S-trigger (0 V while above threshold).
  */
 #ifndef MS20_ESP_H
 #define MS20_ESP_H
+
+#include <math.h>
+
+#include "dsp/fastmath.h"
+#include "esp_pitch.h"
+
+#define ESP_AMP_CEILING_V 1.5f /* the preamp saturates smoothly to this */
+#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms */
 
 typedef struct {
     float amp, band_pass, fv, env, trig;
@@ -14,13 +22,73 @@ typedef struct {
 
 typedef struct {
     float fs_hz;
-    float env;
-    float low_cut_hz, high_cut_hz;
+
+    /* Band-pass: two one-pole high-passes (LOW CUT) and two one-pole low-passes
+     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. */
+    /* The one-poles' states sit between read-only fields: four adjacent stores tempt
+     * GCC's SLP vectoriser into shuffling them, which costs more than it saves. */
+    float hp1, hp_coef, hp2, lp_coef, lp1, inv_decimation, lp2;
+
+    /* Full-rate state; the rest runs every `decimation` samples (about 6 kHz) and
+     * its outputs are held in between. */
+    float sum;         /* sum of band_pass since the last decimated tick: a boxcar */
+    float peak;        /* max |amp| since then */
+    int countdown, decimation;
+    float env_v, fv_v, trig_v;         /* the outputs, volts */
+    float env_coef, fv_coef;           /* per decimated tick */
+    float fv_hzv;                      /* F-V before CV ADJUST, smoothed */
+
+    /* Level detector (volts of AMP OUT peak): instant attack, hold, then release. */
+    float level, hold_droop, release_decay;
+    int hold, hold_ticks;
+
+    /* Trigger: comparator with hysteresis and minimum on/off times, plus a short
+     * release-and-retrigger when the level jumps (a new pluck over a ringing note). */
+    int trig_on, trig_count, gap, since_fire;
+    int min_on_ticks, holdoff_ticks, gap_ticks, retrig_holdoff_ticks;
+    float snapshot[ESP_LEVEL_SNAPSHOTS];
+    int snapshot_index, snapshot_phase, snapshot_every;
+
+    esp_pitch_state pitch;
 } esp_state;
 
 void esp_init(esp_state *s, float fs_hz);
 void esp_reset(esp_state *s);
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
-void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v, esp_outputs *out);
+/* The decimated-rate work: level, trigger, F-V and output smoothing. Called by esp_tick. */
+void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust);
+
+static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v,
+                            esp_outputs *out)
+{
+    /* Preamp: gain, then a cubic soft clip: unity slope at 0, flat at the ceiling. The
+     * clamp also turns a NaN or infinite product into a finite value. */
+    float u = clampf(in_v * gain * (1.0f / (1.5f * ESP_AMP_CEILING_V)), -1.0f, 1.0f);
+    float amp = u * (1.5f * ESP_AMP_CEILING_V - 0.5f * ESP_AMP_CEILING_V * u * u);
+
+    /* High-pass as input minus a one-pole low-pass, twice; then two low-passes. */
+    float hp1 = s->hp1, hp2 = s->hp2, lp1 = s->lp1, lp2 = s->lp2;
+    hp1 += s->hp_coef * (amp - hp1);
+    float h1 = amp - hp1;
+    hp2 += s->hp_coef * (h1 - hp2);
+    lp1 += s->lp_coef * (h1 - hp2 - lp1);
+    lp2 += s->lp_coef * (lp1 - lp2);
+    s->hp1 = hp1;
+    s->hp2 = hp2;
+    s->lp1 = lp1;
+    s->lp2 = lp2;
+    float bp = lp2;
+
+    float a = fabsf(amp);
+    s->peak = a > s->peak ? a : s->peak;
+    s->sum += bp;
+    if (--s->countdown <= 0) esp_decimated_tick(s, threshold_v, cv_adjust);
+
+    out->amp = amp;
+    out->band_pass = bp;
+    out->fv = s->fv_v;
+    out->env = s->env_v;
+    out->trig = s->trig_v;
+}
 
 #endif

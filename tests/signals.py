@@ -200,13 +200,14 @@ def _resonator(fc: float, bw: float, fs: float) -> tuple[np.ndarray, np.ndarray]
 def voice(melody: Sequence[tuple[float | None, float]], fs_hz: float, seed: int = 0,
           vowels: str = "aeiou", vibrato_cents: float = 20.0, vibrato_hz: float = 5.5,
           vibrato_delay_s: float = 0.15, glide_ms: float = 40.0, jitter_cents: float = 3.0,
-          breath: float = 0.02, level: float = 0.7) -> TestSignal:
+          breath: float = 0.1, level: float = 0.7) -> TestSignal:
     """A sung line: `melody` is (MIDI note or None for a rest, seconds) pairs.
 
     Notes are legato within a phrase (pitch glides over `glide_ms` in log frequency);
     vibrato fades in `vibrato_delay_s` after each note starts; `jitter_cents` of slow
     random drift; the vowel cycles through `vowels`, one per note. The glottal source is
-    a Rosenberg pulse train (then the lips' first difference) plus `breath` noise. The
+    a Rosenberg pulse train (then the lips' first difference) plus breath noise during the
+    open phase, `breath` times the pulses' RMS (0.1: 20 dB below). The
     returned f0 is the exact instantaneous fundamental of the pulse train.
     """
     rng = np.random.default_rng(seed)
@@ -238,7 +239,8 @@ def voice(melody: Sequence[tuple[float | None, float]], fs_hz: float, seed: int 
     open_, close = 0.45, 0.15  # Rosenberg pulse: opening and closing fractions
     flow = np.where(phase < open_, 0.5 - 0.5 * np.cos(np.pi * phase / open_),
                     np.where(phase < open_ + close, np.cos(0.5 * np.pi * (phase - open_) / close), 0.0))
-    src = np.diff(flow, prepend=0.0) + breath * rng.standard_normal(n) * flow
+    pulses = np.diff(flow, prepend=0.0)
+    src = pulses + breath * float(np.std(pulses)) * rng.standard_normal(n) * flow
 
     # amplitude: the phrase gate through a 15 ms one-pole (soft onsets and releases)
     k = np.exp(-1.0 / (0.015 * fs_hz))

@@ -1,0 +1,335 @@
+/* ESP F-V converter (see esp_pitch.h): decimated YIN, one row
+ * of the difference function every few decimated samples, an estimate every part
+ * (4 ms) over a 16 ms window. Accuracy: parabolic fits at the dip of a multiple of the
+ * period (the fitting error shrinks by the multiple). Robustness: YIN's normalised
+ * difference, an octave check, an energy gate, and two-estimate confirmation of jumps.
+ */
+#include "esp_pitch.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "dsp/fastmath.h"
+
+#define PART_MS 4.0f          /* estimate interval; the window is ESP_PITCH_PARTS parts */
+#define ROW_RATE_HZ 3000.0f   /* rows of d per second: fewer than samples, but the squared
+                               * differences (up to ~2.5 kHz) must not alias onto DC */
+#define F_MIN_HZ 60.0f
+#define F_MAX_HZ 1400.0f
+#define LP_FRACTION 0.17f     /* the tracker's low-pass, of the decimated rate (1 kHz at 6 kHz) */
+#define DIP_CMND 0.15f        /* YIN's absolute threshold: the first dip below this is the period */
+#define ACCEPT_CMND 0.2f      /* no dip this clean: not periodic enough, hold */
+#define NEAR_BEST 1.5f        /* ... else the first dip within this factor of the deepest */
+#define LOOSE_CMND 0.5f       /* dips shallower than this are never the period */
+#define DIPS_MAX 8
+#define MULTIPLE_TOLERANCE 0.03f
+#define SUBMULTIPLE_SLACK 0.02f
+#define OCTAVE_MIN_CMND 0.04f /* a dip this clean is the period: no octave check */
+#define OCTAVE_RATIO 0.1f     /* a multiple's dip must be 10x deeper to take over */
+#define GATE_RMS_V 0.003f     /* below this the input is silence: hold */
+#define AGREE_RATIO 1.0353f   /* 60 cents: estimates this close are the same note */
+#define REFINE_TOLERANCE 0.01f /* a multiple's dip must sit within 1 % of where expected */
+#define HOLD_START_HZ 261.6255653f /* before any note: C4, i.e. 1 V */
+
+#if defined(__GNUC__)
+/* Four lags at a time (SSE on x86, NEON on ARM). The loop runs over lags within one
+ * row, so each lag's sum keeps its order: the same arithmetic as the scalar path. */
+typedef float v4f __attribute__((vector_size(16)));
+static inline v4f v4_load(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+static void add_row(float *d, const float *past, float x0, int lags)
+{
+    v4f x = {x0, x0, x0, x0};
+    for (int k = 0; k < lags; k += 8) {
+        v4f a = v4_load(past + k) - x, b = v4_load(past + k + 4) - x;
+        v4_store(d + k, v4_load(d + k) + a * a);
+        v4_store(d + k + 4, v4_load(d + k + 4) + b * b);
+    }
+}
+
+static void add_part(float *sum, const float *part, int lags)
+{
+    for (int k = 0; k < lags; k += 4) v4_store(sum + k, v4_load(sum + k) + v4_load(part + k));
+}
+#else
+static void add_row(float *d, const float *past, float x0, int lags)
+{
+    for (int k = 0; k < lags; ++k) {
+        float a = past[k] - x0;
+        d[k] += a * a;
+    }
+}
+
+static void add_part(float *sum, const float *part, int lags)
+{
+    for (int k = 0; k < lags; ++k) sum[k] += part[k];
+}
+#endif
+
+/* Butterworth low-pass at fc (a fraction of the rate); trapezoidal SVF (Zavalishin). */
+static void lp_set(esp_pitch_lp *f, float fc)
+{
+    float g = tanf(MS20_PI * fc);
+    f->a1 = 1.0f / (1.0f + g * (g + 1.41421356f));
+    f->a2 = g * f->a1;
+    f->a3 = g * f->a2;
+}
+
+static inline float lp_tick(esp_pitch_lp *f, float x)
+{
+    float v3 = x - f->ic2;
+    float v1 = f->a1 * f->ic1 + f->a2 * v3;
+    float v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
+    f->ic1 = 2.0f * v1 - f->ic1;
+    f->ic2 = 2.0f * v2 - f->ic2;
+    return v2;
+}
+
+void esp_pitch_reset(esp_pitch_state *s)
+{
+    memset(s->d, 0, sizeof s->d);
+    memset(s->energy, 0, sizeof s->energy);
+    memset(s->hist, 0, sizeof s->hist);
+    s->pos = 0;
+    s->part = 0;
+    s->row = 0;
+    s->phase = 0;
+    for (int i = 0; i < 2; ++i) s->lp[i].ic1 = s->lp[i].ic2 = 0.0f;
+    s->hz = HOLD_START_HZ;
+    s->last_hz = 0.0f;
+    s->confidence = 0.0f;
+}
+
+void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz)
+{
+    float fs = fs_decimated_hz;
+    s->fs_hz = fs;
+    int stride = (int)(fs / ROW_RATE_HZ + 0.5f);
+    s->stride = stride < 1 ? 1 : stride;
+    int rows = (int)(fs * PART_MS * 0.001f / (float)s->stride + 0.5f);
+    s->rows_per_part = rows < 1 ? 1 : rows;
+    int lags = ((int)(fs / F_MIN_HZ) + 4 + 7) & ~7; /* + room for the fit, to a multiple of 8 */
+    s->lags = lags > ESP_PITCH_LAG_CAP ? ESP_PITCH_LAG_CAP : lags;
+    int lag_min = (int)(fs / F_MAX_HZ);
+    s->lag_min = lag_min < 2 ? 2 : lag_min;
+    for (int i = 0; i < 2; ++i) lp_set(&s->lp[i], LP_FRACTION);
+    esp_pitch_reset(s);
+}
+
+/* Vertex of the parabola through (-1, a), (0, b), (1, c): its offset in [-1, 1]. */
+static float parabola_offset(float a, float b, float c)
+{
+    float den = a - 2.0f * b + c;
+    if (!(den > 1e-30f)) return 0.0f;
+    float off = 0.5f * (a - c) / den;
+    return off < -1.0f ? -1.0f : off > 1.0f ? 1.0f : off;
+}
+
+/* ... and its depth (never below 0). */
+static float parabola_floor(float a, float b, float c)
+{
+    float den = a - 2.0f * b + c;
+    if (!(den > 1e-30f)) return b;
+    float v = b - 0.125f * (a - c) * (a - c) / den;
+    return v > 0.0f ? v : 0.0f;
+}
+
+/* Cumulative-mean-normalised difference (CMND) at the dip around lag k, taken at the
+ * fitted vertex so a period between two lag steps is not judged shallower than it is. */
+static float dip_cmnd(const float *d, const float *cum, int k)
+{
+    return cum[k] > 1e-20f ? parabola_floor(d[k - 1], d[k], d[k + 1]) * (float)k / cum[k] : 1.0f;
+}
+
+/* Extends the running sum cum[k] = d[1] + ... + d[k] up to k. */
+static void cum_upto(const float *d, float *cum, int *done, int k)
+{
+    for (int j = *done + 1; j <= k; ++j) cum[j] = cum[j - 1] + d[j];
+    *done = k > *done ? k : *done;
+}
+
+/* The lowest point of d within +-2 steps of k (k - 3 >= 0, k + 3 < lags). */
+static int dip_near(const float *d, int k)
+{
+    int best = k;
+    for (int j = k - 2; j <= k + 2; ++j) best = d[j] < d[best] ? j : best;
+    return best;
+}
+
+/* The difference function at a fractional lag, from the history, over the same rows
+ * as d (4-point Lagrange interpolation). Between two lags a bright signal's dip looks
+ * shallower than it is; this is the referee when that matters. */
+static float exact_difference(const esp_pitch_state *s, float lag)
+{
+    int li = (int)lag;
+    float f = lag - (float)li;
+    float w0 = -f * (f - 1.0f) * (f - 2.0f) * (1.0f / 6.0f), w1 = (f + 1.0f) * (f - 1.0f) * (f - 2.0f) * 0.5f;
+    float w2 = -(f + 1.0f) * f * (f - 2.0f) * 0.5f, w3 = (f + 1.0f) * f * (f - 1.0f) * (1.0f / 6.0f);
+    const float *h = &s->hist[s->pos];
+    const int rows = s->rows_per_part * ESP_PITCH_PARTS;
+    float sum = 0.0f;
+    for (int i = 0, p = 0; i < rows; ++i, p += s->stride) {
+        const float *q = h + p + li - 1;
+        float e = h[p] - (w0 * q[0] + w1 * q[1] + w2 * q[2] + w3 * q[3]);
+        sum += e * e;
+    }
+    return sum;
+}
+
+typedef struct {
+    const float *d;
+    float *cum;
+    int done;
+} esp_pitch_window;
+
+/* CMND at a fractional lag, exactly (see exact_difference). */
+static float exact_cmnd(const esp_pitch_state *s, esp_pitch_window *w, float lag)
+{
+    int k = (int)(lag + 0.5f);
+    cum_upto(w->d, w->cum, &w->done, k);
+    return w->cum[k] > 1e-20f ? exact_difference(s, lag) * lag / w->cum[k] : 1.0f;
+}
+
+/* The period in decimated samples, or 0 when the window holds no clear periodicity.
+ * Bounded work: a few passes over the lags, a few exact evaluations at most. */
+static float window_period(esp_pitch_state *s)
+{
+    const int lags = s->lags, rows = s->rows_per_part * ESP_PITCH_PARTS;
+    float d[ESP_PITCH_LAG_CAP], cum[ESP_PITCH_LAG_CAP];
+    float energy = 0.0f;
+    memcpy(d, s->d[0], sizeof(float) * (size_t)lags);
+    for (int p = 1; p < ESP_PITCH_PARTS; ++p) add_part(d, s->d[p], lags);
+    for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
+    s->confidence = 0.0f;
+    if (!(energy > GATE_RMS_V * GATE_RMS_V * (float)rows)) return 0.0f;
+
+    /* YIN: the first dip below DIP_CMND is the period. Failing that, the first dip
+     * nearly as deep as the deepest: in noise a multiple of the period can come out
+     * slightly deeper by chance, and the shorter lag is then the better guess. The
+     * running sum cum[] is only filled as far as the search needs; the dips passed on
+     * the way are remembered for the checks below. */
+    esp_pitch_window w = {d, cum, 0};
+    cum[0] = 0.0f;
+    cum_upto(d, cum, &w.done, s->lag_min - 1);
+    int dip_lag[DIPS_MAX], dips = 0;
+    int best = 0;
+    float best_cmnd = 2.0f;
+    for (int k = s->lag_min; k < lags - 1; ++k) {
+        cum[k] = cum[k - 1] + d[k];
+        w.done = k;
+        if (!(d[k] <= d[k - 1] && d[k] < d[k + 1])) continue;
+        float cmnd = dip_cmnd(d, cum, k);
+        if (cmnd < LOOSE_CMND && dips < DIPS_MAX) dip_lag[dips++] = k;
+        if (cmnd < best_cmnd) {
+            best_cmnd = cmnd;
+            best = k;
+        }
+        if (cmnd < DIP_CMND) break;
+    }
+    if (best == 0 || best_cmnd > ACCEPT_CMND) return 0.0f;
+    if (best_cmnd >= DIP_CMND) {
+        for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
+            float cmnd = dip_cmnd(d, cum, dip_lag[i]);
+            if (cmnd < NEAR_BEST * best_cmnd) {
+                best = dip_lag[i];
+                best_cmnd = cmnd;
+                break;
+            }
+        }
+    }
+    float period = (float)best + parabola_offset(d[best - 1], d[best], d[best + 1]);
+
+    /* A dip passed over at a half or a third of the chosen lag may be the true period
+     * sitting between two lags: measured exactly, it is nearly as deep. */
+    int moved = 0;
+    for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
+        int k = dip_lag[i];
+        float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+        float m = period / p, mr = (float)(int)(m + 0.5f);
+        if (mr < 2.0f || mr > 3.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
+            continue;
+        float cmnd = exact_cmnd(s, &w, p);
+        if (cmnd < NEAR_BEST * best_cmnd + SUBMULTIPLE_SLACK) {
+            best = k;
+            best_cmnd = cmnd;
+            period = p;
+            moved = 1;
+            break;
+        }
+    }
+
+    /* Octave check: a formant on the 2nd or 3rd harmonic can make a dip at a fraction
+     * of the period; the true period's dip is then far deeper, even measured exactly. */
+    if (!moved && best_cmnd > OCTAVE_MIN_CMND) {
+        float base_cmnd = exact_cmnd(s, &w, period);
+        int base = best;
+        for (int m = 2; m <= 3; ++m) {
+            int c = (int)(period * (float)m + 0.5f);
+            if (c + 3 >= lags) break;
+            int k = dip_near(d, c);
+            cum_upto(d, cum, &w.done, k);
+            float cmnd = dip_cmnd(d, cum, k);
+            if (cmnd < OCTAVE_RATIO * base_cmnd && cmnd < best_cmnd) {
+                best = k;
+                best_cmnd = cmnd;
+            }
+        }
+        if (best != base) period = (float)best + parabola_offset(d[best - 1], d[best], d[best + 1]);
+    }
+    s->confidence = 1.0f - best_cmnd;
+
+    /* The dip at m periods has the same shape, so the same fitting error in samples
+     * is m times smaller per period. Use the furthest multiple the lags allow. */
+    int m = (int)((float)(lags - 4) / period);
+    if (m > 1) {
+        int k = dip_near(d, (int)(period * (float)m + 0.5f));
+        float refined = ((float)k + parabola_offset(d[k - 1], d[k], d[k + 1])) / (float)m;
+        float ratio = refined / period;
+        if (ratio > 1.0f - REFINE_TOLERANCE && ratio < 1.0f + REFINE_TOLERANCE) period = refined;
+    }
+    return period;
+}
+
+/* A new estimate replaces the held pitch if it is near it (vibrato, glides), or if the
+ * previous estimate agreed with it (a new note, confirmed): one odd window never moves
+ * the output. */
+static void update_estimate(esp_pitch_state *s)
+{
+    float period = window_period(s);
+    if (!(period > 0.0f)) {
+        s->last_hz = 0.0f;
+        return;
+    }
+    float hz = s->fs_hz / period;
+    float to_held = hz / s->hz, to_last = s->last_hz > 0.0f ? hz / s->last_hz : 0.0f;
+    int near_held = to_held < AGREE_RATIO && to_held * AGREE_RATIO > 1.0f;
+    int confirmed = to_last < AGREE_RATIO && to_last * AGREE_RATIO > 1.0f;
+    if (near_held || confirmed) s->hz = hz;
+    s->last_hz = hz;
+}
+
+void esp_pitch_push(esp_pitch_state *s, float x_v)
+{
+    float x = lp_tick(&s->lp[1], lp_tick(&s->lp[0], x_v));
+
+    s->pos = (s->pos - 1) & (ESP_PITCH_HIST - 1);
+    s->hist[s->pos] = s->hist[s->pos + ESP_PITCH_HIST] = x;
+    if (++s->phase < s->stride) return;
+    s->phase = 0;
+
+    add_row(s->d[s->part], &s->hist[s->pos], x, s->lags);
+    s->energy[s->part] += x_v * x_v; /* before the low-pass: the gate sees the input level */
+    if (++s->row < s->rows_per_part) return;
+
+    update_estimate(s);
+    s->row = 0;
+    s->part = (s->part + 1) % ESP_PITCH_PARTS;
+    memset(s->d[s->part], 0, sizeof s->d[s->part]);
+    s->energy[s->part] = 0.0f;
+}

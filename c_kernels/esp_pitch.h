@@ -1,0 +1,44 @@
+/* The ESP's F-V converter: the pitch of the band-passed signal, found with the YIN
+ * difference function (de Cheveigne & Kawahara, JASA 2002) on a copy decimated to about
+ * 6 kHz. The difference function is built one row at a time, so the work per audio
+ * sample is small and constant. Input: volts at the decimated
+ * rate. Output: Hz, held at its last value in silence and in noise.
+ */
+#ifndef MS20_ESP_PITCH_H
+#define MS20_ESP_PITCH_H
+
+#define ESP_PITCH_LAG_CAP 160 /* longest lag, decimated samples: 56 Hz at the 9 kHz worst case */
+#define ESP_PITCH_HIST 512    /* history ring (power of two, > window + LAG_CAP) */
+#define ESP_PITCH_PARTS 4     /* the window is this many parts; a new estimate after each */
+
+/* A Butterworth low-pass section (trapezoidal SVF). */
+typedef struct {
+    float ic1, ic2, a1, a2, a3;
+} esp_pitch_lp;
+
+typedef struct {
+    /* d[k] is the difference function at lag k, one partial sum per part of the
+     * window. The history holds x[n - k] at hist[pos + k] (written twice, at pos and
+     * pos + HIST, so that run is always contiguous). */
+    float d[ESP_PITCH_PARTS][ESP_PITCH_LAG_CAP];
+    float energy[ESP_PITCH_PARTS];
+    float hist[2 * ESP_PITCH_HIST];
+    int pos;
+    int part, row;     /* part being filled, rows done in it */
+    int stride, phase; /* a row every `stride` decimated samples */
+    int rows_per_part;
+    int lags;          /* lags 0 .. lags-1 are computed; a multiple of 8 */
+    int lag_min;       /* shortest period searched (highest pitch) */
+    float fs_hz;       /* decimated rate */
+    esp_pitch_lp lp[2]; /* 24 dB/oct: favours the fundamental, rounds the dips */
+    float hz;          /* the held estimate */
+    float last_hz;     /* the previous confident raw estimate, 0 if none */
+    float confidence;  /* 1 - the CMND at the chosen dip of the last window (0..1) */
+} esp_pitch_state;
+
+void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz);
+void esp_pitch_reset(esp_pitch_state *s);
+/* One decimated sample (volts). Once per part the estimate is updated. */
+void esp_pitch_push(esp_pitch_state *s, float x_v);
+
+#endif
