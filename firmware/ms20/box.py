@@ -137,7 +137,8 @@ class SystemdNotifier:
         try:
             if self._sock is None:
                 self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-            self._sock.sendto(state.encode(), self.address)
+            # Never block the control loop on a busy systemd: drop the datagram instead.
+            self._sock.sendto(state.encode(), socket.MSG_DONTWAIT, self.address)
             return True
         except OSError as exc:
             log.debug("systemd: notify failed: %s", exc)
