@@ -73,8 +73,10 @@ def _settle(scanner: Scanner, clock: Callable[[], float], wait: Callable[[float]
 
 
 def _open(args: argparse.Namespace) -> Board:
+    # A live simulation follows the wall clock; a snapshot runs on simulated time (no waiting).
+    options = {"clock": time.monotonic} if args.sim and not args.once else {}
     try:
-        return open_board("mock" if args.sim else None, args.board)
+        return open_board("mock" if args.sim else None, args.board, **options)
     except PinError as exc:          # no GPIO library or no SPI device: the user can fix it
         raise CommandError(str(exc)) from None
 
@@ -84,13 +86,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         sim = board.sim
         if sim is not None and args.once:
-            clock, wait = sim.now, sim.advance          # simulated time: no need to wait
+            clock, wait = sim.now, sim.advance
         else:
             clock, wait = time.monotonic, time.sleep
-            if sim is not None:
-                sim.clock = time.monotonic              # a live simulation follows the wall clock
-                sim.factory.clock = time.monotonic
-                sim.jacks.clock = time.monotonic
         cal = load_calibration(args.calibration) if args.calibration else None
         scanner = Scanner(board, PanelController(), calibration=cal)
         where = "the simulated board" if sim is not None else "the GPIO/SPI pins"

@@ -138,10 +138,16 @@ class Mock74HC138:
     def __init__(self, address: list[MockPin]) -> None:
         self.address = address
         self.outputs: dict[int, Callable[[bytes, int, int], bytes]] = {}
+        # The decoder follows its address inputs as they change (no need to look per frame).
+        self.y = sum(1 << i for i, pin in enumerate(address) if pin.state)
+        for i, pin in enumerate(address):
+            pin.listen(lambda level, bit=1 << i: self._address_edge(bit, level))
+
+    def _address_edge(self, bit: int, level: bool) -> None:
+        self.y = self.y | bit if level else self.y & ~bit
 
     def __call__(self, mosi: bytes, clock_hz: int, mode: int) -> bytes:
-        y = sum(1 << i for i, pin in enumerate(self.address) if pin.state)
-        chip = self.outputs.get(y)
+        chip = self.outputs.get(self.y)
         return chip(mosi, clock_hz, mode) if chip else b"\xff" * len(mosi)
 
 

@@ -23,7 +23,7 @@ from ms20.controls.calibration import WHEEL, Calibration, CalibrationError, load
 from ms20.controls.cv import CvConvention
 from ms20.controls.jack_sense import ContactDebouncer, Nets, Observation, bits, decide_nets, pairs
 from ms20.controls.pot_filter import PotFilter
-from ms20.drivers.mcp3208 import FULL_SCALE, AdcError
+from ms20.drivers.mcp3208 import FULL_SCALE, AdcError, AnalogIn
 from ms20.jacks import jack_table
 from ms20.panel import layout
 from ms20.patchbay import Routing, resolve
@@ -108,12 +108,27 @@ class Scanner:
                 calibration = Calibration()
         self.calibration = calibration
         self.cv = cv or CvConvention()
-        self._pots = [(name, ain, PotFilter(), self.calibration.of(name)) for name, ain in board.pots.items()]
-        self._switches = [(name, drv, _Stepped(SWITCH_SETTLE_S), layout().switch(name).positions)
+        # Every analog input gets a slot; each ADC's channels are read in one batch per scan.
+        inputs: list[AnalogIn] = [*board.pots.values(), *(d.adc for d in board.switches.values()),
+                                  board.wheel.adc, *(ain for ain, _ in board.cv_ins.values())]
+        slot = {(ain.adc.name, ain.channel): k for k, ain in enumerate(inputs)}
+        batches: dict[str, tuple[Any, list[int], list[int]]] = {}
+        for ain in inputs:
+            adc, chans, slots = batches.setdefault(ain.adc.name, (ain.adc, [], []))
+            chans.append(ain.channel)
+            slots.append(slot[(ain.adc.name, ain.channel)])
+        self._batches = list(batches.values())
+        self._readings: list[int | None] = [None] * len(inputs)
+
+        def at(ain: AnalogIn) -> int:
+            return slot[(ain.adc.name, ain.channel)]
+
+        self._pots = [(name, at(ain), PotFilter(), self.calibration.of(name)) for name, ain in board.pots.items()]
+        self._switches = [(name, at(drv.adc), drv, _Stepped(SWITCH_SETTLE_S), layout().switch(name).positions)
                           for name, drv in board.switches.items()]
-        self._wheel = (board.wheel, PotFilter(), self.calibration.of(WHEEL),
+        self._wheel = (at(board.wheel.adc), PotFilter(), self.calibration.of(WHEEL),
                        board.definition.wheel_volts_at_max)
-        self._cv_ins = [(jack, ain, d, PotFilter()) for jack, (ain, d) in board.cv_ins.items()]
+        self._cv_ins = [(jack, at(ain), d, PotFilter()) for jack, (ain, d) in board.cv_ins.items()]
         self._momentary = _Stepped(MOMENTARY_SETTLE_S)
         self._names = board.matrix.jacks
         self._debouncer = ContactDebouncer(accepted=frozenset() if not take_panel else None)
@@ -142,12 +157,19 @@ class Scanner:
         ctl = self.controller
         first = self._first and self.stats["pot_scans"] == 0
         changed = 0
-        counts, positions = self.counts, self.positions
-        for name, ain, flt, cal in self._pots:
+        readings = self._readings
+        for adc, chans, slots in self._batches:
             try:
-                count = ain.read()
+                for k, count in zip(slots, adc.read_many(chans), strict=True):
+                    readings[k] = count
             except AdcError as exc:
                 self._fault(str(exc))
+                for k in slots:
+                    readings[k] = None
+        counts, positions = self.counts, self.positions
+        for name, k, flt, cal in self._pots:
+            count = readings[k]
+            if count is None:
                 continue
             counts[name] = count
             held = flt.update(count)
@@ -157,33 +179,27 @@ class Scanner:
                     positions[name] = pos
                     ctl.pot_moved(name, pos)
                     changed += 1
-        for name, drv, step, names in self._switches:
-            try:
-                detent = drv.read()
-            except AdcError as exc:
-                self._fault(str(exc))
+        for name, k, drv, step, names in self._switches:
+            count = readings[k]
+            if count is None:
                 continue
-            self.detents[name] = detent
+            detent = self.detents[name] = drv.decode(count)
             if step.update(now, detent, first):
                 ctl.switch_moved(name, names[detent])
                 changed += 1
-        wheel, flt, cal, vmax = self._wheel
-        try:
-            count = wheel.read()
+        k, flt, cal, vmax = self._wheel
+        count = readings[k]
+        if count is not None:
             counts[WHEEL] = count
             held = flt.update(count)
             if held is not None:
                 positions[WHEEL] = cal.position(held)
                 ctl.performance_moved("WHEEL_V", positions[WHEEL] / 10.0 * vmax)
                 changed += 1
-        except AdcError as exc:
-            self._fault(str(exc))
         self._refresh_kinds()
-        for jack, ain, d, flt in self._cv_ins:
-            try:
-                count = ain.read()
-            except AdcError as exc:
-                self._fault(str(exc))
+        for jack, k, d, flt in self._cv_ins:
+            count = readings[k]
+            if count is None:
                 continue
             counts[jack] = count
             held = flt.update(count)
@@ -309,7 +325,7 @@ class Scanner:
             time=now,
             pots=MappingProxyType({n: (self.counts.get(n), self.positions.get(n)) for n, *_ in self._pots}),
             switches=MappingProxyType({n: (self.detents.get(n), names_[s.accepted] if s.accepted is not None
-                                           else None) for n, _, s, names_ in self._switches}),
+                                           else None) for n, _, _, s, names_ in self._switches}),
             wheel=(self.counts.get(WHEEL), wheel_v / 10.0 * self._wheel[3] if wheel_v is not None else None),
             momentary=bool(self._momentary.accepted),
             cv_in=MappingProxyType({j: (self.counts.get(j), self.positions.get(j)) for j, *_ in self._cv_ins}),

@@ -37,6 +37,13 @@ def test_each_adc_channel_reads_its_own_voltage():
         assert adc.read(ch) == min(int(v / 3.3 * 4096), 4095)
 
 
+def test_a_batched_read_gives_the_same_counts_frame_by_frame():
+    volts = [0.1 * (k + 1) for k in range(8)]
+    adc, chip = _adc(volts)
+    assert adc.read_many([7, 0, 3]) == [adc.read(7), adc.read(0), adc.read(3)]
+    assert chip.conversions == 6                      # one conversion per frame, as on the chip
+
+
 def test_the_request_frame_matches_the_datasheet_table():
     # channel 5 single-ended: 0000 0110 | 0100 0000 | 0000 0000 (start, SGL, D2 / D1 D0)
     assert mcp3208.command(5) == [0b0000_0111, 0b0100_0000, 0]

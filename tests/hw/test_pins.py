@@ -95,3 +95,15 @@ def test_the_real_backend_module_imports_anywhere():
     import ms20.pins.rpi as rpi  # RPi.GPIO and spidev are imported only when a factory is made
 
     assert rpi.RPiFactory.__doc__
+
+
+def test_batched_spi_frames_pack_as_the_kernel_expects():
+    from ms20.pins.rpi import SPI_IOC_TRANSFER, pack_transfers, spi_ioc_message
+
+    assert spi_ioc_message(1) == 0x40206B00           # SPI_IOC_MESSAGE(1) in linux/spi/spidev.h
+    assert spi_ioc_message(8) == 0x41006B00
+    arg, keep = pack_transfers([[1, 2, 3], [4, 5, 6]], 1_000_000)
+    first, last = SPI_IOC_TRANSFER.unpack_from(arg, 0), SPI_IOC_TRANSFER.unpack_from(arg, 32)
+    assert first[2:7] == (3, 1_000_000, 0, 8, 1)      # len, speed, delay, bits, cs_change: CS pulses
+    assert last[6] == 0                               # ... but stays as the kernel leaves it after the last
+    assert keep[0].raw == bytes([1, 2, 3])

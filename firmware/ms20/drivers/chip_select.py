@@ -46,13 +46,21 @@ class ChipSelectDecoder:
     def transfer(self, output: int, data: Sequence[int]) -> list[int]:
         """One frame to the chip on Y`output`: set the address (only the lines that change,
         while CE0 is high so no chip sees a partial address), then clock the frame."""
+        self._select(output)
+        return self.spi.transfer(data)
+
+    def transfer_many(self, output: int, frames: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Several frames to the chip on Y`output`, one CE0 pulse each, as one bus operation."""
+        self._select(output)
+        return self.spi.transfer_many(frames)
+
+    def _select(self, output: int) -> None:
         if output != self._selected:
             changed = output ^ self._selected
             for bit, pin in enumerate(self._address):
                 if changed >> bit & 1:
                     pin.state = bool(output >> bit & 1)
             self._selected = output
-        return self.spi.transfer(data)
 
 
 class DecodedSPI(SPI):
@@ -69,3 +77,6 @@ class DecodedSPI(SPI):
 
     def _transfer(self, data: Sequence[int]) -> list[int]:
         return self.decoder.transfer(self.output, data)
+
+    def transfer_many(self, frames: Sequence[Sequence[int]]) -> list[list[int]]:
+        return self.decoder.transfer_many(self.output, frames)

@@ -66,6 +66,14 @@ class MCP3208:
         except AdcError as exc:
             raise AdcError(f"{self.name} channel {channel}: {exc}") from None
 
+    def read_many(self, channels: list[int]) -> list[int]:
+        """Convert several single-ended channels, one frame each, in one bus operation."""
+        replies = self.spi.transfer_many([self._single[ch] for ch in channels])
+        try:
+            return [decode(r) for r in replies]
+        except AdcError as exc:
+            raise AdcError(f"{self.name}: {exc}") from None
+
     def read_differential(self, channel: int) -> int:
         """Convert a pseudo-differential pair (datasheet table 5-2: channel 0 = CH0+ CH1-)."""
         return decode(self.spi.transfer(command(channel, single_ended=False)))

@@ -52,7 +52,11 @@ class RotarySwitch:
 
     def read(self) -> int | None:
         """The detent the wiper is on (0-based), or None between detents."""
-        self._last = decode_ladder(self.adc.read(), self.positions, self._last)
+        return self.decode(self.adc.read())
+
+    def decode(self, count: int) -> int | None:
+        """The detent for an ADC count read elsewhere (a batched scan), with hysteresis."""
+        self._last = decode_ladder(count, self.positions, self._last)
         return self._last
 
 

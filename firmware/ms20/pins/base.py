@@ -141,7 +141,7 @@ class Pin(ABC):
 class SPI(ABC):
     """One SPI device: a bus, a chip select, a clock and a mode.
 
-    Subclasses must override `_transfer`; they may override `close`. `transfer` sends
+    Subclasses must override `_transfer`; they may override `transfer_many` and `close`. `transfer` sends
     `data` while the chip select is asserted and returns the bytes clocked in at the same
     time (full duplex), one frame per call: the chip select rises after the last byte.
     """
@@ -165,6 +165,11 @@ class SPI(ABC):
         if self.closed:
             raise PinInvalidFunction(f"SPI{self.bus} CE{self.device} is closed")
         return self._transfer(data)
+
+    def transfer_many(self, frames: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Several frames, each with its own chip-select pulse, in order. Backends may batch
+        them into one bus operation (the real one does: one ioctl instead of one per frame)."""
+        return [self.transfer(frame) for frame in frames]
 
     def close(self) -> None:
         self.closed = True

@@ -7,6 +7,10 @@ loads anywhere and only a box that asks for MS20_PINS=rpi needs them.
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
+import os
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,6 +84,32 @@ class RPiPin(Pin):
         self._gpio.cleanup(self.number)
 
 
+# linux/spi/spidev.h: struct spi_ioc_transfer (32 bytes) and SPI_IOC_MESSAGE(n).
+#   u64 tx_buf, u64 rx_buf, u32 len, u32 speed_hz, u16 delay_usecs, u8 bits_per_word,
+#   u8 cs_change, u8 tx_nbits, u8 rx_nbits, u8 word_delay_usecs, u8 pad
+SPI_IOC_TRANSFER = struct.Struct("=QQIIHBBBBBB")
+assert SPI_IOC_TRANSFER.size == 32
+
+
+def spi_ioc_message(n: int) -> int:
+    """The ioctl number of SPI_IOC_MESSAGE(n): _IOW('k', 0, char[32 * n])."""
+    return 1 << 30 | (SPI_IOC_TRANSFER.size * n) << 16 | ord("k") << 8
+
+
+def pack_transfers(frames: Sequence[Sequence[int]], clock_hz: int) -> tuple[bytearray, list[Any]]:
+    """The ioctl argument for `frames`, one chip-select pulse each: cs_change = 1 on every
+    transfer but the last deselects the chip between frames. Returns (argument, rx buffers)."""
+    arg = bytearray()
+    keep: list[Any] = []
+    for k, frame in enumerate(frames):
+        tx = ctypes.create_string_buffer(bytes(frame), len(frame))
+        rx = ctypes.create_string_buffer(len(frame))
+        keep += [tx, rx]
+        arg += SPI_IOC_TRANSFER.pack(ctypes.addressof(tx), ctypes.addressof(rx), len(frame), clock_hz,
+                                     0, 8, 1 if k < len(frames) - 1 else 0, 0, 0, 0, 0)
+    return arg, keep
+
+
 class RPiSPI(SPI):
     """An SPI device through /dev/spidev<bus>.<device>."""
 
@@ -93,13 +123,24 @@ class RPiSPI(SPI):
                                  "/boot/firmware/config.txt and reboot (see hw/BUILD.md)") from None
         self._dev.max_speed_hz = clock_hz
         self._dev.mode = mode
+        # A second descriptor for batched messages: py-spidev has no multi-frame call, and a
+        # scan of one MCP3208 is 8 frames; one ioctl instead of 8 saves most of the CPU.
+        self._fd = os.open(f"/dev/spidev{bus}.{device}", os.O_RDWR)
 
     def _transfer(self, data: Sequence[int]) -> list[int]:
         return list(self._dev.xfer2(list(data)))
 
+    def transfer_many(self, frames: Sequence[Sequence[int]]) -> list[list[int]]:
+        if not frames:
+            return []
+        arg, keep = pack_transfers(frames, self.clock_hz)
+        fcntl.ioctl(self._fd, spi_ioc_message(len(frames)), arg)
+        return [list(rx.raw) for rx in keep[1::2]]
+
     def close(self) -> None:
         if not self.closed:
             self._dev.close()
+            os.close(self._fd)
         super().close()
 
 
