@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -580,11 +581,13 @@ class Board:
 def open_board(kind: str | None = None, board_file: str | Path | None = None, **mock_options: Any) -> Board:
     """The box's drivers on the chosen backend: `kind` "mock" or "rpi", else $MS20_PINS.
 
-    With "mock", a MockBoard simulates the electronics (reachable as `board.sim`);
-    `mock_options` go to it (seed, noise_lsb, bounce_s, clock, ...).
+    With "mock" (or "sim"), a MockBoard simulates the electronics (reachable as `board.sim`)
+    on the wall clock, as a live box would be; `mock_options` go to it (seed, noise_lsb,
+    bounce_s, panel: a PanelState to start from, clock: e.g. a SimClock for tests).
     """
     definition = load_board(board_file)
     if backend_name(kind) == "mock":
         from ms20.mock_board import MockBoard
+        mock_options.setdefault("clock", time.monotonic)
         return MockBoard(definition, **mock_options).hardware
     return Board(definition, make_factory("rpi"))

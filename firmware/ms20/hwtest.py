@@ -13,6 +13,7 @@ from ms20.board import Board, open_board
 from ms20.cli import CommandError
 from ms20.controller import PanelController
 from ms20.controls.calibration import load_calibration
+from ms20.mock_board import SimClock
 from ms20.pins import PinError
 from ms20.scanner import MATRIX_INTERVAL_S, Scanner, Snapshot
 
@@ -74,7 +75,7 @@ def _settle(scanner: Scanner, clock: Callable[[], float], wait: Callable[[float]
 
 def _open(args: argparse.Namespace) -> Board:
     # A live simulation follows the wall clock; a snapshot runs on simulated time (no waiting).
-    options = {"clock": time.monotonic} if args.sim and not args.once else {}
+    options = {"clock": SimClock()} if args.sim and args.once else {}
     try:
         return open_board("mock" if args.sim else None, args.board, **options)
     except PinError as exc:          # no GPIO library or no SPI device: the user can fix it
