@@ -276,7 +276,7 @@ class Scanner:
         if self.controller.problems:
             led.blink(PROBLEM_BLINK_HZ)
             led.update(now)
-        elif not led.is_lit or led._blink_hz:
+        elif not led.is_lit or led.is_blinking:
             led.on()
         return changed
 

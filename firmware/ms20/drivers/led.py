@@ -20,6 +20,10 @@ class StatusLed:
     def is_lit(self) -> bool:
         return self.pin.state == self.active_high
 
+    @property
+    def is_blinking(self) -> bool:
+        return self._blink_hz > 0.0
+
     def _set(self, lit: bool) -> None:
         self.pin.state = lit == self.active_high
 
