@@ -22,7 +22,6 @@ from typing import Protocol
 
 import mido
 
-from ms20._kernel import lib
 from ms20.audio import AudioThread, SampleClock, Sink
 from ms20.audio.rt import lock_memory, tune_switch_interval, unlock_memory
 from ms20.config import Config
@@ -68,24 +67,42 @@ class NullSurface:
 class ScannerSurface:
     """The hardware layer's Scanner over a board (real or simulated) as a ControlSurface."""
 
-    def __init__(self, scanner, board=None) -> None:
+    XRUN_WINK_S = 0.25   # the status LED goes dark this long after an underrun
+
+    def __init__(self, scanner, board) -> None:
         self.scanner = scanner
         self.board = board
+        self._cv_sent = (float("nan"), float("nan"))
+        self._wink_until = 0.0
 
     def poll(self, now: float) -> None:
         self.scanner.poll(now)
+        if now < self._wink_until:
+            self.board.led.off()   # after the scanner set it: dark until the wink ends
+
+    def show_xrun(self, now: float) -> None:
+        """An underrun happened: wink the status LED (it is otherwise lit, or blinking for a
+        patch problem)."""
+        self._wink_until = now + self.XRUN_WINK_S
+
+    def write_cv_out(self, v1: float, v2: float) -> None:
+        """Kernel volts at CV OUT 1/2 to the DAC, only when they moved (an SPI write each)."""
+        old1, old2 = self._cv_sent
+        if not (abs(v1 - old1) < 1e-3 and abs(v2 - old2) < 1e-3):
+            self._cv_sent = (v1, v2)
+            self.scanner.write_cv_outs(v1, v2)
 
     def close(self) -> None:
-        for thing in (self.scanner, self.board):
-            close = getattr(thing, "close", None)
-            if close is not None:
-                close()
+        self.board.close()
 
 
-def open_surface(backend: str, controller: PanelController, patch: Patch | None = None) -> ControlSurface:
+def open_surface(backend: str, controller: PanelController, patch: Patch | None = None,
+                 board_file: str = "", cv=None) -> ControlSurface:
     """The board named by `backend` ("rpi", "sim" or "none") behind a Scanner.
 
-    The simulated board's pots are set to the patch, so the patch is what sounds."""
+    The simulated board runs on the wall clock with the patch set on its pots, switches and
+    jacks, so the patch is what sounds (the scanner takes the physical panel). A board that
+    cannot be opened is logged and the box runs without a panel: MIDI still plays it."""
     if backend == "none":
         return NullSurface()
     try:
@@ -94,21 +111,28 @@ def open_surface(backend: str, controller: PanelController, patch: Patch | None 
     except ImportError as exc:
         log.warning("board: the hardware layer is not available (%s); running without a panel", exc)
         return NullSurface()
-    board = open_board(backend)
-    if backend == "sim" and patch is not None:
-        _set_mock_pots(board, patch)
-    return ScannerSurface(Scanner(board, controller), board)
+    try:
+        if backend == "sim":
+            board = open_board("mock", board_file or None, clock=time.monotonic,
+                               panel=patch.panel if patch else None)
+        else:
+            board = open_board("rpi", board_file or None)
+    except (OSError, ValueError, ImportError) as exc:   # BoardError, PinError, no spidev/RPi.GPIO
+        log.error("board: cannot open the %s board (%s); running without a panel, MIDI still plays",
+                  backend, exc)
+        return NullSurface()
+    log.info("board: %s (%s)", board.definition.name, "simulated" if backend == "sim" else "GPIO/SPI")
+    return ScannerSurface(Scanner(board, controller, cv=cv), board)
 
 
-def _set_mock_pots(board, patch: Patch) -> None:
-    turn = getattr(board, "turn", None)
-    if turn is None:
-        return
-    for name, position in patch.panel.knobs.items():
-        try:
-            turn(name, position)
-        except (KeyError, ValueError) as exc:   # a knob the simulated panel does not have
-            log.debug("board: cannot set %s on the simulated board: %s", name, exc)
+def cv_convention(config: Config):
+    """The [cv] settings as the hardware layer's CvConvention (None without the layer)."""
+    try:
+        from ms20.controls.cv import CvConvention
+    except ImportError:
+        return None
+    c = config.cv
+    return CvConvention(c.pitch, c.trigger, c.in_gain, c.in_offset_v, c.out_gain, c.out_offset_v)
 
 
 # -- systemd --------------------------------------------------------------------------------
@@ -244,23 +268,16 @@ class Box:
                     self.engine.key(kb.note, kb.gate, False)
                     self._resync = False
                 self.controller.flush(self.engine)
-                self._cv_rt_side()
             except QueueFull:
                 self.queue_full += 1
                 self._resync = True
 
-    def _cv_rt_side(self) -> None:
-        # CV jacks, when the board has them (optional surface methods, in volts at the jacks).
-        read = getattr(self.surface, "read_cv_in", None)
-        if read is not None:
-            volts = read()
-            if volts is not None:
-                for param, v in zip(CV_IN_PARAMS, volts, strict=False):
-                    self.engine.set_param(param, cv_in_volts(self.config, v))
+    def _cv_out(self) -> None:
+        # CV OUT 1/2 as the kernel left them at the end of the last period, to the board's DAC.
         write = getattr(self.surface, "write_cv_out", None)
         if write is not None:
             v1, v2 = self.audio.cv_out_v
-            write(cv_out_volts(self.config, float(v1)), cv_out_volts(self.config, float(v2)))
+            write(float(v1), float(v2))
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -270,6 +287,10 @@ class Box:
         tune_switch_interval(cfg.switch_interval_ms)
         if cfg.lock_memory:
             self._locked = lock_memory()
+        try:
+            self.surface.poll(time.monotonic())   # the physical panel, before the first period
+        except Exception:
+            log.exception("board: first scan failed")
         with self._producer:
             self.controller.flush(self.engine, at=0)
         self.audio.start()
@@ -298,6 +319,8 @@ class Box:
         next_feed = start
         self._status_mark = (start, time.process_time(), self.audio.busy_ns)
         stalled = False
+        seen_xruns = logged_xruns = self.audio.xruns
+        logged_xrun_at = float("-inf")
         while not self._stop.is_set():
             now = time.monotonic()
             if end is not None and now >= end:
@@ -307,6 +330,16 @@ class Box:
             except Exception:
                 log.exception("board: scan failed")
             self._flush_rt_side()
+            self._cv_out()
+            xruns = self.audio.xruns
+            if xruns != seen_xruns:
+                show = getattr(self.surface, "show_xrun", None)
+                if show is not None:
+                    show(now)
+                if now - logged_xrun_at >= 1.0:   # a burst of xruns is one line, not a flood
+                    log.warning("audio: %d xrun(s) (%d in all)", xruns - logged_xruns, xruns)
+                    logged_xrun_at, logged_xruns = now, xruns
+                seen_xruns = xruns
             if on_tick is not None:
                 on_tick(self, now)
             self._demo_check()
@@ -392,16 +425,3 @@ class Box:
         line = f"{self.summary()} | dsp {dsp:.1f}% cpu {cpu:.1f}%"
         log.info("status: %s", line)
         self.notifier.notify(f"STATUS={line}")
-
-
-def cv_in_volts(config: Config, jack_volts: float) -> float:
-    """A CV IN jack reading (volts at the jack) in kernel volts, per the [cv] settings."""
-    return jack_volts * config.cv.in_gain + config.cv.in_offset_v
-
-
-def cv_out_volts(config: Config, kernel_volts: float) -> float:
-    """A kernel CV OUT value in volts at the jack, per the [cv] settings."""
-    return kernel_volts * config.cv.out_gain + config.cv.out_offset_v
-
-
-CV_IN_PARAMS = (lib.MS20_P_CV_IN_1_V, lib.MS20_P_CV_IN_2_V)

@@ -20,10 +20,10 @@ from typing import Any
 from ms20.keyboard import PRIORITIES
 from ms20.panel import PanelError, layout
 
-BOARD_ENV = "MS20_BOARD"       # overrides board.backend (the systemd unit sets it on a Pi)
+PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "mock" (the hardware layer's name)
 CONFIG_ENV = "MS20_CONFIG"     # a config file to use when --config is not given
 SYSTEM_CONFIG = Path("/etc/ms20/ms20.toml")
-BOARD_BACKENDS = ("sim", "rpi", "none")
+BOARD_BACKENDS = ("sim", "rpi", "none")   # "mock" is accepted for "sim" (the pin layer's word)
 SAMPLE_FORMATS = ("S16_LE", "S32_LE")
 
 
@@ -84,6 +84,12 @@ def _str_list(v: Any) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
         raise ValueError("must be a list of strings")
     return tuple(v)
+
+
+def _backend(v: Any) -> str:
+    if v == "mock":
+        return "sim"
+    return _choice(BOARD_BACKENDS)(v)
 
 
 def _knob_or_empty(v: Any) -> str:
@@ -171,15 +177,23 @@ SETTINGS: tuple[Setting, ...] = (
     # -- board -------------------------------------------------------------------------
     Setting("board", "backend", "sim",
             f'"rpi": the real panel on GPIO/SPI; "sim": the simulated board; "none": no panel '
-            f"(the {BOARD_ENV} environment variable overrides this)", _choice(BOARD_BACKENDS)),
+            f"(the {PINS_ENV} environment variable, rpi or mock, overrides this)", _backend),
+    Setting("board", "file", "",
+            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, or /etc/ms20/board.toml',
+            _str),
     Setting("board", "scan_hz", 500.0, "control loop rate: pots, matrix and kernel updates per second",
             _float(10.0, 5000.0)),
     # -- cv ----------------------------------------------------------------------------
-    Setting("cv", "in_gain", 1.0, "kernel volts per volt at a CV IN jack (after the board's divider)",
+    Setting("cv", "pitch", "hz_per_v",
+            'pitch at the CV jacks: "hz_per_v" (as the MS-20) or "v_per_oct" (0 V = C4)',
+            _choice(("hz_per_v", "v_per_oct"))),
+    Setting("cv", "trigger", "s_trig", 'triggers at the CV jacks: "s_trig" (as the MS-20) or "v_trig"',
+            _choice(("s_trig", "v_trig"))),
+    Setting("cv", "in_gain", 1.0, "trim: kernel volts per jack volt at CV IN (hw/board.toml gives the jack range)",
             _float(-100.0, 100.0)),
-    Setting("cv", "in_offset_v", 0.0, "volts added to a CV IN reading", _float(-20.0, 20.0)),
-    Setting("cv", "out_gain", 1.0, "jack volts per kernel volt at a CV OUT jack", _float(-100.0, 100.0)),
-    Setting("cv", "out_offset_v", 0.0, "volts added at a CV OUT jack", _float(-20.0, 20.0)),
+    Setting("cv", "in_offset_v", 0.0, "trim: volts added to a CV IN reading", _float(-20.0, 20.0)),
+    Setting("cv", "out_gain", 1.0, "trim: jack volts per kernel volt at CV OUT", _float(-100.0, 100.0)),
+    Setting("cv", "out_offset_v", 0.0, "trim: volts added at a CV OUT jack", _float(-20.0, 20.0)),
     # -- patch and status --------------------------------------------------------------
     Setting("patch", "file", "patches/first-voice.toml",
             "patch loaded at start (relative paths: the working directory, then the firmware's tree)",
@@ -221,11 +235,14 @@ class MidiConfig:
 @dataclass(frozen=True)
 class BoardConfig:
     backend: str
+    file: str
     scan_hz: float
 
 
 @dataclass(frozen=True)
 class CvConfig:
+    pitch: str
+    trigger: str
     in_gain: float
     in_offset_v: float
     out_gain: float
@@ -346,14 +363,16 @@ def default_config() -> Config:
 
 
 def board_backend(config: Config, sim: bool = False) -> str:
-    """The board backend to open: --sim, else $MS20_BOARD, else board.backend."""
+    """The board backend to open ("rpi", "sim" or "none"): --sim, else $MS20_PINS, else
+    board.backend. Chosen by the user, never by guessing the machine."""
     if sim:
         return "sim"
-    env = os.environ.get(BOARD_ENV, "").strip()
+    env = os.environ.get(PINS_ENV, "").strip().lower()
     if env:
-        if env not in BOARD_BACKENDS:
-            raise ConfigError(f"{BOARD_ENV}={env!r}: must be one of {', '.join(BOARD_BACKENDS)}")
-        return env
+        try:
+            return _backend(env)
+        except ValueError:
+            raise ConfigError(f"{PINS_ENV}={env!r}: must be rpi or mock") from None
     return config.board.backend
 
 

@@ -18,7 +18,7 @@ import signal
 from pathlib import Path
 
 from ms20.audio import AlsaSink, DeviceUnavailable, Sink, WavSink
-from ms20.box import Box, open_surface
+from ms20.box import Box, cv_convention, open_surface
 from ms20.config import Config, board_backend, default_toml, load_config
 from ms20.midi import RtMidiBackend
 from ms20.patch import Patch, load_patch
@@ -110,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     sink, wav = choose_sink(args, config)
     demo = args.sim if args.demo is None else args.demo
     box = Box(config, sink, RtMidiBackend(), patch,
-              surface=lambda controller: open_surface(backend, controller, patch), demo=demo)
+              surface=lambda controller: open_surface(backend, controller, patch, config.board.file,
+                                                      cv_convention(config)), demo=demo)
     log.info("box: config %s, board %s, audio %s", config.source, backend, sink.name)
 
     def on_signal(signum: int, _frame) -> None:

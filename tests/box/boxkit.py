@@ -91,7 +91,8 @@ def onset(x: np.ndarray, start: int = 0, threshold: float = 1e-3) -> int | None:
 def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.0, knobs: dict | None = None,
              surface=None, demo: bool = False, notifier=None, sink=None, **settings):
     """A Box on a paced null sink with a tap (the output as an array), a fake MIDI system and
-    `patch` with some `knobs` changed. Returns (box, midi system, tap)."""
+    `patch` with some `knobs` changed; surface="sim" puts the simulated board in front.
+    Returns (box, midi system, tap)."""
     from ms20.audio import NullSink, Tap
     from ms20.midi import FakeMidiBackend
     from ms20.patch import load_patch
@@ -108,5 +109,10 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
             panel = panel.with_knob(name, pos)
         p = dataclasses.replace(p, panel=panel)
     midi_sys = FakeMidiBackend()
+    if surface == "sim":   # the hardware layer's simulated board, set up as the patch
+        from ms20.box import open_surface
+
+        def surface(controller, _patch=p):
+            return open_surface("sim", controller, _patch)
     box = Box(cfg, sink, midi_sys, p, surface=surface, demo=demo, notifier=notifier)
     return box, midi_sys, tap

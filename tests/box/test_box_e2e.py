@@ -7,6 +7,7 @@ import random
 import time
 
 import numpy as np
+import pytest
 from boxkit import RATE, cents, make_box, note_hz, onset, pitch_hz, rms_db, running, wait_until
 
 from ms20.patchbay import resolve
@@ -190,3 +191,25 @@ def test_demo_plays_with_no_keyboard_and_stops_when_one_is_plugged_in():
         assert wait_until(lambda: not box.demo.running, 1.0)
         time.sleep(0.1)
         assert not box.keyboard.gate          # the demo let go of its note
+
+
+def test_the_simulated_board_pots_and_jacks_drive_the_sound():
+    pytest.importorskip("ms20.scanner")
+    box, midi_sys, tap = make_box(surface="sim")
+    with running(box, settle_s=0.2):
+        mock = box.surface.board.sim                    # the hardware layer's MockBoard
+        port = plugged(box, midi_sys)
+        port.note_on(48)
+        time.sleep(0.4)
+        loud = tap.frames
+        mock.turn("VOLUME", 3.5)                       # the player turns the physical pot
+        time.sleep(0.3)
+        quiet = tap.frames
+        mock.plug("MG TRIANGLE OUT", "LP CUTOFF FREQ")  # and patches a cable
+        assert wait_until(lambda: box.controller.state.routing.cables, 1.0)
+        port.note_off(48)
+        cables = box.controller.state.routing.cables
+    x = tap.recorded
+    drop = rms_db(x[loud - 9600:loud]) - rms_db(x[quiet - 9600:quiet])
+    assert 10.5 < drop < 13.5, f"{drop:.2f} dB"         # square taper from ~7 to 3.5: ~12 dB
+    assert ("MG TRIANGLE OUT", "LP CUTOFF FREQ") in cables

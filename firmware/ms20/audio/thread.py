@@ -24,6 +24,7 @@ from ms20.engine import Engine
 log = logging.getLogger(__name__)
 
 STATES = ("starting", "waiting", "running", "stopped", "failed")
+WARM_UP_PERIODS = 16    # rendered and thrown away before the first period reaches the card
 
 
 class AudioThread:
@@ -134,6 +135,10 @@ class AudioThread:
         fade_in = np.linspace(0.0, 1.0, n, endpoint=False, dtype=np.float32)
         self._bufs = (out, line_in, cv, silence, fade_in)
         self.clock.set_rate(granted.rate)
+        # Warm up before the card starts: the first renders pay for first-touch page faults and
+        # the queued panel, which would otherwise land in the first real periods as underruns.
+        for _ in range(WARM_UP_PERIODS):
+            self.engine.render_into(out, line_in, cv)
 
     def _prime_rt(self, silence: np.ndarray, periods: int) -> None:
         """Queue `periods` periods of silence so the next one has a full buffer behind it."""
