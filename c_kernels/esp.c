@@ -10,9 +10,11 @@
 #include "dsp/smoother.h"
 #include "esp.probe.h"
 
-#define DECIMATED_HZ 6000.0f  /* F-V and level detector rate (an integer division of fs) */
+#define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
+#define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that */
 #define C4_HZ 261.6255653f    /* 1 V of Hz/V */
-#define ENV_FULL_SCALE_V 1.0f /* AMP OUT peak that reads ENV_MAX_V: a full-scale line in at unity */
+#define ENV_FULL_SCALE_V 0.93416f /* AMP OUT peak for a 1 V peak (full-scale LINE IN) at unity
+                                   * gain: reads ENV_MAX_V; hotter signals stay at it */
 #define ENV_SMOOTH_MS 1.0f    /* rounds the instant attack; sets most of the attack time */
 #define FV_SMOOTH_MS 2.0f     /* glides between the F-V's 4 ms estimates */
 #define LEVEL_HOLD_MS 15.0f   /* longer than the period of the lowest note: no ripple */
@@ -40,6 +42,7 @@ void esp_reset(esp_state *s)
     s->hp1 = s->hp2 = s->lp1 = s->lp2 = 0.0f;
     s->sum = s->peak = 0.0f;
     s->countdown = s->decimation;
+    s->control_phase = 0;
     s->env_v = 0.0f;
     s->level = 0.0f;
     s->hold = 0;
@@ -62,17 +65,18 @@ void esp_init(esp_state *s, float fs_hz)
     s->decimation = dec < 1 ? 1 : dec;
     s->inv_decimation = 1.0f / (float)s->decimation;
     float fs_dec = fs_hz * s->inv_decimation;
+    float fs_ctl = fs_dec * (1.0f / CONTROL_DIVIDER);
 
-    s->env_coef = smoother_coef(ENV_SMOOTH_MS, fs_dec);
-    s->fv_coef = smoother_coef(FV_SMOOTH_MS, fs_dec);
-    s->hold_ticks = ms_to_ticks(LEVEL_HOLD_MS, fs_dec);
-    s->hold_droop = expf(-1000.0f / (LEVEL_DROOP_MS * fs_dec));
-    s->release_decay = expf(-1000.0f / (LEVEL_RELEASE_MS * fs_dec));
-    s->min_on_ticks = ms_to_ticks(TRIG_MIN_ON_MS, fs_dec);
-    s->holdoff_ticks = ms_to_ticks(TRIG_HOLDOFF_MS, fs_dec);
-    s->gap_ticks = ms_to_ticks(RETRIG_GAP_MS, fs_dec);
-    s->retrig_holdoff_ticks = ms_to_ticks(RETRIG_HOLDOFF_MS, fs_dec);
-    s->snapshot_every = ms_to_ticks(RETRIG_WINDOW_MS / ESP_LEVEL_SNAPSHOTS, fs_dec);
+    s->env_coef = smoother_coef(ENV_SMOOTH_MS, fs_ctl);
+    s->fv_coef = smoother_coef(FV_SMOOTH_MS, fs_ctl);
+    s->hold_ticks = ms_to_ticks(LEVEL_HOLD_MS, fs_ctl);
+    s->hold_droop = expf(-1000.0f / (LEVEL_DROOP_MS * fs_ctl));
+    s->release_decay = expf(-1000.0f / (LEVEL_RELEASE_MS * fs_ctl));
+    s->min_on_ticks = ms_to_ticks(TRIG_MIN_ON_MS, fs_ctl);
+    s->holdoff_ticks = ms_to_ticks(TRIG_HOLDOFF_MS, fs_ctl);
+    s->gap_ticks = ms_to_ticks(RETRIG_GAP_MS, fs_ctl);
+    s->retrig_holdoff_ticks = ms_to_ticks(RETRIG_HOLDOFF_MS, fs_ctl);
+    s->snapshot_every = ms_to_ticks(RETRIG_WINDOW_MS / ESP_LEVEL_SNAPSHOTS, fs_ctl);
 
     esp_pitch_init(&s->pitch, fs_dec);
     esp_set_band(s, 20.0f, 20000.0f);
@@ -134,10 +138,14 @@ static void trigger_tick(esp_state *s, float threshold_v)
 void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust)
 {
     s->countdown = s->decimation;
-    float x = s->sum * s->inv_decimation, pk = s->peak;
+    esp_pitch_push(&s->pitch, s->sum * s->inv_decimation);
     s->sum = 0.0f;
-    s->peak = 0.0f;
+    if (++s->control_phase < CONTROL_DIVIDER) return;
+    s->control_phase = 0;
 
+    /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
+    float pk = s->peak;
+    s->peak = 0.0f;
     if (pk >= s->level) {
         s->level = pk;
         s->hold = s->hold_ticks;
@@ -150,8 +158,6 @@ void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust)
     float env = clampf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f, ENV_MAX_V);
     s->env_v += s->env_coef * (env - s->env_v);
     trigger_tick(s, threshold_v);
-
-    esp_pitch_push(&s->pitch, x);
     s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
     s->fv_v = s->fv_hzv * clampf(cv_adjust, 0.0f, 4.0f);
 }

@@ -29,13 +29,13 @@ typedef struct {
      * GCC's SLP vectoriser into shuffling them, which costs more than it saves. */
     float hp1, hp_coef, hp2, lp_coef, lp1, inv_decimation, lp2;
 
-    /* Full-rate state; the rest runs every `decimation` samples (about 6 kHz) and
-     * its outputs are held in between. */
+    /* Full-rate state; the F-V runs every `decimation` samples (about 6 kHz), the
+     * level, trigger and outputs every other time, held in between. */
     float sum;         /* sum of band_pass since the last decimated tick: a boxcar */
     float peak;        /* max |amp| since then */
-    int countdown, decimation;
+    int countdown, decimation, control_phase;
     float env_v, fv_v, trig_v;         /* the outputs, volts */
-    float env_coef, fv_coef;           /* per decimated tick */
+    float env_coef, fv_coef;           /* per control tick */
     float fv_hzv;                      /* F-V before CV ADJUST, smoothed */
 
     /* Level detector (volts of AMP OUT peak): instant attack, hold, then release. */

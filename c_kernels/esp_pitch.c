@@ -14,7 +14,7 @@
 #define PART_MS 4.0f          /* estimate interval; the window is ESP_PITCH_PARTS parts */
 #define ROW_RATE_HZ 3000.0f   /* rows of d per second: fewer than samples, but the squared
                                * differences (up to ~2.5 kHz) must not alias onto DC */
-#define F_MIN_HZ 60.0f
+#define F_MIN_HZ 70.0f        /* lowest pitch tracked (the search reaches ~63 Hz at 6 kHz) */
 #define F_MAX_HZ 1400.0f
 #define LP_FRACTION 0.17f     /* the tracker's low-pass, of the decimated rate (1 kHz at 6 kHz) */
 #define DIP_CMND 0.15f        /* YIN's absolute threshold: the first dip below this is the period */
@@ -25,7 +25,8 @@
 #define MULTIPLE_TOLERANCE 0.03f
 #define SUBMULTIPLE_SLACK 0.02f
 #define OCTAVE_MIN_CMND 0.04f /* a dip this clean is the period: no octave check */
-#define OCTAVE_RATIO 0.1f     /* a multiple's dip must be 10x deeper to take over */
+#define OCTAVE_RATIO 0.3f     /* the double period's dip must be 3x deeper to take over ... */
+#define OCTAVE_MARGIN 0.05f   /* ... and deeper by this much (interpolation leaves ~0.01) */
 #define GATE_RMS_V 0.003f     /* below this the input is silence: hold */
 #define AGREE_RATIO 1.0353f   /* 60 cents: estimates this close are the same note */
 #define REFINE_TOLERANCE 0.01f /* a multiple's dip must sit within 1 % of where expected */
@@ -46,10 +47,13 @@ static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 static void add_row(float *d, const float *past, float x0, int lags)
 {
     v4f x = {x0, x0, x0, x0};
-    for (int k = 0; k < lags; k += 8) {
+    for (int k = 0; k < lags; k += 16) {
         v4f a = v4_load(past + k) - x, b = v4_load(past + k + 4) - x;
+        v4f c = v4_load(past + k + 8) - x, e = v4_load(past + k + 12) - x;
         v4_store(d + k, v4_load(d + k) + a * a);
         v4_store(d + k + 4, v4_load(d + k + 4) + b * b);
+        v4_store(d + k + 8, v4_load(d + k + 8) + c * c);
+        v4_store(d + k + 12, v4_load(d + k + 12) + e * e);
     }
 }
 
@@ -114,7 +118,7 @@ void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz)
     s->stride = stride < 1 ? 1 : stride;
     int rows = (int)(fs * PART_MS * 0.001f / (float)s->stride + 0.5f);
     s->rows_per_part = rows < 1 ? 1 : rows;
-    int lags = ((int)(fs / F_MIN_HZ) + 4 + 7) & ~7; /* + room for the fit, to a multiple of 8 */
+    int lags = ((int)(fs / F_MIN_HZ) + 4 + 15) & ~15; /* + room for the fit, to a multiple of 16 */
     s->lags = lags > ESP_PITCH_LAG_CAP ? ESP_PITCH_LAG_CAP : lags;
     int lag_min = (int)(fs / F_MAX_HZ);
     s->lag_min = lag_min < 2 ? 2 : lag_min;
@@ -245,42 +249,41 @@ static float window_period(esp_pitch_state *s)
     }
     float period = (float)best + parabola_offset(d[best - 1], d[best], d[best + 1]);
 
-    /* A dip passed over at a half or a third of the chosen lag may be the true period
-     * sitting between two lags: measured exactly, it is nearly as deep. */
-    int moved = 0;
-    for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
-        int k = dip_lag[i];
-        float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
-        float m = period / p, mr = (float)(int)(m + 0.5f);
-        if (mr < 2.0f || mr > 3.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
-            continue;
-        float cmnd = exact_cmnd(s, &w, p);
-        if (cmnd < NEAR_BEST * best_cmnd + SUBMULTIPLE_SLACK) {
-            best = k;
-            best_cmnd = cmnd;
-            period = p;
-            moved = 1;
-            break;
-        }
-    }
-
-    /* Octave check: a formant on the 2nd or 3rd harmonic can make a dip at a fraction
-     * of the period; the true period's dip is then far deeper, even measured exactly. */
-    if (!moved && best_cmnd > OCTAVE_MIN_CMND) {
-        float base_cmnd = exact_cmnd(s, &w, period);
-        int base = best;
-        for (int m = 2; m <= 3; ++m) {
-            int c = (int)(period * (float)m + 0.5f);
-            if (c + 3 >= lags) break;
-            int k = dip_near(d, c);
-            cum_upto(d, cum, &w.done, k);
-            float cmnd = dip_cmnd(d, cum, k);
-            if (cmnd < OCTAVE_RATIO * base_cmnd && cmnd < best_cmnd) {
+    /* Octave checks, measured exactly (the vertex of a fit can be off either way when
+     * the period falls between two lags). A dip passed over at a half or a third of the
+     * chosen lag may be the true period: taken if nearly as deep. A dip at twice the
+     * lag is taken if far deeper: the chosen one was then a formant on the 2nd
+     * harmonic, or an attack rich in it. (Not three times: while one note rings into
+     * the next, their common period also makes deep dips.) Clean dips skip all this. */
+    if (best_cmnd > OCTAVE_MIN_CMND || (dips > 0 && dip_lag[0] < best)) {
+        float exact = exact_cmnd(s, &w, period);
+        int moved = 0;
+        for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
+            int k = dip_lag[i];
+            float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            float m = period / p, mr = (float)(int)(m + 0.5f);
+            if (mr < 2.0f || mr > 3.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
+                continue;
+            float e = exact_cmnd(s, &w, p);
+            if (e < NEAR_BEST * exact + SUBMULTIPLE_SLACK) {
                 best = k;
-                best_cmnd = cmnd;
+                best_cmnd = e;
+                period = p;
+                moved = 1;
+                break;
             }
         }
-        if (best != base) period = (float)best + parabola_offset(d[best - 1], d[best], d[best + 1]);
+        int c = (int)(period * 2.0f + 0.5f);
+        if (!moved && c + 3 < lags) {
+            int k = dip_near(d, c);
+            float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            float e = exact_cmnd(s, &w, p);
+            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN) {
+                best = k;
+                best_cmnd = e;
+                period = p;
+            }
+        }
     }
     s->confidence = 1.0f - best_cmnd;
 

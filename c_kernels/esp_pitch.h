@@ -11,9 +11,10 @@
 #define ESP_PITCH_HIST 512    /* history ring (power of two, > window + LAG_CAP) */
 #define ESP_PITCH_PARTS 4     /* the window is this many parts; a new estimate after each */
 
-/* A Butterworth low-pass section (trapezoidal SVF). */
+/* A Butterworth low-pass section (trapezoidal SVF). The two states are kept apart:
+ * adjacent, GCC's SLP vectoriser packs them with shuffles that cost more than it saves. */
 typedef struct {
-    float ic1, ic2, a1, a2, a3;
+    float ic1, a1, ic2, a2, a3;
 } esp_pitch_lp;
 
 typedef struct {
@@ -27,7 +28,7 @@ typedef struct {
     int part, row;     /* part being filled, rows done in it */
     int stride, phase; /* a row every `stride` decimated samples */
     int rows_per_part;
-    int lags;          /* lags 0 .. lags-1 are computed; a multiple of 8 */
+    int lags;          /* lags 0 .. lags-1 are computed; a multiple of 16 */
     int lag_min;       /* shortest period searched (highest pitch) */
     float fs_hz;       /* decimated rate */
     esp_pitch_lp lp[2]; /* 24 dB/oct: favours the fundamental, rounds the dips */

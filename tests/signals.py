@@ -205,7 +205,8 @@ def voice(melody: Sequence[tuple[float | None, float]], fs_hz: float, seed: int 
 
     Notes are legato within a phrase (pitch glides over `glide_ms` in log frequency);
     vibrato fades in `vibrato_delay_s` after each note starts; `jitter_cents` of slow
-    random drift; the vowel cycles through `vowels`, one per note. The glottal source is
+    random drift; the vowel cycles through `vowels`, one per note, its first formant raised
+    above f0 on high notes as singers do. The glottal source is
     a Rosenberg pulse train (then the lips' first difference) plus breath noise during the
     open phase, `breath` times the pulses' RMS (0.1: 20 dB below). The
     returned f0 is the exact instantaneous fundamental of the pulse train.
@@ -253,7 +254,11 @@ def voice(melody: Sequence[tuple[float | None, float]], fs_hz: float, seed: int 
     for i, s0 in enumerate(starts):
         i0, i1 = int(round(s0 * fs_hz)), int(round((s0 + durs[i]) * fs_hz))
         seg = src[i0:i1]
-        for k, (fc, bw) in enumerate(VOWELS[order[i % len(order)]]):
+        formants = VOWELS[order[i % len(order)]]
+        if not np.isnan(pitches[i]):  # a singer tunes F1 above a high note's f0
+            f1 = max(formants[0][0], 1.15 * midi_to_hz(pitches[i]))
+            formants = ((f1, formants[0][1]), (max(formants[1][0], f1 + 300.0), formants[1][1]), *formants[2:])
+        for k, (fc, bw) in enumerate(formants):
             if fc < 0.45 * fs_hz:
                 b, a = _resonator(fc, bw, fs_hz)
                 seg, zis[k] = lfilter(b, a, seg, zi=zis[k])
