@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 from ms20._kernel import ffi, lib
 
-from conftest import render_cv, route
 from ms20.engine import Engine
 from signals import (
     C4_HZ,
@@ -59,6 +58,21 @@ def esp(sig: TestSignal | np.ndarray, gain: float = 1.0, low_hz: float = 20.0, h
     lib.esp_probe_render(rate, ffi.from_buffer("float[]", x), len(x), gain, low_hz, high_hz, cv_adjust,
                          threshold_v, *buf)
     return out
+
+
+def route(**cables: int) -> list[int]:
+    """A patch from input-name=output-index keywords, e.g. route(CV_OUT_1=lib.MS20_OUT_ESP_FV)."""
+    r = [-1] * lib.MS20_INPUT_COUNT
+    for name, out in cables.items():
+        r[getattr(lib, f"MS20_IN_{name}")] = out
+    return r
+
+
+def render_cv(engine: Engine, n: int, line_in: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n samples: (audio, CV OUT 1, CV OUT 2)."""
+    out, cv = np.zeros(n, np.float32), np.zeros(2 * n, np.float32)
+    engine.render_into(out, line_in, cv)
+    return out, cv[0::2], cv[1::2]
 
 
 def fv_hz(fv_v: np.ndarray) -> np.ndarray:
