@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from ms20._kernel import lib
 
-from conftest import RATE, render_cv, rms, route
+from measure import RATE, render_cv, rms, route
 from ms20.engine import Engine, QueueFull
 from ms20.panel import PanelState, layout, send
 from ms20.patchbay import resolve

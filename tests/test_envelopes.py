@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from ms20._kernel import lib
 
-from conftest import RATE, render_cv, route
+from measure import RATE, render_cv, route
 from ms20.engine import Engine
 from ms20.panel import layout
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from ms20._kernel import lib
 
-from conftest import RATE, render_cv, route
+from measure import RATE, render_cv, route
 from ms20.engine import Engine
 from ms20.jacks import jack_table
 from ms20.patchbay import resolve

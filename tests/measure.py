@@ -1,0 +1,34 @@
+"""Measurement helpers for the tests (user units: cents, dB, ms)."""
+
+from __future__ import annotations
+
+import numpy as np
+from ms20._kernel import lib
+
+from ms20.engine import Engine
+
+RATE = 48000
+
+
+def route(**cables: int) -> list[int]:
+    """A routing table from input-name=output-index keywords, e.g. route(CV_OUT_1=lib.MS20_OUT_EG1)."""
+    r = [-1] * lib.MS20_INPUT_COUNT
+    for name, out in cables.items():
+        r[getattr(lib, f"MS20_IN_{name}")] = out
+    return r
+
+
+def render_cv(engine: Engine, n: int, line_in: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Render n samples; returns (audio, CV OUT 1, CV OUT 2)."""
+    out = np.zeros(n, np.float32)
+    cv = np.zeros(2 * n, np.float32)
+    engine.render_into(out, line_in, cv)
+    return out, cv[0::2], cv[1::2]
+
+
+def db(x: float) -> float:
+    return 20.0 * float(np.log10(max(x, 1e-30)))
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
