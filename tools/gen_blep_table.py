@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from generated import write_or_check
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "c_kernels" / "dsp" / "blep_table.h"
 
@@ -85,15 +87,7 @@ def header() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = header()
-    if OUT.exists() and OUT.read_text() == text:
-        return 0
-    if "--check" in argv:
-        print(f"stale generated file (run python tools/gen_blep_table.py): {OUT.relative_to(ROOT)}")
-        return 1
-    OUT.write_text(text)
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check({OUT: header()}, argv, "tools/gen_blep_table.py")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from generated import write_or_check
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "c_kernels" / "dsp" / "halfband.h"
 
@@ -116,15 +118,7 @@ def header() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = header()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run tools/gen_halfband.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check({OUT: header()}, argv, "tools/gen_halfband.py")
 
 
 if __name__ == "__main__":

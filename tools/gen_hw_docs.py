@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "firmware"))
 
+from generated import write_or_check  # noqa: E402
 from ms20.board import BoardDef, load_board  # noqa: E402
 from ms20.drivers.mcp4822 import VREF_V  # noqa: E402
 from ms20.drivers.switches import ladder_tap_fraction  # noqa: E402
@@ -245,15 +246,7 @@ def generate(d: BoardDef) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = generate(load_board(BOARD))
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python tools/gen_hw_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check({OUT: generate(load_board(BOARD))}, argv, "tools/gen_hw_docs.py")
 
 
 if __name__ == "__main__":
