@@ -18,7 +18,6 @@ demo: setup
 	$(VENV)/bin/ms20 render patches/first-voice.toml --notes "C3:0.4 E3:0.4 G3:0.4 C4:0.8 r:0.2 G3:0.3 A#3:0.3 C4:1.2" --out out/first-voice.wav
 
 test: setup
-	$(PY) tools/gen_tables.py --check
 	$(VENV)/bin/ruff check firmware tests tools benchmarks c_kernels
 	$(PY) -m pytest
 
