@@ -24,9 +24,9 @@ typedef struct {
     float fs_hz;
 
     /* Band-pass: two one-pole high-passes (LOW CUT) and two one-pole low-passes
-     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. */
-    /* The one-poles' states sit between read-only fields: four adjacent stores tempt
-     * GCC's SLP vectoriser into shuffling them, which costs more than it saves. */
+     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. The states sit
+     * between read-only fields: four adjacent stores tempt GCC's SLP vectoriser into
+     * shuffles that cost more than they save. */
     float hp1, hp_coef, hp2, lp_coef, lp1, inv_decimation, lp2;
 
     /* Full-rate state; the F-V runs every `decimation` samples (about 6 kHz), the

@@ -1,8 +1,8 @@
-/* ESP F-V converter (see esp_pitch.h): decimated YIN, one row
- * of the difference function every few decimated samples, an estimate every part
- * (4 ms) over a 16 ms window. Accuracy: parabolic fits at the dip of a multiple of the
- * period (the fitting error shrinks by the multiple). Robustness: YIN's normalised
- * difference, an octave check, an energy gate, and two-estimate confirmation of jumps.
+/* ESP F-V converter (see esp_pitch.h): decimated YIN, a row of the difference function
+ * every other decimated sample, an estimate every part (4 ms) over a 16 ms window.
+ * Accuracy: parabolic fits at the dip of a multiple of the period (the fitting error
+ * shrinks by the multiple). Robustness: YIN's normalised difference, octave checks
+ * measured at the exact fractional lag, an energy gate, two-estimate confirmation.
  */
 #include "esp_pitch.h"
 
