@@ -74,6 +74,7 @@ class TestSignal:
         return int(np.clip(round(t_s * self.fs_hz), 0, len(self.samples)))
 
     def onsets_s(self) -> list[float]:
+        """Start times of the notes (or hits), in seconds."""
         return [n.start_s for n in self.notes]
 
 
@@ -93,6 +94,8 @@ def tones(freqs_hz: Sequence[float], fs_hz: float, note_s: float = 0.25, wave: s
     `wave` is "sine", "saw" or "square" (additive, band-limited below fs/2, harmonics
     falling as 1/k). Phase restarts at 0 for every tone; `fade_ms` raised-cosine edges.
     """
+    if wave not in ("sine", "saw", "square"):
+        raise ValueError(f"unknown wave {wave!r}: sine, saw or square")
     n_note, n_gap = int(round(note_s * fs_hz)), int(round(gap_s * fs_hz))
     fade = max(1, int(round(fade_ms * 1e-3 * fs_hz)))
     ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
@@ -158,7 +161,7 @@ def plucked(notes: Sequence[float], fs_hz: float, seed: int = 0, note_s: float |
     one-pole low-pass, velocities vary by +-2 dB from the seed.
     """
     rng = np.random.default_rng(seed)
-    durs = [float(note_s)] * len(notes) if np.isscalar(note_s) else [float(d) for d in note_s]  # type: ignore[arg-type]
+    durs = [float(note_s)] * len(notes) if isinstance(note_s, int | float) else [float(d) for d in note_s]
     damp = max(1, int(round(damp_ms * 1e-3 * fs_hz)))
     starts = np.cumsum([0.0] + [d + gap_s for d in durs[:-1]])
     total = int(round((starts[-1] + durs[-1] + gap_s) * fs_hz)) + damp
