@@ -48,6 +48,22 @@ def dominant(x: np.ndarray, lo: float = 20.0) -> float:
     return float(f[k] + 0.5 * (a - c) / (a - 2 * b + c) * (f[1] - f[0]))
 
 
+def pitch(x: np.ndarray, lo_hz: float = 60.0, hi_hz: float = 1200.0) -> float:
+    """The pitch a listener hears: the shortest lag whose autocorrelation is near the best
+    (so a loud second harmonic cannot pull it an octave up)."""
+    x = x - x.mean()
+    spec = np.fft.rfft(x, 2 * len(x))
+    acf = np.fft.irfft(spec * np.conj(spec))[: len(x)]
+    lags = np.arange(len(acf))
+    valid = (lags >= RATE / hi_hz) & (lags <= RATE / lo_hz)
+    best = acf[valid].max()
+    k = int(np.flatnonzero(valid & (acf >= 0.9 * best))[0])
+    while acf[k + 1] > acf[k]:
+        k += 1
+    a, b, c = acf[k - 1:k + 2]
+    return RATE / (k + 0.5 * (a - c) / (a - 2 * b + c))
+
+
 def band_db(x: np.ndarray, lo: float, hi: float) -> float:
     f, m = spectrum(x)
     return 10 * np.log10(np.sum(m[(f >= lo) & (f < hi)] ** 2) + 1e-30)
@@ -78,7 +94,7 @@ def test_2_external_integration_makes_the_vcos_follow_the_input_melody() -> None
     melody = [220.0, 261.63, 329.63, 196.0]
     y = play("2-external-integration.toml", [], 4.0, line_in=tones(melody, 0.8, 0.2))
     for i, f in enumerate(melody):
-        heard = dominant(seg(y, i * 1.0 + 0.25, i * 1.0 + 0.75), lo=100)
+        heard = pitch(seg(y, i * 1.0 + 0.25, i * 1.0 + 0.75))
         assert cents(heard, f) == pytest.approx(0, abs=30), f"note {i}: heard {heard:.1f} Hz for {f} Hz"
 
 
