@@ -117,6 +117,11 @@ else
     "$PREFIX/venv/bin/python" -c 'import sys; from ms20.config import default_toml; print(default_toml({"audio.device": sys.argv[1], "board.backend": "rpi", "patch.file": "/opt/ms20/patches/first-voice.toml"}), end="")' "$DEVICE" > "$ETC/ms20.toml"
 fi
 
+if [ -f "$BOARD_TOML" ]; then
+    # The hardware layer looks for /etc/ms20/board.toml when not run from a source tree.
+    run install -m 0644 "$BOARD_TOML" "$ETC/board.toml"
+fi
+
 echo "== overlays in $BOOT_CONFIG"
 overlay_lines | while IFS= read -r line; do
     [ -n "$line" ] || continue

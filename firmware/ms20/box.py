@@ -23,7 +23,14 @@ from typing import Protocol
 import mido
 
 from ms20.audio import AudioThread, SampleClock, Sink
-from ms20.audio.rt import lock_memory, tune_switch_interval, unlock_memory
+from ms20.audio.rt import (
+    current_policy,
+    lock_memory,
+    restore_policy,
+    set_realtime,
+    tune_switch_interval,
+    unlock_memory,
+)
 from ms20.config import Config
 from ms20.controller import PanelController
 from ms20.engine import Engine, QueueFull
@@ -214,6 +221,7 @@ class Box:
         self._resync = False                 # a push was refused: resend keys and panel
         self._old_switch = sys.getswitchinterval()
         self._locked = False
+        self._saved_policy: tuple[int, int] | None = None
         self._started = False
         # Counters for the status line and tests.
         self.queue_full = 0
@@ -258,7 +266,7 @@ class Box:
         self.controller.midi_knob(name, position, at)
         self.controller.flush(self.engine, at)
 
-    def _flush_rt_side(self) -> None:
+    def _flush_to_kernel(self) -> None:
         """Control loop: queue panel changes; after a refused push, resend everything."""
         with self._producer:
             try:
@@ -287,6 +295,16 @@ class Box:
         tune_switch_interval(cfg.switch_interval_ms)
         if cfg.lock_memory:
             self._locked = lock_memory()
+        # The GIL is shared: if a thread holding it is starved by another program, the audio
+        # thread waits too (priority inversion). So every thread that runs Python here (this
+        # one and the MIDI and demo threads it starts, which inherit it) gets SCHED_FIFO below
+        # the audio thread's priority.
+        self._saved_policy = current_policy()
+        if 0 < cfg.control_priority < cfg.realtime_priority:
+            set_realtime(cfg.control_priority, "box: control loop and MIDI threads")
+        elif cfg.control_priority:
+            log.warning("box: audio.control_priority %d must be below audio.realtime_priority %d; "
+                        "control threads keep normal priority", cfg.control_priority, cfg.realtime_priority)
         try:
             self.surface.poll(time.monotonic())   # the physical panel, before the first period
         except Exception:
@@ -329,7 +347,7 @@ class Box:
                 self.surface.poll(now)
             except Exception:
                 log.exception("board: scan failed")
-            self._flush_rt_side()
+            self._flush_to_kernel()
             self._cv_out()
             xruns = self.audio.xruns
             if xruns != seen_xruns:
@@ -386,6 +404,8 @@ class Box:
         except Exception:
             log.exception("board: close failed")
         sys.setswitchinterval(self._old_switch)
+        if self._saved_policy is not None:
+            restore_policy(self._saved_policy)
         if self._locked:
             unlock_memory()
             self._locked = False

@@ -148,6 +148,10 @@ SETTINGS: tuple[Setting, ...] = (
             _choice(("auto", "yes", "no"))),
     Setting("audio", "realtime_priority", 70,
             "SCHED_FIFO priority of the audio thread (1-99); 0 keeps normal scheduling", _int(0, 99)),
+    Setting("audio", "control_priority", 40,
+            "SCHED_FIFO priority of the control loop and MIDI threads, below the audio thread's: "
+            "whichever thread holds the Python GIL must not wait behind other programs while the "
+            "audio thread waits for it; 0 keeps normal scheduling", _int(0, 98)),
     Setting("audio", "lock_memory", True,
             "mlockall() so page faults cannot stall the audio (needs LimitMEMLOCK=infinity)", _bool),
     Setting("audio", "switch_interval_ms", 0.5,
@@ -214,6 +218,7 @@ class AudioConfig:
     format: str
     paced: str
     realtime_priority: int
+    control_priority: int
     lock_memory: bool
     switch_interval_ms: float
     retry_s: float

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -91,7 +92,8 @@ def onset(x: np.ndarray, start: int = 0, threshold: float = 1e-3) -> int | None:
 def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.0, knobs: dict | None = None,
              surface=None, demo: bool = False, notifier=None, sink=None, **settings):
     """A Box on a paced null sink with a tap (the output as an array), a fake MIDI system and
-    `patch` with some `knobs` changed; surface="sim" puts the simulated board in front.
+    `patch` with some `knobs` changed; surface="sim" puts the simulated board in front;
+    sink="alsa-file" plays through ALSA's file plugin (the WAV is box.wav_path).
     Returns (box, midi system, tap)."""
     from ms20.audio import NullSink, Tap
     from ms20.midi import FakeMidiBackend
@@ -99,7 +101,21 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
 
     cfg = fast_config(**settings)
     tap = Tap(seconds, cfg.audio.rate)
-    if sink is None:
+    if sink == "alsa-file":
+        # ALSA's file plugin as the sound card (paced, since nothing else clocks it); the WAV
+        # it writes is box.wav_path. Without pyalsaaudio, our own WAV sink stands in.
+        import tempfile
+
+        from ms20.audio import AlsaSink, WavSink
+        wav = Path(tempfile.mkdtemp(prefix="ms20-box-")) / "card.wav"
+        a = cfg.audio
+        try:
+            import alsaaudio  # noqa: F401
+            sink = AlsaSink(f'file:FILE="{wav}",FORMAT=wav', "none", a.rate, a.period, a.periods, 1,
+                            "S16_LE", "yes", tap=tap)
+        except ImportError:
+            sink = WavSink(wav, a.rate, a.period, a.periods, tap=tap)
+    elif sink is None:
         sink = NullSink(cfg.audio.rate, cfg.audio.period, cfg.audio.periods, tap=tap)
     p = load_patch(patch) if patch else None
     if p is not None and knobs:
@@ -115,4 +131,5 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
         def surface(controller, _patch=p):
             return open_surface("sim", controller, _patch)
     box = Box(cfg, sink, midi_sys, p, surface=surface, demo=demo, notifier=notifier)
+    box.wav_path = getattr(sink, "path", None) or (wav if sink.__class__.__name__ == "AlsaSink" else None)
     return box, midi_sys, tap

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import re
 
 import numpy as np
 
@@ -41,13 +42,8 @@ def card_present(device: str, cards: str | None = None) -> bool | None:
                 cards = f.read()
         except OSError:
             return False   # no ALSA driver at all (no /proc/asound)
-    for line in cards.splitlines():
-        fields = line.split()
-        if len(fields) >= 2 and fields[0].isdigit():
-            name = fields[1].strip("[]")
-            if card in (fields[0], name):
-                return True
-    return False
+    # " 0 [sndrpihifiberry]: HifiberryDacp - snd_rpi_hifiberry_dacplusadc" (ids are padded)
+    return any(card in m.groups() for m in re.finditer(r"^\s*(\d+)\s+\[(\S+?)\s*\]", cards, re.MULTILINE))
 
 
 def explain(device: str, exc: Exception) -> str:

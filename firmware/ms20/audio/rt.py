@@ -17,21 +17,35 @@ log = logging.getLogger(__name__)
 MCL_CURRENT, MCL_FUTURE = 1, 2
 
 
-def set_realtime(priority: int) -> bool:
-    """Give the calling thread SCHED_FIFO `priority` (Linux applies it to this thread only)."""
+def set_realtime(priority: int, who: str = "audio: thread") -> bool:
+    """Give the calling thread SCHED_FIFO `priority` (Linux applies it to this thread only;
+    threads it starts afterwards inherit it)."""
     if priority <= 0:
-        log.info("audio: real-time priority off (audio.realtime_priority = 0)")
+        log.info("%s keeps normal priority (priority 0 in the config)", who)
         return False
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
     except (PermissionError, OSError, AttributeError) as exc:
         soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
-        log.warning("audio: SCHED_FIFO %d refused (%s; RLIMIT_RTPRIO is %s): running at normal "
+        log.warning("%s: SCHED_FIFO %d refused (%s; RLIMIT_RTPRIO is %s): running at normal "
                     "priority, expect xruns under load (the systemd unit sets LimitRTPRIO)",
-                    priority, getattr(exc, "strerror", exc) or exc, soft)
+                    who, priority, getattr(exc, "strerror", exc) or exc, soft)
         return False
-    log.info("audio: thread runs SCHED_FIFO priority %d", priority)
+    log.info("%s runs SCHED_FIFO priority %d", who, priority)
     return True
+
+
+def current_policy() -> tuple[int, int]:
+    """(policy, priority) of the calling thread, to put back later."""
+    return os.sched_getscheduler(0), os.sched_getparam(0).sched_priority
+
+
+def restore_policy(saved: tuple[int, int]) -> None:
+    policy, priority = saved
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(priority))
+    except OSError as exc:
+        log.debug("could not restore the scheduling policy: %s", exc)
 
 
 def lock_memory() -> bool:
