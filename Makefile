@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup demo test kernel tables lint bench clean
+.PHONY: setup run demo test kernel tables lint bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -13,7 +13,13 @@ $(PY):
 setup: $(PY)
 	$(PIP) install -q -e '.[test,box]'
 
-# Render the first voice playing a short phrase to out/first-voice.wav.
+# The firmware's main job on any machine: the simulated box plays its demo phrase for 10 s
+# through ALSA's file plugin into out/ms20.wav (on a Pi with a sound card: ms20 run).
+run: setup
+	mkdir -p out
+	$(VENV)/bin/ms20 run --sim --duration 10 --wav out/ms20.wav
+
+# Render the first voice playing a short phrase offline to out/first-voice.wav.
 demo: setup
 	$(VENV)/bin/ms20 render patches/first-voice.toml --notes "C3:0.4 E3:0.4 G3:0.4 C4:0.8 r:0.2 G3:0.3 A#3:0.3 C4:1.2" --out out/first-voice.wav
 
@@ -33,6 +39,8 @@ lint: $(PY)
 
 bench: setup
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_control.py
+	$(PY) benchmarks/bench_audio_loop.py --seconds 20
 
 clean:
 	rm -rf build out firmware/ms20/_kernel*.so *.egg-info firmware/*.egg-info
