@@ -111,6 +111,28 @@ def player(box: Box, stop: threading.Event) -> None:
             next_plug = now + 2.0
 
 
+def steal_jiffies() -> int | None:
+    """Time the hypervisor ran something else instead of this VM (the steal column of
+    /proc/stat, in USER_HZ ticks); None where the kernel does not report it."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def steal_monitor(box: Box, stop: threading.Event, samples: list[tuple[int, int]]) -> None:
+    """Once a second: (steal ticks, xruns) in that second, to tell our misses from the host's."""
+    last_steal, last_xruns = steal_jiffies(), box.audio.xruns
+    while not stop.wait(1.0):
+        steal, xruns = steal_jiffies(), box.audio.xruns
+        if steal is None or last_steal is None:
+            return
+        samples.append((steal - last_steal, xruns - last_xruns))
+        last_steal, last_xruns = steal, xruns
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=600.0)
@@ -146,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     sent = [0]
     box.start()
+    steal: list[tuple[int, int]] = []
     threads = [threading.Thread(target=midi_flood, args=(port, args.midi_rate, stop, sent), daemon=True),
-               threading.Thread(target=player, args=(box, stop), daemon=True)]
+               threading.Thread(target=player, args=(box, stop), daemon=True),
+               threading.Thread(target=steal_monitor, args=(box, stop, steal), daemon=True)]
     for t in threads:
         t.start()
     cpu0, t0 = time.process_time(), time.monotonic()
@@ -187,6 +211,14 @@ def main(argv: list[str] | None = None) -> int:
           f"1% {slack_pct(0.01):.2f} ms, median {slack_pct(0.5):.2f} ms")
     print(f"render: mean {a.busy_ns / max(a.periods, 1) / 1e3:.1f} us, worst {a.worst_busy_ns / 1e3:.0f} us per "
           f"period; process CPU {cpu / wall * 100:.0f}% of one core")
+    if steal:
+        hz = os.sysconf("SC_CLK_TCK")
+        stolen_s = sum(st for st, _ in steal) / hz
+        in_steal = sum(x for st, x in steal if st > 0)
+        quiet = [x for st, x in steal if st == 0]
+        print(f"host: the hypervisor stole {stolen_s:.1f} s of this VM's CPU time during the run, in "
+              f"{sum(1 for st, _ in steal if st > 0)} of {len(steal)} seconds; {in_steal} of the xruns fell "
+              f"in those seconds, {sum(quiet)} in the {len(quiet)} seconds without steal")
     return 1 if args.strict and p.deadline_misses else 0
 
 

@@ -118,12 +118,16 @@ def test_a_stalled_sink_is_one_counted_xrun_then_a_fade_in_not_a_click_storm():
 
 
 def test_a_missing_card_is_explained_and_retried_without_crashing():
-    audio = AudioThread(voiced_engine(), AlsaSink("hw:CARD=NoSuchCodec"), realtime_priority=0, retry_s=0.05)
+    audio = AudioThread(voiced_engine(), AlsaSink("hw:CARD=NoSuchCodec"), realtime_priority=0, retry_s=0.5)
     audio.start()
     assert wait_until(lambda: audio.state == "waiting", 2.0)
     assert "no sound card 'hw:CARD=NoSuchCodec'" in audio.error and "dtoverlay" in audio.error
-    assert audio.alive(0.5)                                 # retrying is not a stall
+    alive = []
+    for _ in range(30):                                     # across several retries
+        alive.append(audio.alive(0.3))                      # retrying is not a stall
+        time.sleep(0.02)
     audio.stop()
+    assert all(alive)
     assert audio.state == "stopped"
 
 

@@ -217,3 +217,29 @@ def test_the_simulated_board_pots_and_jacks_drive_the_sound():
     drop = rms_db(x[loud - 9600:loud]) - rms_db(x[quiet - 9600:quiet])
     assert 10.5 < drop < 13.5, f"{drop:.2f} dB"         # square taper from ~7 to 3.5: ~12 dB
     assert ("MG TRIANGLE OUT", "LP CUTOFF FREQ") in cables
+
+
+def test_a_stalled_sound_card_is_one_xrun_shown_on_the_led_and_the_note_plays_on():
+    pytest.importorskip("ms20.scanner")
+    from test_audio import StallingSink
+
+    from ms20.audio import Tap
+
+    tap = Tap(4.0, RATE)
+    sink = StallingSink(RATE, 64, 3, tap=tap)
+    box, midi_sys, _ = make_box(surface="sim", sink=sink)
+    with running(box, settle_s=0.2):
+        mock = box.surface.board.sim
+        port = plugged(box, midi_sys)
+        port.note_on(48)
+        time.sleep(0.3)
+        assert mock.led_is_lit
+        before = box.audio.xruns
+        sink.stall_s = 0.03                                  # the card's write hangs for 30 ms
+        assert wait_until(lambda: not mock.led_is_lit, 1.0)  # the status LED winks
+        time.sleep(0.4)
+        assert mock.led_is_lit
+        end = tap.frames
+        xruns = box.audio.xruns - before
+    assert xruns == 1 or not box.audio.realtime
+    assert abs(cents(pitch_hz(tap.recorded[end - 7200:end]), note_hz(48))) < 5

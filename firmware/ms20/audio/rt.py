@@ -17,11 +17,11 @@ log = logging.getLogger(__name__)
 MCL_CURRENT, MCL_FUTURE = 1, 2
 
 
-def set_realtime(priority: int, who: str = "audio: thread") -> bool:
+def set_realtime(priority: int, who: str = "audio: audio thread") -> bool:
     """Give the calling thread SCHED_FIFO `priority` (Linux applies it to this thread only;
     threads it starts afterwards inherit it)."""
     if priority <= 0:
-        log.info("%s keeps normal priority (priority 0 in the config)", who)
+        log.info("%s: normal priority (priority 0 in the config)", who)
         return False
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
@@ -31,7 +31,7 @@ def set_realtime(priority: int, who: str = "audio: thread") -> bool:
                     "priority, expect xruns under load (the systemd unit sets LimitRTPRIO)",
                     who, priority, getattr(exc, "strerror", exc) or exc, soft)
         return False
-    log.info("%s runs SCHED_FIFO priority %d", who, priority)
+    log.info("%s: SCHED_FIFO priority %d", who, priority)
     return True
 
 

@@ -94,8 +94,7 @@ class AudioThread:
                         log.error("audio: %s; retrying every %.1f s", exc, self.retry_s)
                         last_error = self.error
                     self.state = "waiting"
-                    self.heartbeat_ns = time.monotonic_ns()
-                    self._wake.wait(self.retry_s)
+                    self._wait_retry()
                     continue
                 if granted.rate != int(self.engine.sample_rate):
                     self.sink.close()
@@ -105,8 +104,7 @@ class AudioThread:
                         log.error("audio: %s; retrying every %.1f s", self.error, self.retry_s)
                         last_error = self.error
                     self.state = "waiting"
-                    self.heartbeat_ns = time.monotonic_ns()
-                    self._wake.wait(self.retry_s)
+                    self._wait_retry()
                     continue
                 last_error, self.error = "", ""
                 self.granted = granted
@@ -125,6 +123,17 @@ class AudioThread:
         except Exception:
             log.exception("audio: thread failed")
             self.state = "failed"
+
+    def _wait_retry(self) -> None:
+        """Sleep until the next attempt, beating the heart meanwhile: waiting for a card is
+        not a stall (a hung open() would be, and stops the beat)."""
+        end = time.monotonic() + self.retry_s
+        while not self._stopping:
+            self.heartbeat_ns = time.monotonic_ns()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self._wake.wait(min(left, 0.1))
 
     def _prepare(self, granted: Granted) -> None:
         n = granted.period
