@@ -82,6 +82,8 @@ struct ms20_engine {
 /* Parameters smoothed in log2 domain so a sweep is even in pitch. */
 static int is_log_param(int p) { return p == MS20_P_HPF_CUTOFF_HZ || p == MS20_P_LPF_CUTOFF_HZ; }
 
+static void publish_params(ms20_engine *e);
+
 static void reset_voice(ms20_engine *e)
 {
     eg1_state eg1 = e->eg1;
@@ -107,6 +109,20 @@ static void reset_voice(ms20_engine *e)
     vca_init(&e->vca, e->fs);
     for (int i = 0; i < PATCHBAY_SLOTS; ++i)
         if (i != MS20_OUT_STRIG_OPEN) e->bay.jack[i] = 0.0f;
+    publish_params(e); /* the wheel and CV jacks keep carrying their controls */
+}
+
+/* What follows from parameter values alone, computed when they move rather than per sample:
+ * the jacks that carry a parameter (wheel, momentary switch, CV inputs) and VCO-2's detune. */
+static void publish_params(ms20_engine *e)
+{
+    float *jack = e->bay.jack;
+    const float *v = e->value;
+    jack[MS20_OUT_WHEEL] = v[MS20_P_WHEEL_V];
+    jack[MS20_OUT_MOMENTARY] = v[MS20_P_MOMENTARY] > 0.5f ? 0.0f : 5.0f;
+    jack[MS20_OUT_CV_IN_1] = v[MS20_P_CV_IN_1_V];
+    jack[MS20_OUT_CV_IN_2] = v[MS20_P_CV_IN_2_V];
+    e->vco2_ratio = exp2_fast(v[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
 }
 
 /* Settings that are not smoothed turn into coefficients here, off the per-sample path. */
@@ -140,6 +156,7 @@ static void set_param(ms20_engine *e, int p, float v)
     } else {
         e->value[p] = v;
         apply_setting(e, p, v);
+        publish_params(e);
     }
 }
 
@@ -185,7 +202,7 @@ static void smooth_params(ms20_engine *e)
         float c = e->smooth_coef;
         for (int p = 0; p < PARAM_SLOTS; ++p) e->value[p] += c * (e->target[p] - e->value[p]);
     }
-    e->vco2_ratio = exp2_fast(e->value[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
+    publish_params(e);
 }
 
 static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out)
@@ -198,10 +215,6 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     patchbay_tick(bay);
 
     keyboard_tick(&e->kbd, &jack[MS20_OUT_KBD_CV], &jack[MS20_OUT_KBD_TRIG]);
-    jack[MS20_OUT_WHEEL] = v[MS20_P_WHEEL_V];
-    jack[MS20_OUT_MOMENTARY] = v[MS20_P_MOMENTARY] > 0.5f ? 0.0f : 5.0f;
-    jack[MS20_OUT_CV_IN_1] = v[MS20_P_CV_IN_1_V];
-    jack[MS20_OUT_CV_IN_2] = v[MS20_P_CV_IN_2_V];
     jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
 
     noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
@@ -324,7 +337,7 @@ ms20_engine *ms20_create(float sample_rate)
         e->value[defaults[i].p] = e->target[defaults[i].p];
     }
     set_param(e, MS20_P_PORTAMENTO_MS, 0.0f);
-    e->vco2_ratio = 1.0f;
+    publish_params(e);
     set_switch(e, MS20_S_VCO1_SCALE, 2);
     set_switch(e, MS20_S_VCO2_SCALE, 1);
     set_switch(e, MS20_S_VCO1_WAVE, VCO1_SAWTOOTH);
