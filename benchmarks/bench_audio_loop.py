@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board", choices=("sim", "none"), default="sim")
     ap.add_argument("--no-rt", action="store_true", help="no SCHED_FIFO (see what it buys)")
     ap.add_argument("--switch-ms", type=float, default=None, help="GIL switch interval (default: config)")
+    ap.add_argument("--control-priority", type=int, default=None,
+                    help="SCHED_FIFO priority of the control and MIDI threads (0: normal; default: config)")
     ap.add_argument("--strict", action="store_true", help="exit 1 on any deadline miss")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
@@ -151,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                 "status.interval_s": 0.0, "midi.cc": {74: "LPF PEAK"}, "board.backend": args.board}
     if args.no_rt:
         settings["audio.realtime_priority"] = 0
+    if args.control_priority is not None:
+        settings["audio.control_priority"] = args.control_priority
     if args.switch_ms is not None:
         settings["audio.switch_interval_ms"] = args.switch_ms
     cfg = default_config().replace(**settings)
