@@ -7,7 +7,6 @@ import time
 import wave
 
 import numpy as np
-import pytest
 from boxkit import RATE, cents, note_hz, pitch_hz, wait_until
 
 from ms20.audio import XRUN, AlsaSink, AudioThread, DeviceLost, DeviceUnavailable, Granted, NullSink, Pacer, Tap
@@ -181,7 +180,6 @@ def test_a_card_that_grants_another_rate_is_refused_with_the_setting_to_change()
 
 
 def test_alsa_file_plugin_as_the_sound_card_writes_the_voice(tmp_path):
-    pytest.importorskip("alsaaudio")
     path = tmp_path / "card.wav"
     sink = AlsaSink(f'file:FILE="{path}",FORMAT=wav', capture="none", channels=1)
     audio = AudioThread(voiced_engine(48), sink, realtime_priority=0)

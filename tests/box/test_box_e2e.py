@@ -8,7 +8,6 @@ import time
 import wave
 
 import numpy as np
-import pytest
 from boxkit import RATE, cents, make_box, note_hz, onset, pitch_hz, rms_db, running, wait_until
 
 from ms20.patchbay import resolve
@@ -198,7 +197,6 @@ def test_demo_plays_with_no_keyboard_and_stops_when_one_is_plugged_in():
 
 
 def test_the_simulated_board_pots_and_jacks_drive_the_sound():
-    pytest.importorskip("ms20.scanner")
     box, midi_sys, tap = make_box(surface="sim")
     with running(box, settle_s=0.2):
         mock = box.surface.board.sim                    # the hardware layer's MockBoard
@@ -220,7 +218,6 @@ def test_the_simulated_board_pots_and_jacks_drive_the_sound():
 
 
 def test_a_stalled_sound_card_is_one_xrun_shown_on_the_led_and_the_note_plays_on():
-    pytest.importorskip("ms20.scanner")
     from test_audio import StallingSink
 
     from ms20.audio import Tap

@@ -12,7 +12,6 @@ import wave
 from pathlib import Path
 
 import numpy as np
-import pytest
 from boxkit import cents, note_hz, onset, pitch_hz
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +74,6 @@ def test_sigterm_stops_cleanly_and_the_wav_is_complete(tmp_path):
 
 
 def test_alsa_file_plugin_as_the_configured_sound_card_full_duplex(tmp_path):
-    pytest.importorskip("alsaaudio")
     raw = tmp_path / "card.raw"
     # A user-level ALSA config, as a test box would have: a "card" that writes what it plays.
     (tmp_path / ".asoundrc").write_text(
