@@ -32,6 +32,7 @@ from ms20.jacks import UnknownJack, jack_table
 from ms20.panel import layout
 from ms20.pins import SPI_BUSES, Factory, backend_name, make_factory
 from ms20.pins.base import GPIO_LINES, SPI
+from ms20.textfile import read_text
 
 BOARD_ENV = "MS20_BOARD"
 ADC_PARTS = {"MCP3208": (mcp3208.CHANNELS, mcp3208.MAX_CLOCK_HZ_3V3)}
@@ -226,11 +227,7 @@ def default_board_file() -> Path:
 def load_board(path: str | Path | None = None) -> BoardDef:
     """Read and check a board file (default: `default_board_file()`). Raises BoardError."""
     path = Path(path) if path is not None else default_board_file()
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise BoardError(f"{path}: cannot read board file ({exc.strerror})") from None
-    return parse_board(text, str(path))
+    return parse_board(read_text(path, "board file", BoardError), str(path))
 
 
 def parse_board(text: str, source: str = "<board>") -> BoardDef:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ms20.keyboard import PRIORITIES
 from ms20.panel import PanelError, layout
+from ms20.textfile import read_text
 
 PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "mock" (the hardware layer's name)
 CONFIG_ENV = "MS20_CONFIG"     # a config file to use when --config is not given
@@ -356,11 +357,7 @@ def load_config(path: str | Path | None = None) -> Config:
         else:
             return default_config()
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
-    return parse_config(text, str(path))
+    return parse_config(read_text(path, "config file", ConfigError), str(path))
 
 
 def default_config() -> Config:

@@ -23,6 +23,7 @@ from pathlib import Path
 from ms20.jacks import UnknownJack
 from ms20.panel import PanelError, PanelState, layout
 from ms20.patchbay import resolve
+from ms20.textfile import read_text
 
 
 class PatchError(ValueError):
@@ -46,11 +47,7 @@ def _line_of(text: str, key: str) -> int | None:
 
 def load_patch(path: str | Path) -> Patch:
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise PatchError(f"{path}: cannot read patch file ({exc.strerror})") from None
-    return parse_patch(text, str(path))
+    return parse_patch(read_text(path, "patch file", PatchError), str(path))
 
 
 def parse_patch(text: str, source: str = "<patch>") -> Patch:

@@ -238,5 +238,5 @@ def test_a_stalled_sound_card_is_one_xrun_shown_on_the_led_and_the_note_plays_on
         assert mock.led_is_lit
         end = tap.frames
         xruns = box.audio.xruns - before
-    assert xruns == 1 or not box.audio.realtime
+    assert 1 <= xruns <= 3  # the stall's underrun, recovered (a VM pause may add one), not a storm
     assert abs(cents(pitch_hz(tap.recorded[end - 7200:end]), note_hz(48))) < 5
