@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ms20.board import Board, open_board
-from ms20.cli import CommandError
+from ms20.board import Board
+from ms20.board_args import add_board_arguments, open_board_from_args
 from ms20.controls.calibration import (
     WHEEL,
     CalibrationError,
@@ -22,7 +22,6 @@ from ms20.controls.calibration import (
     save_calibration,
 )
 from ms20.drivers.mcp3208 import AnalogIn
-from ms20.pins import PinError
 
 SAMPLES = 16
 
@@ -30,8 +29,7 @@ SAMPLES = 16
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("calibrate", help="measure the pots' end stops and store them",
                               description=__doc__)
-    p.add_argument("--sim", action="store_true", help="calibrate the simulated board")
-    p.add_argument("--board", metavar="FILE", help="board definition (default: $MS20_BOARD or hw/board.toml)")
+    add_board_arguments(p, "calibrate the simulated board")
     p.add_argument("--file", metavar="PATH", help=f"where to store it (default: {default_calibration_path()})")
     p.set_defaults(func=run)
 
@@ -65,15 +63,8 @@ def calibrate(board: Board, ask: Callable[[str], object]) -> dict[str, PotCalibr
     return result
 
 
-def _open(args: argparse.Namespace) -> Board:
-    try:
-        return open_board("mock" if args.sim else None, args.board)
-    except PinError as exc:          # no GPIO library or no SPI device: the user can fix it
-        raise CommandError(str(exc)) from None
-
-
 def run(args: argparse.Namespace) -> int:
-    board = _open(args)
+    board = open_board_from_args(args)
     try:
         sim = board.sim
         if sim is not None:

@@ -9,12 +9,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from ms20.board import Board, open_board
-from ms20.cli import CommandError
+from ms20.board_args import add_board_arguments, open_board_from_args
 from ms20.controller import PanelController
 from ms20.controls.calibration import load_calibration
 from ms20.mock_board import SimClock
-from ms20.pins import PinError
 from ms20.scanner import MATRIX_INTERVAL_S, Scanner, Snapshot
 
 SETTLE_S = 0.1            # long enough for a full matrix decision and the switch debounce
@@ -25,9 +23,8 @@ REFRESH_S = 0.1
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("hwtest", help="live view of the panel hardware (pots, switches, cables)",
                               description=__doc__)
-    p.add_argument("--sim", action="store_true", help="use the simulated board instead of the GPIO/SPI pins")
+    add_board_arguments(p, "use the simulated board instead of the GPIO/SPI pins")
     p.add_argument("--once", action="store_true", help="print one snapshot and exit")
-    p.add_argument("--board", metavar="FILE", help="board definition (default: $MS20_BOARD or hw/board.toml)")
     p.add_argument("--calibration", metavar="FILE", help="pot calibration (default: what ms20 calibrate wrote)")
     p.set_defaults(func=run)
 
@@ -73,17 +70,9 @@ def _settle(scanner: Scanner, clock: Callable[[], float], wait: Callable[[float]
             break       # a matrix that never settles is itself worth showing
 
 
-def _open(args: argparse.Namespace) -> Board:
-    # A live simulation follows the wall clock; a snapshot runs on simulated time (no waiting).
-    options = {"clock": SimClock()} if args.sim and args.once else {}
-    try:
-        return open_board("mock" if args.sim else None, args.board, **options)
-    except PinError as exc:          # no GPIO library or no SPI device: the user can fix it
-        raise CommandError(str(exc)) from None
-
-
 def run(args: argparse.Namespace) -> int:
-    board = _open(args)
+    # A live simulation follows the wall clock; a snapshot runs on simulated time (no waiting).
+    board = open_board_from_args(args, **({"clock": SimClock()} if args.sim and args.once else {}))
     try:
         sim = board.sim
         if sim is not None and args.once:
