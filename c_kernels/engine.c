@@ -41,8 +41,9 @@
 #define PARAM_SLOTS ((MS20_PARAM_COUNT + 7) & ~7) /* padded so the smoothing loop vectorises */
 #define C4_HZ 261.6255653f        /* 1 V of Hz/V pitch CV at 8' */
 #define STRIG_THRESHOLD_V 1.3f    /* an S-trigger input below this is "on" */
-#define FC_MIN 0.00002f           /* filter cutoffs, cycles per sample */
-#define FC_MAX 0.45f
+#define LOG2_FC_MIN -15.6096405f  /* filter cutoffs: log2 of 0.00002 .. 0.45 cycles per sample */
+#define LOG2_FC_MAX -1.15200309f
+#define PITCH_OCT_RANGE 60.0f     /* exponential FM beyond this many octaves is clamped */
 #define OSC_FREQ_MAX 0.45f
 
 static const float vco1_scales[4] = {0.25f, 0.5f, 1.0f, 2.0f}; /* 32' 16' 8' 4' */
@@ -62,7 +63,11 @@ struct ms20_engine {
     int smoothing;    /* samples left of the current ramp */
     int switches[MS20_SWITCH_COUNT];
     float vco1_scale, vco2_scale;
-    float vco2_ratio; /* 2^(PITCH/12), recomputed only while PITCH moves */
+    float log2_inv_fs;
+    /* From parameter values, recomputed only while they move (publish_params): */
+    float vco2_gain;     /* VCO-2's scale times 2^(PITCH/12) */
+    float pitch_oct;     /* log2 of cycles per sample per volt at 8': tune, bend, rate */
+    float hp_oct, lp_oct; /* log2 of the cutoff knobs in cycles per sample */
 
     patchbay_state bay;
     keyboard_state kbd;
@@ -113,7 +118,8 @@ static void reset_voice(ms20_engine *e)
 }
 
 /* What follows from parameter values alone, computed when they move rather than per sample:
- * the jacks that carry a parameter (wheel, momentary switch, CV inputs) and VCO-2's detune. */
+ * the jacks that carry a parameter (wheel, momentary switch, CV inputs), VCO-2's detune, and
+ * the knob parts of the exponents for pitch and cutoffs (with the sample rate folded in). */
 static void publish_params(ms20_engine *e)
 {
     float *jack = e->bay.jack;
@@ -122,7 +128,12 @@ static void publish_params(ms20_engine *e)
     jack[MS20_OUT_MOMENTARY] = v[MS20_P_MOMENTARY] > 0.5f ? 0.0f : 5.0f;
     jack[MS20_OUT_CV_IN_1] = v[MS20_P_CV_IN_1_V];
     jack[MS20_OUT_CV_IN_2] = v[MS20_P_CV_IN_2_V];
-    e->vco2_ratio = exp2_fast(v[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
+    e->vco2_gain = e->vco2_scale * exp2_fast(v[MS20_P_VCO2_PITCH_SEMI] * (1.0f / 12.0f));
+    e->pitch_oct = log2f(C4_HZ) + e->log2_inv_fs +
+                   (v[MS20_P_MASTER_TUNE_SEMI] + v[MS20_P_PITCH_BEND_SEMI]) * (1.0f / 12.0f);
+    e->hp_oct = v[MS20_P_HPF_CUTOFF_HZ] + e->log2_inv_fs;
+    e->lp_oct = v[MS20_P_LPF_CUTOFF_HZ] + e->log2_inv_fs;
+    mg_set(&e->mg, v[MS20_P_MG_FREQ_HZ], v[MS20_P_MG_SHAPE], e->inv_fs);
 }
 
 /* Settings that are not smoothed turn into coefficients here, off the per-sample path. */
@@ -167,7 +178,7 @@ static void set_switch(ms20_engine *e, int s, int pos)
     e->switches[s] = pos;
     switch (s) {
     case MS20_S_VCO1_SCALE: e->vco1_scale = vco1_scales[pos]; break;
-    case MS20_S_VCO2_SCALE: e->vco2_scale = vco2_scales[pos]; break;
+    case MS20_S_VCO2_SCALE: e->vco2_scale = vco2_scales[pos]; publish_params(e); break;
     case MS20_S_VCO1_WAVE: vco1_set_wave(&e->vco1, pos); break;
     case MS20_S_VCO2_WAVE: vco2_set_wave(&e->vco2, pos); break;
     default: break;
@@ -218,8 +229,7 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
 
     noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
-    mg_tick(&e->mg, v[MS20_P_MG_FREQ_HZ], v[MS20_P_MG_SHAPE], e->inv_fs, &jack[MS20_OUT_MG_TRI],
-            &jack[MS20_OUT_MG_RECT]);
+    mg_tick(&e->mg, &jack[MS20_OUT_MG_TRI], &jack[MS20_OUT_MG_RECT]);
 
     esp_outputs esp;
     esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN],
@@ -254,11 +264,10 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     float cv12 = patchbay_read(bay, MS20_IN_VCO12_CV);
     jack[MS20_OUT_VCO12_CV] = cv12;
     float cv2 = patchbay_read(bay, MS20_IN_VCO2_CV);
-    float mod_oct = v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus +
-                    (v[MS20_P_MASTER_TUNE_SEMI] + v[MS20_P_PITCH_BEND_SEMI]) * (1.0f / 12.0f);
-    float hz_per_volt = C4_HZ * e->inv_fs * exp2_fast(mod_oct); /* cycles per sample per volt */
-    float f1 = hz_per_volt * e->vco1_scale * cv12;
-    float f2 = hz_per_volt * e->vco2_scale * e->vco2_ratio * cv2;
+    float pitch_oct = e->pitch_oct + v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus;
+    float per_volt = exp2_bounded(clampf(pitch_oct, -PITCH_OCT_RANGE, PITCH_OCT_RANGE)); /* cycles/sample/V */
+    float f1 = per_volt * e->vco1_scale * cv12;
+    float f2 = per_volt * e->vco2_gain * cv2;
     /* Negative Hz/V (an inverted CV) stops the oscillator: no through-zero on an MS-20. */
     float o1 = vco1_tick(&e->vco1, clampf(f1, 0.0f, OSC_FREQ_MAX), v[MS20_P_VCO1_PW]);
     float o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
@@ -266,12 +275,12 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     float mix = o1 * v[MS20_P_VCO1_LEVEL] + o2 * v[MS20_P_VCO2_LEVEL] +
                 clampf(patchbay_read(bay, MS20_IN_EXT_SIGNAL), -10.0f, 10.0f); /* the filters' input range */
 
-    float hp_oct = v[MS20_P_HPF_CUTOFF_HZ] + v[MS20_P_HPF_MG_OCT_PER_V] * total +
+    float hp_oct = e->hp_oct + v[MS20_P_HPF_MG_OCT_PER_V] * total +
                    v[MS20_P_HPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_HP_CUTOFF);
-    float lp_oct = v[MS20_P_LPF_CUTOFF_HZ] + v[MS20_P_LPF_MG_OCT_PER_V] * total +
+    float lp_oct = e->lp_oct + v[MS20_P_LPF_MG_OCT_PER_V] * total +
                    v[MS20_P_LPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_LP_CUTOFF);
-    float hp_fc = clampf(exp2_fast(hp_oct) * e->inv_fs, FC_MIN, FC_MAX);
-    float lp_fc = clampf(exp2_fast(lp_oct) * e->inv_fs, FC_MIN, FC_MAX);
+    float hp_fc = exp2_bounded(clampf(hp_oct, LOG2_FC_MIN, LOG2_FC_MAX)); /* cycles per sample */
+    float lp_fc = exp2_bounded(clampf(lp_oct, LOG2_FC_MIN, LOG2_FC_MAX));
     float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_K], lp_fc, v[MS20_P_LPF_K]);
 
     float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));
@@ -306,6 +315,7 @@ ms20_engine *ms20_create(float sample_rate)
 
     e->fs = sample_rate;
     e->inv_fs = 1.0f / sample_rate;
+    e->log2_inv_fs = -log2f(sample_rate);
     e->smooth_coef = smoother_coef(SMOOTHING_MS, sample_rate);
     e->smooth_span = (int)(SMOOTHING_SPAN * SMOOTHING_MS * 0.001f * sample_rate);
     patchbay_init(&e->bay, sample_rate);

@@ -1,4 +1,4 @@
-/* The noise generator: white (xorshift32, uniform) and pink (Paul Kellet's economy
+/* The noise generator: white (an LCG, uniform) and pink (Paul Kellet's economy
  * three-pole filter on the same white source, -3 dB/oct within +-0.5 dB from 10 Hz to
  * 20 kHz at 44.1 kHz). Both about 1 V peak.
  */
@@ -18,12 +18,11 @@ static inline void noise_init(noise_state *s, uint32_t seed)
     s->b0 = s->b1 = s->b2 = 0.0f;
 }
 
+/* A full-period 32-bit LCG (Numerical Recipes' constants): its weak low bits only round
+ * the float, whose 24 bits come from the top of the word. Two operations a sample. */
 static inline float noise_white(uint32_t *seed)
 {
-    uint32_t x = *seed;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
+    uint32_t x = *seed * 1664525u + 1013904223u;
     *seed = x;
     return (float)(int32_t)x * (1.0f / 2147483648.0f);
 }
