@@ -273,7 +273,7 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     float o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
 
     float mix = o1 * v[MS20_P_VCO1_LEVEL] + o2 * v[MS20_P_VCO2_LEVEL] +
-                clampf(patchbay_read(bay, MS20_IN_EXT_SIGNAL), -10.0f, 10.0f); /* the filters' input range */
+                patchbay_read(bay, MS20_IN_EXT_SIGNAL); /* the filters clamp their input range */
 
     float hp_oct = e->hp_oct + v[MS20_P_HPF_MG_OCT_PER_V] * total +
                    v[MS20_P_HPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_HP_CUTOFF);
@@ -286,9 +286,10 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));
     float y = output_tick(&e->vca, amp, v[MS20_P_VOLUME]);
 
-    /* Safety net: a non-finite value anywhere in the chain resets the voice, never the
-     * audio stream. Clamps above make this unreachable in practice. */
-    if (!(y == y && filtered == filtered)) {
+    /* Safety net: a non-finite value anywhere in the chain (it would reach y: nothing
+     * between the filters and here clamps) resets the voice, never the audio stream.
+     * Clamps above make this unreachable in practice. */
+    if (!(y == y)) {
         e->stats.nonfinite_resets++;
         reset_voice(e);
         y = 0.0f;
@@ -373,7 +374,14 @@ int ms20_push(ms20_engine *e, const ms20_event *ev)
 void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_out, int n)
 {
     fp_mode mode = fp_mode_flush_denormals();
+    /* Absent buffers read silence / write to scratch: a stride of 0 keeps the loop free of
+     * tests on them. */
+    static const float silence = 0.0f;
     float cv_scratch[2];
+    const float *in = line_in ? line_in : &silence;
+    int in_step = line_in ? 1 : 0;
+    float *cv = cv_out ? cv_out : cv_scratch;
+    int cv_step = cv_out ? 2 : 0;
     int i = 0;
     while (i < n) {
         /* Apply every event due now; find how far the next one lets us run. */
@@ -389,8 +397,8 @@ void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_
             apply_event(e, ev);
             queue_pop_rt(&e->queue);
         }
-        for (int end = i + run; i < end; ++i, ++e->now)
-            tick(e, line_in ? line_in[i] : 0.0f, &out[i], cv_out ? &cv_out[2 * i] : cv_scratch);
+        for (int end = i + run; i < end; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv);
+        e->now += run;
     }
     fp_mode_restore(mode);
 }

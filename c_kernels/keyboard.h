@@ -46,9 +46,11 @@ static inline void keyboard_key(keyboard_state *s, float note, int gate, int ret
 /* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger). */
 static inline void keyboard_tick(keyboard_state *s, float *cv_v, float *trig_v)
 {
-    float moved = s->pitch + s->glide_coef * (s->target - s->pitch);
-    if (moved != s->pitch) s->cv_v = exp2_fast((moved - 60.0f) * (1.0f / 12.0f));
-    s->pitch = moved;
+    if (s->pitch != s->target) { /* gliding: rare enough that a branch beats the arithmetic */
+        float moved = s->pitch + s->glide_coef * (s->target - s->pitch);
+        if (moved != s->pitch) s->cv_v = exp2_fast((moved - 60.0f) * (1.0f / 12.0f));
+        s->pitch = moved;
+    }
     *cv_v = s->cv_v;
     *trig_v = (s->gate && s->gap == 0) ? 0.0f : 5.0f;
     s->gap -= s->gap > 0;

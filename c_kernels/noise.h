@@ -7,15 +7,20 @@
 
 #include <stdint.h>
 
+/* The three poles and the direct term run as one 4-lane step: lane 3 has no pole, so it
+ * holds w * 0.1848; pink is the sum of the lanes. */
+typedef float noise_v4 __attribute__((vector_size(16)));
+
 typedef struct {
     uint32_t seed;
-    float b0, b1, b2;
+    noise_v4 b; /* pole states, and the direct term */
 } noise_state;
 
 static inline void noise_init(noise_state *s, uint32_t seed)
 {
+    noise_v4 zero = {0.0f, 0.0f, 0.0f, 0.0f};
     s->seed = seed ? seed : 0x9e3779b9u;
-    s->b0 = s->b1 = s->b2 = 0.0f;
+    s->b = zero;
 }
 
 /* A full-period 32-bit LCG (Numerical Recipes' constants): its weak low bits only round
@@ -29,12 +34,13 @@ static inline float noise_white(uint32_t *seed)
 
 static inline void noise_tick(noise_state *s, float *white_v, float *pink_v)
 {
+    static const noise_v4 pole = {0.99765f, 0.96300f, 0.57000f, 0.0f};
+    static const noise_v4 gain = {0.0990460f * 0.25f, 0.2965164f * 0.25f, 1.0526913f * 0.25f, 0.1848f * 0.25f};
     float w = noise_white(&s->seed);
-    s->b0 = 0.99765f * s->b0 + w * 0.0990460f;
-    s->b1 = 0.96300f * s->b1 + w * 0.2965164f;
-    s->b2 = 0.57000f * s->b2 + w * 1.0526913f;
+    noise_v4 b = pole * s->b + w * gain; /* scaled by 1/4 already: the pink output's level */
+    s->b = b;
     *white_v = w;
-    *pink_v = (s->b0 + s->b1 + s->b2 + w * 0.1848f) * 0.25f;
+    *pink_v = (b[0] + b[1]) + (b[2] + b[3]);
 }
 
 #endif

@@ -1,6 +1,8 @@
 /* The VCA and the output stage: gain from EG-2 plus INITIAL GAIN (volts / 5), a little
  * even-order dirt as on the original's transistor VCA, then VOLUME, a DC blocker and a
  * soft limiter that keeps the output in [-1, 1] while staying linear below 0.8.
+ * The input is the filter section's output, already bounded (+-12 V), and the DC blocker
+ * at most doubles a bounded signal, so neither needs a clamp of its own.
  */
 #ifndef MS20_VCA_H
 #define MS20_VCA_H
@@ -20,7 +22,7 @@ void vca_init(vca_state *s, float fs_hz);
 static inline float vca_tick(vca_state *s, float in_v, float eg2_v, float initial_gain_v)
 {
     float gain = clampf((eg2_v + initial_gain_v) * 0.2f, 0.0f, 1.5f);
-    float x = clampf(in_v, -10.0f, 10.0f) * gain;
+    float x = in_v * gain;
     return x + VCA_DIRT * x * x;
 }
 
@@ -30,7 +32,7 @@ static inline float output_tick(vca_state *s, float in_v, float volume)
     float x = in_v * volume;
     float y = x - s->dc_x + s->dc_coef * s->dc_y;
     s->dc_x = x;
-    s->dc_y = clampf(y, -100.0f, 100.0f);
+    s->dc_y = y;
     float a = y < 0.0f ? -y : y;
     float over = a - VCA_KNEE;
     float limited = over > 0.0f ? VCA_KNEE + (1.0f - VCA_KNEE) * tanh_fast(over / (1.0f - VCA_KNEE)) : a;

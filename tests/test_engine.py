@@ -177,3 +177,27 @@ def test_pitch_holds_at_other_sample_rates(rate: int) -> None:
     spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
     peak = np.argmax(spectrum[10:]) + 10
     assert peak * rate / len(y) == pytest.approx(440.0, abs=1.5)
+
+
+def _band_db(x: np.ndarray, lo_hz: float, hi_hz: float) -> float:
+    """Mean power density (dB) between lo and hi, from a Welch-style average of 8192-point FFTs."""
+    seg = 8192
+    frames = x[: len(x) // seg * seg].reshape(-1, seg) * np.hanning(seg)
+    power = np.mean(np.abs(np.fft.rfft(frames, axis=1)) ** 2, axis=0)
+    f = np.fft.rfftfreq(seg, 1.0 / RATE)
+    return 10.0 * float(np.log10(np.mean(power[(f >= lo_hz) & (f < hi_hz)])))
+
+
+def test_white_noise_is_flat_and_pink_falls_3_db_per_octave(engine: Engine) -> None:
+    engine.patch(route(CV_OUT_1=lib.MS20_OUT_WHITE_NOISE, CV_OUT_2=lib.MS20_OUT_PINK_NOISE))
+    _, white, pink = render_cv(engine, 8 * RATE)
+    octaves = [(62.5 * 2**k, 125.0 * 2**k) for k in range(8)]  # 62.5 Hz .. 16 kHz
+    white_db = [_band_db(white, lo, hi) for lo, hi in octaves]
+    pink_db = [_band_db(pink, lo, hi) for lo, hi in octaves]
+    assert max(white_db) - min(white_db) < 0.5
+    slope, offset = np.polyfit(np.arange(len(octaves)), pink_db, 1)
+    assert slope == pytest.approx(-3.0, abs=0.25)
+    assert np.max(np.abs(pink_db - (slope * np.arange(len(octaves)) + offset))) < 1.0
+    assert abs(np.mean(white)) < 0.01
+    assert np.std(white) == pytest.approx(1.0 / np.sqrt(3.0), rel=0.02)  # uniform +-1 V
+    assert 0.1 < np.std(pink) < 0.5  # about 1 V peak, like the white source
