@@ -103,8 +103,7 @@ static void reset_voice(ms20_engine *e)
     e->eg2.decay_coef = eg2.decay_coef;
     e->eg2.release_coef = eg2.release_coef;
     e->eg2.hold_samples = eg2.hold_samples;
-    e->kbd.gate = 0;
-    e->kbd.gap = 0;
+    keyboard_release(&e->kbd);
     sample_hold_init(&e->sh);
     e->mvca.gain = 0.0f;
     vco1_reset(&e->vco1);

@@ -18,15 +18,23 @@ typedef struct {
     float glide_coef;   /* per-sample one-pole coefficient, 1 = no portamento */
     int gate;
     int gap;            /* samples left of a retrigger gap */
+    float trig_v;       /* KBD TRIG, recomputed on keys and when a gap ends */
 } keyboard_state;
+
+/* Gate off, no gap: the S-trigger line open (+5 V). */
+static inline void keyboard_release(keyboard_state *s)
+{
+    s->gate = 0;
+    s->gap = 0;
+    s->trig_v = 5.0f;
+}
 
 static inline void keyboard_init(keyboard_state *s)
 {
     s->pitch = s->target = 60.0f;
     s->cv_v = 1.0f;
     s->glide_coef = 1.0f;
-    s->gate = 0;
-    s->gap = 0;
+    keyboard_release(s);
 }
 
 /* Glide time is the time to cover 99 % of an interval (4.6 time constants). */
@@ -41,6 +49,7 @@ static inline void keyboard_key(keyboard_state *s, float note, int gate, int ret
     s->target = note;
     s->gap = (retrigger && gate && s->gate) ? KEYBOARD_RETRIGGER_GAP : 0;
     s->gate = gate;
+    s->trig_v = (gate && s->gap == 0) ? 0.0f : 5.0f;
 }
 
 /* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger). */
@@ -52,8 +61,8 @@ static inline void keyboard_tick(keyboard_state *s, float *cv_v, float *trig_v)
         s->pitch = moved;
     }
     *cv_v = s->cv_v;
-    *trig_v = (s->gate && s->gap == 0) ? 0.0f : 5.0f;
-    s->gap -= s->gap > 0;
+    *trig_v = s->trig_v;
+    if (s->gap && --s->gap == 0) s->trig_v = s->gate ? 0.0f : 5.0f;
 }
 
 #endif

@@ -33,9 +33,9 @@ static inline float output_tick(vca_state *s, float in_v, float volume)
     float y = x - s->dc_x + s->dc_coef * s->dc_y;
     s->dc_x = x;
     s->dc_y = y;
+    if (!(y > VCA_KNEE || y < -VCA_KNEE)) return y; /* the linear range; NaN too, for the engine to catch */
     float a = y < 0.0f ? -y : y;
-    float over = a - VCA_KNEE;
-    float limited = over > 0.0f ? VCA_KNEE + (1.0f - VCA_KNEE) * tanh_fast(over / (1.0f - VCA_KNEE)) : a;
+    float limited = VCA_KNEE + (1.0f - VCA_KNEE) * tanh_fast((a - VCA_KNEE) / (1.0f - VCA_KNEE));
     return y < 0.0f ? -limited : limited;
 }
 
