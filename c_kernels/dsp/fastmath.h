@@ -14,12 +14,19 @@
 
 #define MS20_PI 3.14159265358979323846f
 
-/* NaN compares false, so it falls to lo; then the upper bound. */
+/* NaN falls to lo; then the upper bound. On AArch64 (the Pi) fmaxf/fminf are one
+ * instruction each (fmaxnm returns the number when the other operand is NaN); the ternary
+ * form there costs a compare, a branch and a select. On x86 the ternary is as cheap. */
+#if defined(__aarch64__)
+#include <math.h>
+static inline float clampf(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
+#else
 static inline float clampf(float x, float lo, float hi)
 {
     x = x > lo ? x : lo;
     return x < hi ? x : hi;
 }
+#endif
 
 /* 2^x for |x| <= 126 (finite: callers clamp): the nearest integer n goes into the
  * exponent bits, 2^f for f = x - n in [-0.5, 0.5] comes from a degree-4 polynomial fitted
