@@ -18,34 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from session import BLOCK, PATCHES, RATE, playing_engine, render_blocks
 
-from ms20.controller import PanelController
-from ms20.engine import Engine
-from ms20.patch import load_patch
-
-ROOT = Path(__file__).resolve().parent.parent
-RATE = 48000
-BLOCK = 64
-PATCHES = {
-    "first voice": ROOT / "patches" / "first-voice.toml",
-    "heavy (every jack patched)": ROOT / "benchmarks" / "heavy.toml",
-}
 PI4_BUDGET_NOTE = "a Pi 4 core retires roughly 1.5e9 simple instructions/s: 400 instr/sample at 48 kHz is ~1.3 %"
-
-
-def playing_engine(patch_path: Path) -> tuple[Engine, np.ndarray]:
-    engine = Engine(RATE)
-    PanelController(load_patch(patch_path).panel).flush(engine, at=0)
-    engine.key(48, True, at=0)
-    line_in = (0.3 * np.sin(2 * np.pi * 220 * np.arange(BLOCK) / RATE)).astype(np.float32)
-    return engine, line_in
-
-
-def render_blocks(engine: Engine, line_in: np.ndarray, samples: int) -> None:
-    out = np.zeros(BLOCK, np.float32)
-    for _ in range(samples // BLOCK):
-        engine.render_into(out, line_in)
 
 
 def wall_clock(patch_path: Path, seconds: float) -> tuple[float, float]:
