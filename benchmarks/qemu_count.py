@@ -10,7 +10,9 @@ engine setup.
 
     PYTHONPATH=firmware python benchmarks/qemu_count.py [--isa aarch64 x86_64] [--validate]
 
-Needs `apt-get install gcc-aarch64-linux-gnu qemu-user` (not CI: benchmarks are not tests).
+Needs `apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user` (the libc for -static
+is only a Recommends). Not for CI: benchmarks are not tests.
+
 --isa x86_64 --validate checks the method: qemu-x86_64 and callgrind count the same native
 binary. run.py's figure is the cffi .so's, built with Python's -fPIC -fwrapv besides: about
 0.8 % more; MS20_EXTRA_CFLAGS="-fPIC -fwrapv" (added here as in build_kernel.py) mirrors it.

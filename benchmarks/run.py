@@ -7,7 +7,7 @@ aarch64 instructions per sample (the Pi 4/5's ISA), counted under qemu by qemu_c
 
 Callgrind counts instructions, not time, so its figure repeats exactly whatever else the
 machine is doing; the wall-clock figures are for orientation only. The aarch64 count needs
-`apt-get install gcc-aarch64-linux-gnu qemu-user` and is skipped without them.
+`apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user` and is skipped without them.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def main() -> int:
                 failed = True
     if missing:
         print(f"aarch64 count skipped: {', '.join(missing)} not found "
-              "(apt-get install gcc-aarch64-linux-gnu qemu-user)")
+              "(apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)")
     first, heavy = instr["first voice"], instr["heavy (every jack patched)"]
     if first and heavy:
         print(f"heavy / first voice: {heavy / first:.2f} (target <= 1.5)")
