@@ -1,11 +1,13 @@
 """Kernel cost: ns per sample and real-time factor (wall clock), and instructions per
 output sample (valgrind callgrind, counting only inside ms20_render_rt) for the
-first-voice patch and a heavy patch with every jack patched.
+first-voice patch and a heavy patch with every jack patched; then the same session's
+aarch64 instructions per sample (the Pi 4/5's ISA), counted under qemu by qemu_count.py.
 
-    make bench            # or: python benchmarks/run.py [--seconds 10] [--no-callgrind]
+    make bench   # or: python benchmarks/run.py [--seconds 10] [--no-callgrind] [--no-qemu]
 
 Callgrind counts instructions, not time, so its figure repeats exactly whatever else the
-machine is doing; the wall-clock figures are for orientation only.
+machine is doing; the wall-clock figures are for orientation only. The aarch64 count needs
+`apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user` and is skipped without them.
 """
 
 from __future__ import annotations
@@ -18,34 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from qemu_count import QemuCountError, instr_per_sample, missing_tools
+from session import BLOCK, PATCHES, RATE, playing_engine, render_blocks
 
-from ms20.controller import PanelController
-from ms20.engine import Engine
-from ms20.patch import load_patch
-
-ROOT = Path(__file__).resolve().parent.parent
-RATE = 48000
-BLOCK = 64
-PATCHES = {
-    "first voice": ROOT / "patches" / "first-voice.toml",
-    "heavy (every jack patched)": ROOT / "benchmarks" / "heavy.toml",
-}
 PI4_BUDGET_NOTE = "a Pi 4 core retires roughly 1.5e9 simple instructions/s: 400 instr/sample at 48 kHz is ~1.3 %"
-
-
-def playing_engine(patch_path: Path) -> tuple[Engine, np.ndarray]:
-    engine = Engine(RATE)
-    PanelController(load_patch(patch_path).panel).flush(engine, at=0)
-    engine.key(48, True, at=0)
-    line_in = (0.3 * np.sin(2 * np.pi * 220 * np.arange(BLOCK) / RATE)).astype(np.float32)
-    return engine, line_in
-
-
-def render_blocks(engine: Engine, line_in: np.ndarray, samples: int) -> None:
-    out = np.zeros(BLOCK, np.float32)
-    for _ in range(samples // BLOCK):
-        engine.render_into(out, line_in)
 
 
 def wall_clock(patch_path: Path, seconds: float) -> tuple[float, float]:
@@ -76,6 +54,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="audio rendered for the wall-clock figures")
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--no-qemu", action="store_true", help="skip the aarch64 count (about 10 s a patch)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:  # runs under valgrind: render only
@@ -85,6 +64,9 @@ def main() -> int:
 
     print(f"MS-20 kernel at {RATE} Hz, {BLOCK}-sample blocks, a note held")
     print(f"{'patch':30} {'ns/sample':>10} {'x real time':>12} {'instr/sample':>13}")
+    missing = [] if args.no_qemu else missing_tools("aarch64")
+    qemu = not args.no_qemu and not missing
+    failed = False
     instr = {}
     for name, path in PATCHES.items():
         ns, rt = wall_clock(path, args.seconds)
@@ -92,12 +74,21 @@ def main() -> int:
         instr[name] = ir
         ir_text = "n/a" if ir is None else f"{ir:.0f}"
         print(f"{name:30} {ns:10.1f} {rt:12.0f} {ir_text:>13}")
+        if qemu:
+            try:
+                print(f"  aarch64 (qemu count): {instr_per_sample('aarch64', path, (0, RATE)):.0f} instr/sample")
+            except QemuCountError as e:  # say so rather than print a figure that may be wrong
+                print(f"  aarch64 (qemu count) failed: {e}", file=sys.stderr)
+                failed = True
+    if missing:
+        print(f"aarch64 count skipped: {', '.join(missing)} not found "
+              "(apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)")
     first, heavy = instr["first voice"], instr["heavy (every jack patched)"]
     if first and heavy:
         print(f"heavy / first voice: {heavy / first:.2f} (target <= 1.5)")
         print(f"first voice: {first:.0f} instr/sample against a target of 400 ({first / 400:.2f} of budget)")
     print(PI4_BUDGET_NOTE)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
