@@ -1,5 +1,6 @@
 /* ESP F-V converter (see esp_pitch.h): decimated YIN, a row of the difference function
- * every other decimated sample, an estimate every part (4 ms) over a 16 ms window.
+ * every other decimated sample, an estimate every part (4 ms) over a 16 ms window. A part
+ * is computed when it is complete: each lag's sum over its rows stays in a register.
  * Accuracy: parabolic fits at the dip of a multiple of the period (the fitting error
  * shrinks by the multiple). Robustness: YIN's normalised difference, octave checks
  * measured at the exact fractional lag, an energy gate, two-estimate confirmation.
@@ -33,8 +34,8 @@
 #define HOLD_START_HZ 261.6255653f /* before any note: C4, i.e. 1 V */
 
 #if defined(__GNUC__)
-/* Four lags at a time (SSE on x86, NEON on ARM). The loop runs over lags within one
- * row, so each lag's sum keeps its order: the same arithmetic as the scalar path. */
+/* Four lags at a time (SSE on x86, NEON on ARM). Each lag's sum still adds its rows in
+ * time order: the same arithmetic as the scalar path. */
 typedef float v4f __attribute__((vector_size(16)));
 static inline v4f v4_load(const float *p)
 {
@@ -44,35 +45,51 @@ static inline v4f v4_load(const float *p)
 }
 static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-static void add_row(float *d, const float *past, float x0, int lags)
+/* d[k] = sum over rows j (oldest first) of (h[off[j] + k] - h[off[j]])^2, for k < lags;
+ * then win[k] = the sum of the parts, in part order. */
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, const int *off,
+                      int rows, int lags)
 {
-    v4f x = {x0, x0, x0, x0};
+    v4f xb[ESP_PITCH_ROW_CAP];
+    for (int j = 0; j < rows; ++j) xb[j] = (v4f){h[off[j]], h[off[j]], h[off[j]], h[off[j]]};
+    float *out = d[part];
     for (int k = 0; k < lags; k += 16) {
-        v4f a = v4_load(past + k) - x, b = v4_load(past + k + 4) - x;
-        v4f c = v4_load(past + k + 8) - x, e = v4_load(past + k + 12) - x;
-        v4_store(d + k, v4_load(d + k) + a * a);
-        v4_store(d + k + 4, v4_load(d + k + 4) + b * b);
-        v4_store(d + k + 8, v4_load(d + k + 8) + c * c);
-        v4_store(d + k + 12, v4_load(d + k + 12) + e * e);
+        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
+        for (int j = 0; j < rows; ++j) {
+            const float *p = h + off[j] + k;
+            v4f x = xb[j];
+            v4f a = v4_load(p) - x, b = v4_load(p + 4) - x, c = v4_load(p + 8) - x, e = v4_load(p + 12) - x;
+            s0 += a * a;
+            s1 += b * b;
+            s2 += c * c;
+            s3 += e * e;
+        }
+        v4_store(out + k, s0);
+        v4_store(out + k + 4, s1);
+        v4_store(out + k + 8, s2);
+        v4_store(out + k + 12, s3);
+        for (int q = k; q < k + 16; q += 4) {
+            v4f w = v4_load(d[0] + q);
+            for (int p = 1; p < ESP_PITCH_PARTS; ++p) w += v4_load(d[p] + q);
+            v4_store(win + q, w);
+        }
     }
-}
-
-static void add_part(float *sum, const float *part, int lags)
-{
-    for (int k = 0; k < lags; k += 4) v4_store(sum + k, v4_load(sum + k) + v4_load(part + k));
 }
 #else
-static void add_row(float *d, const float *past, float x0, int lags)
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, const int *off,
+                      int rows, int lags)
 {
     for (int k = 0; k < lags; ++k) {
-        float a = past[k] - x0;
-        d[k] += a * a;
+        float sum = 0.0f;
+        for (int j = 0; j < rows; ++j) {
+            float a = h[off[j] + k] - h[off[j]];
+            sum += a * a;
+        }
+        d[part][k] = sum;
+        float w = d[0][k];
+        for (int p = 1; p < ESP_PITCH_PARTS; ++p) w += d[p][k];
+        win[k] = w;
     }
-}
-
-static void add_part(float *sum, const float *part, int lags)
-{
-    for (int k = 0; k < lags; ++k) sum[k] += part[k];
 }
 #endif
 
@@ -98,12 +115,13 @@ static inline float lp_tick(esp_pitch_lp *f, float x)
 void esp_pitch_reset(esp_pitch_state *s)
 {
     memset(s->d, 0, sizeof s->d);
+    memset(s->window, 0, sizeof s->window);
     memset(s->energy, 0, sizeof s->energy);
     memset(s->hist, 0, sizeof s->hist);
+    memset(s->raw, 0, sizeof s->raw);
+    s->fill = 0;
     s->pos = 0;
     s->part = 0;
-    s->row = 0;
-    s->phase = 0;
     for (int i = 0; i < 2; ++i) s->lp[i].ic1 = s->lp[i].ic2 = 0.0f;
     s->hz = HOLD_START_HZ;
     s->last_hz = 0.0f;
@@ -117,7 +135,10 @@ void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz)
     int stride = (int)(fs / ROW_RATE_HZ + 0.5f);
     s->stride = stride < 1 ? 1 : stride;
     int rows = (int)(fs * PART_MS * 0.001f / (float)s->stride + 0.5f);
-    s->rows_per_part = rows < 1 ? 1 : rows;
+    rows = rows < 1 ? 1 : rows;
+    while (rows > ESP_PITCH_ROW_CAP || rows * s->stride > ESP_PITCH_PART_CAP) rows--; /* not at 8..192 kHz */
+    s->rows_per_part = rows;
+    s->part_len = rows * s->stride;
     int lags = ((int)(fs / F_MIN_HZ) + 4 + 15) & ~15; /* + room for the fit, to a multiple of 16 */
     s->lags = lags > ESP_PITCH_LAG_CAP ? ESP_PITCH_LAG_CAP : lags;
     int lag_min = (int)(fs / F_MAX_HZ);
@@ -205,10 +226,9 @@ static float exact_cmnd(const esp_pitch_state *s, esp_pitch_window *w, float lag
 static float window_period(esp_pitch_state *s)
 {
     const int lags = s->lags, rows = s->rows_per_part * ESP_PITCH_PARTS;
-    float d[ESP_PITCH_LAG_CAP], cum[ESP_PITCH_LAG_CAP];
+    const float *d = s->window;
+    float cum[ESP_PITCH_LAG_CAP];
     float energy = 0.0f;
-    memcpy(d, s->d[0], sizeof(float) * (size_t)lags);
-    for (int p = 1; p < ESP_PITCH_PARTS; ++p) add_part(d, s->d[p], lags);
     for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
     s->confidence = 0.0f;
     if (!(energy > GATE_RMS_V * GATE_RMS_V * (float)rows)) return 0.0f;
@@ -317,22 +337,32 @@ static void update_estimate(esp_pitch_state *s)
     s->last_hz = hz;
 }
 
-void esp_pitch_push(esp_pitch_state *s, float x_v)
+/* The part just filled: low-pass into the history, its rows of the difference function
+ * and its energy, then a new estimate. */
+void esp_pitch_part(esp_pitch_state *s)
 {
-    float x = lp_tick(&s->lp[1], lp_tick(&s->lp[0], x_v));
+    const int n = s->part_len, stride = s->stride, rows = s->rows_per_part;
+    esp_pitch_lp lp0 = s->lp[0], lp1 = s->lp[1];
+    int pos = s->pos;
+    float energy = 0.0f;
+    for (int i = 0; i < n; ++i) {
+        float x_v = s->raw[i];
+        float x = lp_tick(&lp1, lp_tick(&lp0, x_v));
+        pos = (pos - 1) & (ESP_PITCH_HIST - 1);
+        s->hist[pos] = s->hist[pos + ESP_PITCH_HIST] = x;
+        if ((i + 1) % stride == 0) energy += x_v * x_v; /* before the low-pass: the gate sees the input level */
+    }
+    s->lp[0] = lp0;
+    s->lp[1] = lp1;
+    s->pos = pos;
+    s->fill = 0;
 
-    s->pos = (s->pos - 1) & (ESP_PITCH_HIST - 1);
-    s->hist[s->pos] = s->hist[s->pos + ESP_PITCH_HIST] = x;
-    if (++s->phase < s->stride) return;
-    s->phase = 0;
-
-    add_row(s->d[s->part], &s->hist[s->pos], x, s->lags);
-    s->energy[s->part] += x_v * x_v; /* before the low-pass: the gate sees the input level */
-    if (++s->row < s->rows_per_part) return;
+    /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
+    int off[ESP_PITCH_ROW_CAP];
+    for (int j = 0; j < rows; ++j) off[j] = pos + (rows - 1 - j) * stride;
+    part_rows(s->d, s->part, s->window, s->hist, off, rows, s->lags);
+    s->energy[s->part] = energy;
 
     update_estimate(s);
-    s->row = 0;
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
-    memset(s->d[s->part], 0, sizeof s->d[s->part]);
-    s->energy[s->part] = 0.0f;
 }
