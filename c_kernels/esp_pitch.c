@@ -45,18 +45,22 @@ static inline v4f v4_load(const float *p)
 }
 static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-/* d[k] = sum over rows j (oldest first) of (h[off[j] + k] - h[off[j]])^2, for k < lags;
- * then win[k] = the sum of the parts, in part order. */
-static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, const int *off,
+/* d[part][k] = sum over rows j (oldest first) of (h[k + j * -stride] - h[j * -stride])^2
+ * for k < lags, where h points at the oldest row; then win[k] = the sum of the parts in
+ * part order. */
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
                       int rows, int lags)
 {
     v4f xb[ESP_PITCH_ROW_CAP];
-    for (int j = 0; j < rows; ++j) xb[j] = (v4f){h[off[j]], h[off[j]], h[off[j]], h[off[j]]};
+    for (int j = 0; j < rows; ++j) {
+        float x = h[-j * stride];
+        xb[j] = (v4f){x, x, x, x};
+    }
     float *out = d[part];
     for (int k = 0; k < lags; k += 16) {
         v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
-        for (int j = 0; j < rows; ++j) {
-            const float *p = h + off[j] + k;
+        const float *p = h + k;
+        for (int j = 0; j < rows; ++j, p -= stride) {
             v4f x = xb[j];
             v4f a = v4_load(p) - x, b = v4_load(p + 4) - x, c = v4_load(p + 8) - x, e = v4_load(p + 12) - x;
             s0 += a * a;
@@ -70,19 +74,19 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
         v4_store(out + k + 12, s3);
         for (int q = k; q < k + 16; q += 4) {
             v4f w = v4_load(d[0] + q);
-            for (int p = 1; p < ESP_PITCH_PARTS; ++p) w += v4_load(d[p] + q);
+            for (int i = 1; i < ESP_PITCH_PARTS; ++i) w += v4_load(d[i] + q);
             v4_store(win + q, w);
         }
     }
 }
 #else
-static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, const int *off,
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
                       int rows, int lags)
 {
     for (int k = 0; k < lags; ++k) {
         float sum = 0.0f;
         for (int j = 0; j < rows; ++j) {
-            float a = h[off[j] + k] - h[off[j]];
+            float a = h[k - j * stride] - h[-j * stride];
             sum += a * a;
         }
         d[part][k] = sum;
@@ -93,23 +97,24 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
 }
 #endif
 
-/* Butterworth low-pass at fc (a fraction of the rate); trapezoidal SVF (Zavalishin). */
+/* Butterworth low-pass at fc (a fraction of the rate): a bilinear biquad, transposed
+ * direct form II (b0 = b2 = b, b1 = 2b). Runs in a batch with its state in registers. */
 static void lp_set(esp_pitch_lp *f, float fc)
 {
-    float g = tanf(MS20_PI * fc);
-    f->a1 = 1.0f / (1.0f + g * (g + 1.41421356f));
-    f->a2 = g * f->a1;
-    f->a3 = g * f->a2;
+    float g = tanf(MS20_PI * fc), g2 = g * g;
+    float inv_a0 = 1.0f / (1.0f + 1.41421356f * g + g2);
+    f->b = g2 * inv_a0;
+    f->a1 = 2.0f * (g2 - 1.0f) * inv_a0;
+    f->a2 = (1.0f - 1.41421356f * g + g2) * inv_a0;
 }
 
 static inline float lp_tick(esp_pitch_lp *f, float x)
 {
-    float v3 = x - f->ic2;
-    float v1 = f->a1 * f->ic1 + f->a2 * v3;
-    float v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
-    f->ic1 = 2.0f * v1 - f->ic1;
-    f->ic2 = 2.0f * v2 - f->ic2;
-    return v2;
+    float bx = f->b * x;
+    float y = f->s1 + bx;
+    f->s1 = (bx + bx + f->s2) - f->a1 * y;
+    f->s2 = bx - f->a2 * y;
+    return y;
 }
 
 void esp_pitch_reset(esp_pitch_state *s)
@@ -122,7 +127,7 @@ void esp_pitch_reset(esp_pitch_state *s)
     s->fill = 0;
     s->pos = 0;
     s->part = 0;
-    for (int i = 0; i < 2; ++i) s->lp[i].ic1 = s->lp[i].ic2 = 0.0f;
+    for (int i = 0; i < 2; ++i) s->lp[i].s1 = s->lp[i].s2 = 0.0f;
     s->hz = HOLD_START_HZ;
     s->last_hz = 0.0f;
     s->confidence = 0.0f;
@@ -341,16 +346,21 @@ static void update_estimate(esp_pitch_state *s)
  * and its energy, then a new estimate. */
 void esp_pitch_part(esp_pitch_state *s)
 {
-    const int n = s->part_len, stride = s->stride, rows = s->rows_per_part;
+    const int stride = s->stride, rows = s->rows_per_part;
     esp_pitch_lp lp0 = s->lp[0], lp1 = s->lp[1];
     int pos = s->pos;
     float energy = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        float x_v = s->raw[i];
-        float x = lp_tick(&lp1, lp_tick(&lp0, x_v));
-        pos = (pos - 1) & (ESP_PITCH_HIST - 1);
-        s->hist[pos] = s->hist[pos + ESP_PITCH_HIST] = x;
-        if ((i + 1) % stride == 0) energy += x_v * x_v; /* before the low-pass: the gate sees the input level */
+    const float *raw = s->raw;
+    for (int r = 0; r < rows; ++r) {
+        float x_v = 0.0f;
+        for (int q = 0; q < stride; ++q) {
+            x_v = *raw++;
+            float x = lp_tick(&lp1, lp_tick(&lp0, x_v));
+            pos = (pos - 1) & (ESP_PITCH_HIST - 1);
+            float *h = s->hist + pos;
+            h[0] = h[ESP_PITCH_HIST] = x;
+        }
+        energy += x_v * x_v; /* a row's sample, before the low-pass: the gate sees the input level */
     }
     s->lp[0] = lp0;
     s->lp[1] = lp1;
@@ -358,9 +368,7 @@ void esp_pitch_part(esp_pitch_state *s)
     s->fill = 0;
 
     /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
-    int off[ESP_PITCH_ROW_CAP];
-    for (int j = 0; j < rows; ++j) off[j] = pos + (rows - 1 - j) * stride;
-    part_rows(s->d, s->part, s->window, s->hist, off, rows, s->lags);
+    part_rows(s->d, s->part, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
     s->energy[s->part] = energy;
 
     update_estimate(s);

@@ -14,10 +14,9 @@
 #define ESP_PITCH_PART_CAP 48 /* decimated samples per part: at most 36 (8 kHz .. 192 kHz) */
 #define ESP_PITCH_ROW_CAP 24  /* rows per part: at most 15 */
 
-/* A Butterworth low-pass section (trapezoidal SVF). The two states are kept apart:
- * adjacent, GCC's SLP vectoriser packs them with shuffles that cost more than it saves. */
+/* A Butterworth low-pass section (biquad, transposed direct form II). */
 typedef struct {
-    float ic1, a1, ic2, a2, a3;
+    float s1, s2, b, a1, a2;
 } esp_pitch_lp;
 
 typedef struct {
