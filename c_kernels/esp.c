@@ -83,18 +83,19 @@ void esp_init(esp_state *s, float fs_hz)
     esp_reset(s);
 }
 
-/* One-pole coefficient (impulse invariant) for a pole at f_hz. */
-static float one_pole_coef(float f_hz, float fs_hz)
+/* One-pole low-pass (impulse invariant) with its pole at f_hz: the feedback exp(-w) that
+ * a high-pass keeps, and the coefficient 1 - exp(-w) of the low-pass update. */
+static float one_pole_keep(float f_hz, float fs_hz)
 {
-    return 1.0f - expf(-2.0f * MS20_PI * clampf(f_hz, 1.0f, fs_hz) / fs_hz);
+    return expf(-2.0f * MS20_PI * clampf(f_hz, 1.0f, fs_hz) / fs_hz);
 }
 
 /* Two equal poles are 3 dB down where each is 1.5 dB down: at sqrt(sqrt(2) - 1) = 0.644
  * of the pole frequency for the low-pass, 1 / 0.644 of it for the high-pass. */
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
 {
-    s->hp_coef = one_pole_coef(low_cut_hz * TWO_POLE_CORNER, s->fs_hz);
-    s->lp_coef = one_pole_coef(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
+    s->hp_keep = one_pole_keep(low_cut_hz * TWO_POLE_CORNER, s->fs_hz);
+    s->lp_coef = 1.0f - one_pole_keep(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
 }
 
 /* Comparator with hysteresis and minimum times; while on, a sudden jump of the level

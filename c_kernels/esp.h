@@ -16,6 +16,28 @@
 #define ESP_AMP_CEILING_V 1.5f /* the preamp saturates smoothly to this */
 #define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms */
 
+/* a > b ? a : b and a < b ? a : b without a branch (a NaN a gives b). GCC turns the
+ * ternaries into branches here (it threads the clamp into the soft clip that follows):
+ * one instruction each instead; on ARM fmaxf/fminf are single instructions (fmaxnm). */
+#if defined(__GNUC__) && defined(__SSE__)
+static inline float esp_max(float a, float b)
+{
+    __asm__("maxss %1, %0" : "+x"(a) : "xm"(b));
+    return a;
+}
+static inline float esp_min(float a, float b)
+{
+    __asm__("minss %1, %0" : "+x"(a) : "xm"(b));
+    return a;
+}
+#elif defined(__aarch64__)
+static inline float esp_max(float a, float b) { return fmaxf(a, b); }
+static inline float esp_min(float a, float b) { return fminf(a, b); }
+#else
+static inline float esp_max(float a, float b) { return a > b ? a : b; }
+static inline float esp_min(float a, float b) { return a < b ? a : b; }
+#endif
+
 typedef struct {
     float amp, band_pass, fv, env, trig;
 } esp_outputs;
@@ -24,10 +46,11 @@ typedef struct {
     float fs_hz;
 
     /* Band-pass: two one-pole high-passes (LOW CUT) and two one-pole low-passes
-     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. The states sit
-     * between read-only fields: four adjacent stores tempt GCC's SLP vectoriser into
-     * shuffles that cost more than they save. */
-    float hp1, hp_coef, hp2, lp_coef, lp1, inv_decimation, lp2;
+     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. A high-pass is the
+     * input minus a one-pole low-pass: hp_keep = 1 - that low-pass's coefficient. The
+     * states sit between read-only fields: four adjacent stores tempt GCC's SLP
+     * vectoriser into shuffles that cost more than they save. */
+    float hp1, hp_keep, hp2, lp_coef, lp1, inv_decimation, lp2;
 
     /* Full-rate state; the F-V runs every `decimation` samples (about 6 kHz), the
      * level, trigger and outputs every other time, held in between. */
@@ -63,24 +86,22 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
 {
     /* Preamp: gain, then a cubic soft clip: unity slope at 0, flat at the ceiling. The
      * clamp also turns a NaN or infinite product into a finite value. */
-    float u = clampf(in_v * gain * (1.0f / (1.5f * ESP_AMP_CEILING_V)), -1.0f, 1.0f);
+    float u = esp_min(esp_max(in_v * gain * (1.0f / (1.5f * ESP_AMP_CEILING_V)), -1.0f), 1.0f);
     float amp = u * (1.5f * ESP_AMP_CEILING_V - 0.5f * ESP_AMP_CEILING_V * u * u);
 
-    /* High-pass as input minus a one-pole low-pass, twice; then two low-passes. */
-    float hp1 = s->hp1, hp2 = s->hp2, lp1 = s->lp1, lp2 = s->lp2;
-    hp1 += s->hp_coef * (amp - hp1);
-    float h1 = amp - hp1;
-    hp2 += s->hp_coef * (h1 - hp2);
-    lp1 += s->lp_coef * (h1 - hp2 - lp1);
-    lp2 += s->lp_coef * (lp1 - lp2);
-    s->hp1 = hp1;
-    s->hp2 = hp2;
+    /* High-pass: with the low-pass state z, the output is (x - z) * hp_keep and the new
+     * state x - output. Twice; then two low-passes. */
+    float h1 = s->hp_keep * (amp - s->hp1);
+    s->hp1 = amp - h1;
+    float h2 = s->hp_keep * (h1 - s->hp2);
+    s->hp2 = h1 - h2;
+    float lp1 = s->lp1 + s->lp_coef * (h2 - s->lp1);
+    float lp2 = s->lp2 + s->lp_coef * (lp1 - s->lp2);
     s->lp1 = lp1;
     s->lp2 = lp2;
     float bp = lp2;
 
-    float a = fabsf(amp);
-    s->peak = a > s->peak ? a : s->peak;
+    s->peak = esp_max(fabsf(amp), s->peak);
     s->sum += bp;
     if (--s->countdown <= 0) esp_decimated_tick(s, threshold_v, cv_adjust);
 
