@@ -6,12 +6,17 @@
 
 #include <math.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #include "dsp/smoother.h"
 #include "esp.probe.h"
 
 #define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
-#define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that */
+#define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that (block_scan: 2) */
 #define C4_HZ 261.6255653f    /* 1 V of Hz/V */
 #define ENV_FULL_SCALE_V 0.93416f /* AMP OUT peak for a 1 V peak (full-scale LINE IN) at unity
                                    * gain: reads ENV_MAX_V; hotter signals stay at it */
@@ -40,9 +45,9 @@ static int ms_to_ticks(float ms, float rate_hz)
 void esp_reset(esp_state *s)
 {
     s->hp1 = s->hp2 = s->lp1 = s->lp2 = 0.0f;
-    s->sum = s->peak = 0.0f;
-    s->countdown = s->decimation;
-    s->control_phase = 0;
+    s->fill = 0;
+    memset(s->bp_buf, 0, sizeof s->bp_buf);
+    memset(s->amp_buf, 0, sizeof s->amp_buf);
     s->env_v = 0.0f;
     s->level = 0.0f;
     s->hold = 0;
@@ -62,7 +67,9 @@ void esp_init(esp_state *s, float fs_hz)
     memset(s, 0, sizeof *s);
     s->fs_hz = fs_hz;
     int dec = (int)(fs_hz / DECIMATED_HZ + 0.5f);
-    s->decimation = dec < 1 ? 1 : dec;
+    dec = dec < 1 ? 1 : dec;
+    s->decimation = dec > ESP_BLOCK_CAP / CONTROL_DIVIDER ? ESP_BLOCK_CAP / CONTROL_DIVIDER : dec;
+    s->block = s->decimation * CONTROL_DIVIDER;
     s->inv_decimation = 1.0f / (float)s->decimation;
     float fs_dec = fs_hz * s->inv_decimation;
     float fs_ctl = fs_dec * (1.0f / CONTROL_DIVIDER);
@@ -136,17 +143,66 @@ static void trigger_tick(esp_state *s, float threshold_v)
     s->trig_v = s->trig_on ? 0.0f : TRIG_OFF_V;
 }
 
-void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust)
+/* The block's two boxcar sums (x[0 .. dec-1] and x[dec .. 2 dec-1]) and its peak |amp|.
+ * Four lanes at a time when dec is a multiple of 4 (44.1 kHz has 7: the scalar loop). */
+static void block_scan(const float *x, const float *amp, int dec, float sums[2], float *peak)
 {
-    s->countdown = s->decimation;
-    esp_pitch_push(&s->pitch, s->sum * s->inv_decimation);
-    s->sum = 0.0f;
-    if (++s->control_phase < CONTROL_DIVIDER) return;
-    s->control_phase = 0;
+#if defined(__SSE__)
+    if ((dec & 3) == 0) {
+        const __m128 sign = _mm_set1_ps(-0.0f);
+        __m128 s0 = _mm_setzero_ps(), s1 = s0, pk = s0;
+        for (int i = 0; i < dec; i += 4) {
+            s0 = _mm_add_ps(s0, _mm_loadu_ps(x + i));
+            s1 = _mm_add_ps(s1, _mm_loadu_ps(x + dec + i));
+            pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + i)));
+            pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec + i)));
+        }
+        /* (s0: a b c d, s1: e f g h) -> (a+c, b+d, e+g, f+h) -> lanes 0, 2: the two sums */
+        __m128 t = _mm_add_ps(_mm_movelh_ps(s0, s1), _mm_movehl_ps(s1, s0));
+        t = _mm_add_ps(t, _mm_shuffle_ps(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
+        sums[0] = _mm_cvtss_f32(t);
+        sums[1] = _mm_cvtss_f32(_mm_movehl_ps(t, t));
+        pk = _mm_max_ps(pk, _mm_movehl_ps(pk, pk));
+        *peak = _mm_cvtss_f32(_mm_max_ss(pk, _mm_shuffle_ps(pk, pk, 1)));
+        return;
+    }
+#elif defined(__aarch64__)
+    if ((dec & 3) == 0) {
+        float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, pk = s0;
+        for (int i = 0; i < dec; i += 4) {
+            s0 = vaddq_f32(s0, vld1q_f32(x + i));
+            s1 = vaddq_f32(s1, vld1q_f32(x + dec + i));
+            pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + i)));
+            pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + dec + i)));
+        }
+        float32x4_t t = vpaddq_f32(s0, s1); /* a+b, c+d, e+f, g+h */
+        sums[0] = vgetq_lane_f32(t, 0) + vgetq_lane_f32(t, 1);
+        sums[1] = vgetq_lane_f32(t, 2) + vgetq_lane_f32(t, 3);
+        *peak = vmaxvq_f32(pk);
+        return;
+    }
+#endif
+    float s0 = 0.0f, s1 = 0.0f, pk = 0.0f;
+    for (int i = 0; i < dec; ++i) {
+        s0 += x[i];
+        s1 += x[dec + i];
+        pk = esp_max(fabsf(amp[i]), pk);
+        pk = esp_max(fabsf(amp[dec + i]), pk);
+    }
+    sums[0] = s0;
+    sums[1] = s1;
+    *peak = pk;
+}
+
+void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
+{
+    float sums[CONTROL_DIVIDER], pk;
+    s->fill = 0;
+    block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, &pk); /* boxcar decimation */
+    esp_pitch_push(&s->pitch, sums[0] * s->inv_decimation);
+    esp_pitch_push(&s->pitch, sums[1] * s->inv_decimation);
 
     /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
-    float pk = s->peak;
-    s->peak = 0.0f;
     if (pk >= s->level) {
         s->level = pk;
         s->hold = s->hold_ticks;

@@ -15,6 +15,7 @@
 
 #define ESP_AMP_CEILING_V 1.5f /* the preamp saturates smoothly to this */
 #define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms */
+#define ESP_BLOCK_CAP 64        /* samples per control tick: two decimated samples, 64 at 192 kHz */
 
 /* a > b ? a : b and a < b ? a : b without a branch (a NaN a gives b). GCC turns the
  * ternaries into branches here (it threads the clamp into the soft clip that follows):
@@ -52,11 +53,12 @@ typedef struct {
      * vectoriser into shuffles that cost more than they save. */
     float hp1, hp_keep, hp2, lp_coef, lp1, inv_decimation, lp2;
 
-    /* Full-rate state; the F-V runs every `decimation` samples (about 6 kHz), the
-     * level, trigger and outputs every other time, held in between. */
-    float sum;         /* sum of band_pass since the last decimated tick: a boxcar */
-    float peak;        /* max |amp| since then */
-    int countdown, decimation, control_phase;
+    /* Full-rate state: AMP OUT and BAND PASS OUT are kept for a block of two decimated
+     * samples (about 3 kHz); then esp_block_tick finds the block's peak and the two
+     * boxcar sums the F-V runs on (about 6 kHz), and updates level, trigger and outputs,
+     * held in between. */
+    int fill, block, decimation;
+    float bp_buf[ESP_BLOCK_CAP], amp_buf[ESP_BLOCK_CAP];
     float env_v, fv_v, trig_v;         /* the outputs, volts */
     float env_coef, fv_coef;           /* per control tick */
     float fv_hzv;                      /* F-V before CV ADJUST, smoothed */
@@ -78,8 +80,8 @@ typedef struct {
 void esp_init(esp_state *s, float fs_hz);
 void esp_reset(esp_state *s);
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
-/* The decimated-rate work: level, trigger, F-V and output smoothing. Called by esp_tick. */
-void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust);
+/* The block's work: decimation, F-V, level, trigger and output smoothing. Called by esp_tick. */
+void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 
 static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v,
                             esp_outputs *out)
@@ -101,9 +103,11 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
     s->lp2 = lp2;
     float bp = lp2;
 
-    s->peak = esp_max(fabsf(amp), s->peak);
-    s->sum += bp;
-    if (--s->countdown <= 0) esp_decimated_tick(s, threshold_v, cv_adjust);
+    int i = s->fill;
+    s->bp_buf[i] = bp;
+    s->amp_buf[i] = amp;
+    s->fill = ++i;
+    if (i >= s->block) esp_block_tick(s, threshold_v, cv_adjust);
 
     out->amp = amp;
     out->band_pass = bp;

@@ -45,9 +45,16 @@ static inline v4f v4_load(const float *p)
 }
 static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
+/* The window: the parts summed in part order, lags k .. k+15. */
+static inline void window_sum16(float (*d)[ESP_PITCH_LAG_CAP], float *win, int k)
+{
+    for (int q = k; q < k + 16; q += 4)
+        v4_store(win + q, ((v4_load(d[0] + q) + v4_load(d[1] + q)) + v4_load(d[2] + q)) + v4_load(d[3] + q));
+}
+
 /* d[part][k] = sum over rows j (oldest first) of (h[k + j * -stride] - h[j * -stride])^2
  * for k < lags, where h points at the oldest row; then win[k] = the sum of the parts in
- * part order. */
+ * part order. 32 lags per pass over the rows (eight sums in registers), then 16. */
 static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
                       int rows, int lags)
 {
@@ -57,7 +64,41 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
         xb[j] = (v4f){x, x, x, x};
     }
     float *out = d[part];
-    for (int k = 0; k < lags; k += 16) {
+    int k = 0;
+    for (; k + 32 <= lags; k += 32) {
+        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        const float *p = h + k;
+        for (int j = 0; j < rows; ++j, p -= stride) {
+            v4f x = xb[j], a;
+            a = v4_load(p) - x;
+            s0 += a * a;
+            a = v4_load(p + 4) - x;
+            s1 += a * a;
+            a = v4_load(p + 8) - x;
+            s2 += a * a;
+            a = v4_load(p + 12) - x;
+            s3 += a * a;
+            a = v4_load(p + 16) - x;
+            s4 += a * a;
+            a = v4_load(p + 20) - x;
+            s5 += a * a;
+            a = v4_load(p + 24) - x;
+            s6 += a * a;
+            a = v4_load(p + 28) - x;
+            s7 += a * a;
+        }
+        v4_store(out + k, s0);
+        v4_store(out + k + 4, s1);
+        v4_store(out + k + 8, s2);
+        v4_store(out + k + 12, s3);
+        v4_store(out + k + 16, s4);
+        v4_store(out + k + 20, s5);
+        v4_store(out + k + 24, s6);
+        v4_store(out + k + 28, s7);
+        window_sum16(d, win, k);
+        window_sum16(d, win, k + 16);
+    }
+    for (; k < lags; k += 16) {
         v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
         const float *p = h + k;
         for (int j = 0; j < rows; ++j, p -= stride) {
@@ -72,11 +113,7 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
         v4_store(out + k + 4, s1);
         v4_store(out + k + 8, s2);
         v4_store(out + k + 12, s3);
-        for (int q = k; q < k + 16; q += 4) {
-            v4f w = v4_load(d[0] + q);
-            for (int i = 1; i < ESP_PITCH_PARTS; ++i) w += v4_load(d[i] + q);
-            v4_store(win + q, w);
-        }
+        window_sum16(d, win, k);
     }
 }
 #else
