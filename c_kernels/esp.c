@@ -69,7 +69,7 @@ void esp_init(esp_state *s, float fs_hz)
     int dec = (int)(fs_hz / DECIMATED_HZ + 0.5f);
     dec = dec < 1 ? 1 : dec;
     s->decimation = dec > ESP_BLOCK_CAP / CONTROL_DIVIDER ? ESP_BLOCK_CAP / CONTROL_DIVIDER : dec;
-    s->block = s->decimation * CONTROL_DIVIDER;
+    s->block = (size_t)(s->decimation * CONTROL_DIVIDER);
     s->inv_decimation = 1.0f / (float)s->decimation;
     float fs_dec = fs_hz * s->inv_decimation;
     float fs_ctl = fs_dec * (1.0f / CONTROL_DIVIDER);
@@ -115,7 +115,7 @@ static void trigger_tick(esp_state *s, float threshold_v)
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
         s->snapshot[s->snapshot_index] = s->level;
-        s->snapshot_index = (s->snapshot_index + 1) % ESP_LEVEL_SNAPSHOTS;
+        s->snapshot_index = (s->snapshot_index + 1) & (ESP_LEVEL_SNAPSHOTS - 1);
     }
     s->since_fire += s->since_fire < s->retrig_holdoff_ticks;
 

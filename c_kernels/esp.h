@@ -9,12 +9,13 @@
 #define MS20_ESP_H
 
 #include <math.h>
+#include <stddef.h>
 
 #include "dsp/fastmath.h"
 #include "esp_pitch.h"
 
 #define ESP_AMP_CEILING_V 1.5f /* the preamp saturates smoothly to this */
-#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms */
+#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms (a power of 2) */
 #define ESP_BLOCK_CAP 64        /* samples per control tick: two decimated samples, 64 at 192 kHz */
 
 /* a > b ? a : b and a < b ? a : b without a branch (a NaN a gives b). GCC turns the
@@ -57,7 +58,8 @@ typedef struct {
      * samples (about 3 kHz); then esp_block_tick finds the block's peak and the two
      * boxcar sums the F-V runs on (about 6 kHz), and updates level, trigger and outputs,
      * held in between. */
-    int fill, block, decimation;
+    size_t fill, block; /* unsigned and pointer-sized: no sign extension per sample */
+    int decimation;
     float bp_buf[ESP_BLOCK_CAP], amp_buf[ESP_BLOCK_CAP];
     float env_v, fv_v, trig_v;         /* the outputs, volts */
     float env_coef, fv_coef;           /* per control tick */
@@ -86,10 +88,13 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v,
                             esp_outputs *out)
 {
-    /* Preamp: gain, then a cubic soft clip: unity slope at 0, flat at the ceiling. The
-     * clamp also turns a NaN or infinite product into a finite value. */
-    float u = esp_min(esp_max(in_v * gain * (1.0f / (1.5f * ESP_AMP_CEILING_V)), -1.0f), 1.0f);
-    float amp = u * (1.5f * ESP_AMP_CEILING_V - 0.5f * ESP_AMP_CEILING_V * u * u);
+    /* Preamp: gain, then a cubic soft clip x (1 - x^2 / (3 c^2)) for |x| <= c = 1.5
+     * ESP_AMP_CEILING_V: unity slope at 0, flat at the ceiling. The clamp also turns a NaN
+     * or infinite product into a finite value. The cubic's coefficient is rounded up a
+     * hair (5e-7) so that float rounding never takes AMP OUT past the ceiling. */
+    const float knee = 1.5f * ESP_AMP_CEILING_V;
+    float x = esp_min(esp_max(in_v * gain, -knee), knee);
+    float amp = x * (1.0f - (x * x) * (1.0000005f / (3.0f * knee * knee)));
 
     /* High-pass: with the low-pass state z, the output is (x - z) * hp_keep and the new
      * state x - output. Twice; then two low-passes. */
@@ -103,7 +108,7 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
     s->lp2 = lp2;
     float bp = lp2;
 
-    int i = s->fill;
+    size_t i = s->fill;
     s->bp_buf[i] = bp;
     s->amp_buf[i] = amp;
     s->fill = ++i;

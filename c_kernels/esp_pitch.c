@@ -286,18 +286,26 @@ static float window_period(esp_pitch_state *s)
     int dip_lag[DIPS_MAX], dips = 0;
     int best = 0;
     float best_cmnd = 2.0f;
-    for (int k = s->lag_min; k < lags - 1; ++k) {
-        cum[k] = cum[k - 1] + d[k];
-        w.done = k;
-        if (!(d[k] <= d[k - 1] && d[k] < d[k + 1])) continue;
-        float cmnd = dip_cmnd(d, cum, k);
-        if (cmnd < LOOSE_CMND && dips < DIPS_MAX) dip_lag[dips++] = k;
-        if (cmnd < best_cmnd) {
-            best_cmnd = cmnd;
-            best = k;
+    int k = s->lag_min;
+    float c = cum[k - 1], prev = d[k - 1], cur = d[k]; /* d[k - 1], d[k] and cum[k - 1] in registers */
+    for (; k < lags - 1; ++k) {
+        float next = d[k + 1];
+        c += cur;
+        cum[k] = c;
+        if (cur <= prev && cur < next) {
+            float cmnd = dip_cmnd(d, cum, k);
+            if (cmnd < LOOSE_CMND && dips < DIPS_MAX) dip_lag[dips++] = k;
+            if (cmnd < best_cmnd) {
+                best_cmnd = cmnd;
+                best = k;
+            }
+            if (cmnd < DIP_CMND) break;
         }
-        if (cmnd < DIP_CMND) break;
+        prev = cur;
+        cur = next;
     }
+    if (k > lags - 2) k = lags - 2; /* the last cum[] filled */
+    w.done = k > w.done ? k : w.done;
     if (best == 0 || best_cmnd > ACCEPT_CMND) return 0.0f;
     if (best_cmnd >= DIP_CMND) {
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
@@ -384,25 +392,30 @@ static void update_estimate(esp_pitch_state *s)
 void esp_pitch_part(esp_pitch_state *s)
 {
     const int stride = s->stride, rows = s->rows_per_part;
+    const int n = s->part_len;
     esp_pitch_lp lp0 = s->lp[0], lp1 = s->lp[1];
     int pos = s->pos;
-    float energy = 0.0f;
-    const float *raw = s->raw;
-    for (int r = 0; r < rows; ++r) {
-        float x_v = 0.0f;
-        for (int q = 0; q < stride; ++q) {
-            x_v = *raw++;
-            float x = lp_tick(&lp1, lp_tick(&lp0, x_v));
-            pos = (pos - 1) & (ESP_PITCH_HIST - 1);
-            float *h = s->hist + pos;
-            h[0] = h[ESP_PITCH_HIST] = x;
+    if (pos >= n) { /* no wrap in this part (the usual case): a plain pointer */
+        float *h = s->hist + pos;
+        for (int i = 0; i < n; ++i) {
+            float x = lp_tick(&lp1, lp_tick(&lp0, s->raw[i]));
+            *--h = x;
+            h[ESP_PITCH_HIST] = x;
         }
-        energy += x_v * x_v; /* a row's sample, before the low-pass: the gate sees the input level */
+        pos -= n;
+    } else {
+        for (int i = 0; i < n; ++i) {
+            float x = lp_tick(&lp1, lp_tick(&lp0, s->raw[i]));
+            pos = (pos - 1) & (ESP_PITCH_HIST - 1);
+            s->hist[pos] = s->hist[pos + ESP_PITCH_HIST] = x;
+        }
     }
     s->lp[0] = lp0;
     s->lp[1] = lp1;
     s->pos = pos;
     s->fill = 0;
+    float energy = 0.0f; /* of the rows' samples before the low-pass: the gate sees the input level */
+    for (int i = stride - 1; i < n; i += stride) energy += s->raw[i] * s->raw[i];
 
     /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
     part_rows(s->d, s->part, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
