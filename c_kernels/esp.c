@@ -6,9 +6,9 @@
 
 #include <math.h>
 #include <string.h>
-#if defined(__SSE__)
+#if defined(ESP_SSE)
 #include <xmmintrin.h>
-#elif defined(__aarch64__)
+#elif defined(ESP_NEON)
 #include <arm_neon.h>
 #endif
 
@@ -147,11 +147,12 @@ static void trigger_tick(esp_state *s, float threshold_v)
  * Four lanes at a time when dec is a multiple of 4 (44.1 kHz has 7: the scalar loop). */
 static void block_scan(const float *x, const float *amp, int dec, float sums[2], float *peak)
 {
-#if defined(__SSE__)
+#if defined(ESP_SSE)
     if ((dec & 3) == 0) {
         const __m128 sign = _mm_set1_ps(-0.0f);
-        __m128 s0 = _mm_setzero_ps(), s1 = s0, pk = s0;
-        for (int i = 0; i < dec; i += 4) {
+        __m128 s0 = _mm_loadu_ps(x), s1 = _mm_loadu_ps(x + dec);
+        __m128 pk = _mm_max_ps(_mm_andnot_ps(sign, _mm_loadu_ps(amp)), _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec)));
+        for (int i = 4; i < dec; i += 4) {
             s0 = _mm_add_ps(s0, _mm_loadu_ps(x + i));
             s1 = _mm_add_ps(s1, _mm_loadu_ps(x + dec + i));
             pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + i)));
@@ -166,10 +167,11 @@ static void block_scan(const float *x, const float *amp, int dec, float sums[2],
         *peak = _mm_cvtss_f32(_mm_max_ss(pk, _mm_shuffle_ps(pk, pk, 1)));
         return;
     }
-#elif defined(__aarch64__)
+#elif defined(ESP_NEON)
     if ((dec & 3) == 0) {
-        float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, pk = s0;
-        for (int i = 0; i < dec; i += 4) {
+        float32x4_t s0 = vld1q_f32(x), s1 = vld1q_f32(x + dec);
+        float32x4_t pk = vmaxq_f32(vabsq_f32(vld1q_f32(amp)), vabsq_f32(vld1q_f32(amp + dec)));
+        for (int i = 4; i < dec; i += 4) {
             s0 = vaddq_f32(s0, vld1q_f32(x + i));
             s1 = vaddq_f32(s1, vld1q_f32(x + dec + i));
             pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + i)));
@@ -199,8 +201,7 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     float sums[CONTROL_DIVIDER], pk;
     s->fill = 0;
     block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, &pk); /* boxcar decimation */
-    esp_pitch_push(&s->pitch, sums[0] * s->inv_decimation);
-    esp_pitch_push(&s->pitch, sums[1] * s->inv_decimation);
+    esp_pitch_push2(&s->pitch, sums[0] * s->inv_decimation, sums[1] * s->inv_decimation);
 
     /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
     if (pk >= s->level) {

@@ -18,10 +18,17 @@
 #define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms (a power of 2) */
 #define ESP_BLOCK_CAP 64        /* samples per control tick: two decimated samples, 64 at 192 kHz */
 
+/* SIMD paths: SSE on x86, NEON on 64-bit ARM; ESP_PORTABLE (for testing) forces plain C. */
+#if !defined(ESP_PORTABLE) && defined(__GNUC__) && defined(__SSE__)
+#define ESP_SSE 1
+#elif !defined(ESP_PORTABLE) && defined(__GNUC__) && defined(__aarch64__)
+#define ESP_NEON 1
+#endif
+
 /* a > b ? a : b and a < b ? a : b without a branch (a NaN a gives b). GCC turns the
  * ternaries into branches here (it threads the clamp into the soft clip that follows):
  * one instruction each instead; on ARM fmaxf/fminf are single instructions (fmaxnm). */
-#if defined(__GNUC__) && defined(__SSE__)
+#if defined(ESP_SSE)
 static inline float esp_max(float a, float b)
 {
     __asm__("maxss %1, %0" : "+x"(a) : "xm"(b));
@@ -32,7 +39,7 @@ static inline float esp_min(float a, float b)
     __asm__("minss %1, %0" : "+x"(a) : "xm"(b));
     return a;
 }
-#elif defined(__aarch64__)
+#elif defined(ESP_NEON)
 static inline float esp_max(float a, float b) { return fmaxf(a, b); }
 static inline float esp_min(float a, float b) { return fminf(a, b); }
 #else

@@ -55,4 +55,18 @@ static inline void esp_pitch_push(esp_pitch_state *s, float x_v)
     if (++s->fill >= s->part_len) esp_pitch_part(s);
 }
 
+/* Two in a row: one check unless the part ends with either. */
+static inline void esp_pitch_push2(esp_pitch_state *s, float a_v, float b_v)
+{
+    int f = s->fill;
+    if (f + 2 < s->part_len) {
+        s->raw[f] = a_v;
+        s->raw[f + 1] = b_v;
+        s->fill = f + 2;
+    } else {
+        esp_pitch_push(s, a_v);
+        esp_pitch_push(s, b_v);
+    }
+}
+
 #endif
