@@ -263,17 +263,22 @@ static float exact_cmnd(const esp_pitch_state *s, esp_pitch_window *w, float lag
     return w->cum[k] > 1e-20f ? exact_difference(s, lag) * lag / w->cum[k] : 1.0f;
 }
 
+/* Whether the window is loud enough to hold a pitch: below GATE_RMS_V it is silence. */
+static int window_has_signal(const esp_pitch_state *s)
+{
+    float energy = 0.0f;
+    for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
+    return energy > GATE_RMS_V * GATE_RMS_V * (float)(s->rows_per_part * ESP_PITCH_PARTS);
+}
+
 /* The period in decimated samples, or 0 when the window holds no clear periodicity.
  * Bounded work: a few passes over the lags, a few exact evaluations at most. */
 static float window_period(esp_pitch_state *s)
 {
-    const int lags = s->lags, rows = s->rows_per_part * ESP_PITCH_PARTS;
+    const int lags = s->lags;
     const float *d = s->window;
     float cum[ESP_PITCH_LAG_CAP];
-    float energy = 0.0f;
-    for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
     s->confidence = 0.0f;
-    if (!(energy > GATE_RMS_V * GATE_RMS_V * (float)rows)) return 0.0f;
 
     /* YIN: the first dip below DIP_CMND is the period. Failing that, the first dip
      * nearly as deep as the deepest: in noise a multiple of the period can come out
@@ -417,10 +422,17 @@ void esp_pitch_part(esp_pitch_state *s)
     float energy = 0.0f; /* of the rows' samples before the low-pass: the gate sees the input level */
     for (int i = stride - 1; i < n; i += stride) energy += s->raw[i] * s->raw[i];
 
-    /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
-    part_rows(s->d, s->part, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
     s->energy[s->part] = energy;
-
-    update_estimate(s);
+    if (window_has_signal(s)) {
+        /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
+        part_rows(s->d, s->part, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
+        update_estimate(s);
+    } else {
+        /* Silence over the whole window: no estimate (the F-V holds), so no rows either;
+         * this part counts as zero in the next three windows. */
+        memset(s->d[s->part], 0, sizeof s->d[s->part]);
+        s->confidence = 0.0f;
+        s->last_hz = 0.0f;
+    }
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
 }
