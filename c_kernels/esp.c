@@ -110,7 +110,7 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
  * the envelopes fire again. */
 static void trigger_tick(esp_state *s, float threshold_v)
 {
-    float thr = clampf(threshold_v, 1e-4f, 100.0f);
+    float thr = esp_min(esp_max(threshold_v, 1e-4f), 100.0f); /* clampf, branch-free */
     float before = s->snapshot[s->snapshot_index]; /* the oldest: ~RETRIG_WINDOW_MS ago */
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
@@ -213,11 +213,11 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     } else {
         s->level *= s->release_decay;
     }
-    float env = clampf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f, ENV_MAX_V);
+    float env = esp_min(esp_max(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f), ENV_MAX_V);
     s->env_v += s->env_coef * (env - s->env_v);
     trigger_tick(s, threshold_v);
     s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
-    s->fv_v = s->fv_hzv * clampf(cv_adjust, 0.0f, 4.0f);
+    s->fv_v = s->fv_hzv * esp_min(esp_max(cv_adjust, 0.0f), 4.0f);
 }
 
 /* Test probe (esp.probe.h): a fresh ESP, fixed knobs, per-sample outputs. */
