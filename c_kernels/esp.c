@@ -102,7 +102,8 @@ static float one_pole_keep(float f_hz, float fs_hz)
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
 {
     s->hp_keep = one_pole_keep(low_cut_hz * TWO_POLE_CORNER, s->fs_hz);
-    s->lp_coef = 1.0f - one_pole_keep(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
+    s->lp_keep = one_pole_keep(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
+    s->lp_coef = 1.0f - s->lp_keep;
 }
 
 /* Comparator with hysteresis and minimum times; while on, a sudden jump of the level

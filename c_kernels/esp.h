@@ -59,7 +59,8 @@ typedef struct {
      * input minus a one-pole low-pass: hp_keep = 1 - that low-pass's coefficient. The
      * states sit between read-only fields: four adjacent stores tempt GCC's SLP
      * vectoriser into shuffles that cost more than they save. */
-    float hp1, hp_keep, hp2, lp_coef, lp1, inv_decimation, lp2;
+    float hp1, hp_keep, hp2, lp_coef, lp1, lp_keep, lp2;
+    float inv_decimation;
 
     /* Full-rate state: AMP OUT and BAND PASS OUT are kept for a block of two decimated
      * samples (about 3 kHz); then esp_block_tick finds the block's peak and the two
@@ -109,8 +110,8 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
     s->hp1 = amp - h1;
     float h2 = s->hp_keep * (h1 - s->hp2);
     s->hp2 = h1 - h2;
-    float lp1 = s->lp1 + s->lp_coef * (h2 - s->lp1);
-    float lp2 = s->lp2 + s->lp_coef * (lp1 - s->lp2);
+    float lp1 = s->lp_coef * h2 + s->lp_keep * s->lp1;
+    float lp2 = s->lp_coef * lp1 + s->lp_keep * s->lp2;
     s->lp1 = lp1;
     s->lp2 = lp2;
     float bp = lp2;
