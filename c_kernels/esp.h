@@ -56,7 +56,8 @@ typedef struct {
 
     /* Band-pass: two one-pole high-passes (LOW CUT) and two one-pole low-passes
      * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. A high-pass is the
-     * input minus a one-pole low-pass: hp_keep = 1 - that low-pass's coefficient. The
+     * input minus a one-pole low-pass: hp_keep = 1 - that low-pass's coefficient (and
+     * lp_keep = 1 - lp_coef). The
      * states sit between read-only fields: four adjacent stores tempt GCC's SLP
      * vectoriser into shuffles that cost more than they save. */
     float hp1, hp_keep, hp2, lp_coef, lp1, lp_keep, lp2;
