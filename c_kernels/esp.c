@@ -1,6 +1,6 @@
 /* ESP setup and its block-rate part (see esp.h): band-pass coefficients, the boxcar
- * decimation for the F-V, the peak-hold level detector behind ENV F and TRIG OUT, and the hand-off to the F-V
- * converter. Times in ms, levels in volts of AMP OUT peak.
+ * decimation for the F-V, the peak-hold level detector behind ENV F and TRIG OUT, and
+ * the hand-off to the F-V converter. Times in ms, levels in volts of AMP OUT peak.
  */
 #include "esp.h"
 
