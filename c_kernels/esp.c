@@ -1,17 +1,22 @@
-/* ESP setup and its decimated-rate part (see esp.h): band-pass coefficients, the
- * peak-hold level detector behind ENV F and TRIG OUT, and the hand-off to the F-V
- * converter. Times in ms, levels in volts of AMP OUT peak.
+/* ESP setup and its block-rate part (see esp.h): band-pass coefficients, the boxcar
+ * decimation for the F-V, the peak-hold level detector behind ENV F and TRIG OUT, and
+ * the hand-off to the F-V converter. Times in ms, levels in volts of AMP OUT peak.
  */
 #include "esp.h"
 
 #include <math.h>
 #include <string.h>
+#if defined(ESP_SSE)
+#include <xmmintrin.h>
+#elif defined(ESP_NEON)
+#include <arm_neon.h>
+#endif
 
 #include "dsp/smoother.h"
 #include "esp.probe.h"
 
 #define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
-#define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that */
+#define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that (block_scan: 2) */
 #define C4_HZ 261.6255653f    /* 1 V of Hz/V */
 #define ENV_FULL_SCALE_V 0.93416f /* AMP OUT peak for a 1 V peak (full-scale LINE IN) at unity
                                    * gain: reads ENV_MAX_V; hotter signals stay at it */
@@ -40,9 +45,9 @@ static int ms_to_ticks(float ms, float rate_hz)
 void esp_reset(esp_state *s)
 {
     s->hp1 = s->hp2 = s->lp1 = s->lp2 = 0.0f;
-    s->sum = s->peak = 0.0f;
-    s->countdown = s->decimation;
-    s->control_phase = 0;
+    s->fill = 0;
+    memset(s->bp_buf, 0, sizeof s->bp_buf);
+    memset(s->amp_buf, 0, sizeof s->amp_buf);
     s->env_v = 0.0f;
     s->level = 0.0f;
     s->hold = 0;
@@ -62,7 +67,9 @@ void esp_init(esp_state *s, float fs_hz)
     memset(s, 0, sizeof *s);
     s->fs_hz = fs_hz;
     int dec = (int)(fs_hz / DECIMATED_HZ + 0.5f);
-    s->decimation = dec < 1 ? 1 : dec;
+    dec = dec < 1 ? 1 : dec;
+    s->decimation = dec > ESP_BLOCK_CAP / CONTROL_DIVIDER ? ESP_BLOCK_CAP / CONTROL_DIVIDER : dec;
+    s->block = (size_t)(s->decimation * CONTROL_DIVIDER);
     s->inv_decimation = 1.0f / (float)s->decimation;
     float fs_dec = fs_hz * s->inv_decimation;
     float fs_ctl = fs_dec * (1.0f / CONTROL_DIVIDER);
@@ -83,18 +90,20 @@ void esp_init(esp_state *s, float fs_hz)
     esp_reset(s);
 }
 
-/* One-pole coefficient (impulse invariant) for a pole at f_hz. */
-static float one_pole_coef(float f_hz, float fs_hz)
+/* One-pole low-pass (impulse invariant) with its pole at f_hz: the feedback exp(-w) that
+ * a high-pass keeps, and the coefficient 1 - exp(-w) of the low-pass update. */
+static float one_pole_keep(float f_hz, float fs_hz)
 {
-    return 1.0f - expf(-2.0f * MS20_PI * clampf(f_hz, 1.0f, fs_hz) / fs_hz);
+    return expf(-2.0f * MS20_PI * clampf(f_hz, 1.0f, fs_hz) / fs_hz);
 }
 
 /* Two equal poles are 3 dB down where each is 1.5 dB down: at sqrt(sqrt(2) - 1) = 0.644
  * of the pole frequency for the low-pass, 1 / 0.644 of it for the high-pass. */
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
 {
-    s->hp_coef = one_pole_coef(low_cut_hz * TWO_POLE_CORNER, s->fs_hz);
-    s->lp_coef = one_pole_coef(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
+    s->hp_keep = one_pole_keep(low_cut_hz * TWO_POLE_CORNER, s->fs_hz);
+    s->lp_keep = one_pole_keep(high_cut_hz / TWO_POLE_CORNER, s->fs_hz);
+    s->lp_coef = 1.0f - s->lp_keep;
 }
 
 /* Comparator with hysteresis and minimum times; while on, a sudden jump of the level
@@ -102,12 +111,12 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
  * the envelopes fire again. */
 static void trigger_tick(esp_state *s, float threshold_v)
 {
-    float thr = clampf(threshold_v, 1e-4f, 100.0f);
+    float thr = esp_min(esp_max(threshold_v, 1e-4f), 100.0f); /* clampf, branch-free */
     float before = s->snapshot[s->snapshot_index]; /* the oldest: ~RETRIG_WINDOW_MS ago */
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
         s->snapshot[s->snapshot_index] = s->level;
-        s->snapshot_index = (s->snapshot_index + 1) % ESP_LEVEL_SNAPSHOTS;
+        s->snapshot_index = (s->snapshot_index + 1) & (ESP_LEVEL_SNAPSHOTS - 1);
     }
     s->since_fire += s->since_fire < s->retrig_holdoff_ticks;
 
@@ -135,17 +144,67 @@ static void trigger_tick(esp_state *s, float threshold_v)
     s->trig_v = s->trig_on ? 0.0f : TRIG_OFF_V;
 }
 
-void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust)
+/* The block's two boxcar sums (x[0 .. dec-1] and x[dec .. 2 dec-1]) and its peak |amp|.
+ * Four lanes at a time when dec is a multiple of 4 (44.1 kHz has 7: the scalar loop). */
+static void block_scan(const float *x, const float *amp, int dec, float sums[2], float *peak)
 {
-    s->countdown = s->decimation;
-    esp_pitch_push(&s->pitch, s->sum * s->inv_decimation);
-    s->sum = 0.0f;
-    if (++s->control_phase < CONTROL_DIVIDER) return;
-    s->control_phase = 0;
+#if defined(ESP_SSE)
+    if ((dec & 3) == 0) {
+        const __m128 sign = _mm_set1_ps(-0.0f);
+        __m128 s0 = _mm_loadu_ps(x), s1 = _mm_loadu_ps(x + dec);
+        __m128 pk = _mm_max_ps(_mm_andnot_ps(sign, _mm_loadu_ps(amp)), _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec)));
+        for (int i = 4; i < dec; i += 4) {
+            s0 = _mm_add_ps(s0, _mm_loadu_ps(x + i));
+            s1 = _mm_add_ps(s1, _mm_loadu_ps(x + dec + i));
+            pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + i)));
+            pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec + i)));
+        }
+        /* (s0: a b c d, s1: e f g h) -> (a+c, b+d, e+g, f+h) -> lanes 0, 2: the two sums */
+        __m128 t = _mm_add_ps(_mm_movelh_ps(s0, s1), _mm_movehl_ps(s1, s0));
+        t = _mm_add_ps(t, _mm_shuffle_ps(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
+        sums[0] = _mm_cvtss_f32(t);
+        sums[1] = _mm_cvtss_f32(_mm_movehl_ps(t, t));
+        pk = _mm_max_ps(pk, _mm_movehl_ps(pk, pk));
+        *peak = _mm_cvtss_f32(_mm_max_ss(pk, _mm_shuffle_ps(pk, pk, 1)));
+        return;
+    }
+#elif defined(ESP_NEON)
+    if ((dec & 3) == 0) {
+        float32x4_t s0 = vld1q_f32(x), s1 = vld1q_f32(x + dec);
+        float32x4_t pk = vmaxq_f32(vabsq_f32(vld1q_f32(amp)), vabsq_f32(vld1q_f32(amp + dec)));
+        for (int i = 4; i < dec; i += 4) {
+            s0 = vaddq_f32(s0, vld1q_f32(x + i));
+            s1 = vaddq_f32(s1, vld1q_f32(x + dec + i));
+            pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + i)));
+            pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + dec + i)));
+        }
+        float32x4_t t = vpaddq_f32(s0, s1); /* a+b, c+d, e+f, g+h */
+        sums[0] = vgetq_lane_f32(t, 0) + vgetq_lane_f32(t, 1);
+        sums[1] = vgetq_lane_f32(t, 2) + vgetq_lane_f32(t, 3);
+        *peak = vmaxvq_f32(pk);
+        return;
+    }
+#endif
+    float s0 = 0.0f, s1 = 0.0f, pk = 0.0f;
+    for (int i = 0; i < dec; ++i) {
+        s0 += x[i];
+        s1 += x[dec + i];
+        pk = esp_max(fabsf(amp[i]), pk);
+        pk = esp_max(fabsf(amp[dec + i]), pk);
+    }
+    sums[0] = s0;
+    sums[1] = s1;
+    *peak = pk;
+}
+
+void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
+{
+    float sums[CONTROL_DIVIDER], pk;
+    s->fill = 0;
+    block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, &pk); /* boxcar decimation */
+    esp_pitch_push2(&s->pitch, sums[0] * s->inv_decimation, sums[1] * s->inv_decimation);
 
     /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
-    float pk = s->peak;
-    s->peak = 0.0f;
     if (pk >= s->level) {
         s->level = pk;
         s->hold = s->hold_ticks;
@@ -155,11 +214,11 @@ void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust)
     } else {
         s->level *= s->release_decay;
     }
-    float env = clampf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f, ENV_MAX_V);
+    float env = esp_min(esp_max(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f), ENV_MAX_V);
     s->env_v += s->env_coef * (env - s->env_v);
     trigger_tick(s, threshold_v);
     s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
-    s->fv_v = s->fv_hzv * clampf(cv_adjust, 0.0f, 4.0f);
+    s->fv_v = s->fv_hzv * esp_min(esp_max(cv_adjust, 0.0f), 4.0f);
 }
 
 /* Test probe (esp.probe.h): a fresh ESP, fixed knobs, per-sample outputs. */

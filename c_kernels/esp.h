@@ -9,12 +9,43 @@
 #define MS20_ESP_H
 
 #include <math.h>
+#include <stddef.h>
 
 #include "dsp/fastmath.h"
 #include "esp_pitch.h"
 
 #define ESP_AMP_CEILING_V 1.5f /* the preamp saturates smoothly to this */
-#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms */
+#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms (a power of 2) */
+#define ESP_BLOCK_CAP 64        /* samples per control tick: two decimated samples, 64 at 192 kHz */
+
+/* SIMD paths: SSE on x86, NEON on 64-bit ARM; ESP_PORTABLE (for testing) forces plain C. */
+#if !defined(ESP_PORTABLE) && defined(__GNUC__) && defined(__SSE__)
+#define ESP_SSE 1
+#elif !defined(ESP_PORTABLE) && defined(__GNUC__) && defined(__aarch64__)
+#define ESP_NEON 1
+#endif
+
+/* a > b ? a : b and a < b ? a : b without a branch (a NaN a gives b). GCC turns the
+ * ternaries into branches here (it threads the clamp into the soft clip that follows):
+ * one instruction each instead; on ARM fmaxf/fminf are single instructions (fmaxnm). */
+#if defined(ESP_SSE)
+static inline float esp_max(float a, float b)
+{
+    __asm__("maxss %1, %0" : "+x"(a) : "xm"(b));
+    return a;
+}
+static inline float esp_min(float a, float b)
+{
+    __asm__("minss %1, %0" : "+x"(a) : "xm"(b));
+    return a;
+}
+#elif defined(ESP_NEON)
+static inline float esp_max(float a, float b) { return fmaxf(a, b); }
+static inline float esp_min(float a, float b) { return fminf(a, b); }
+#else
+static inline float esp_max(float a, float b) { return a > b ? a : b; }
+static inline float esp_min(float a, float b) { return a < b ? a : b; }
+#endif
 
 typedef struct {
     float amp, band_pass, fv, env, trig;
@@ -24,16 +55,21 @@ typedef struct {
     float fs_hz;
 
     /* Band-pass: two one-pole high-passes (LOW CUT) and two one-pole low-passes
-     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. The states sit
-     * between read-only fields: four adjacent stores tempt GCC's SLP vectoriser into
-     * shuffles that cost more than they save. */
-    float hp1, hp_coef, hp2, lp_coef, lp1, inv_decimation, lp2;
+     * (HIGH CUT), i.e. critically damped: 12 dB/oct with no peak. A high-pass is the
+     * input minus a one-pole low-pass: hp_keep = 1 - that low-pass's coefficient (and
+     * lp_keep = 1 - lp_coef). The
+     * states sit between read-only fields: four adjacent stores tempt GCC's SLP
+     * vectoriser into shuffles that cost more than they save. */
+    float hp1, hp_keep, hp2, lp_coef, lp1, lp_keep, lp2;
+    float inv_decimation;
 
-    /* Full-rate state; the F-V runs every `decimation` samples (about 6 kHz), the
-     * level, trigger and outputs every other time, held in between. */
-    float sum;         /* sum of band_pass since the last decimated tick: a boxcar */
-    float peak;        /* max |amp| since then */
-    int countdown, decimation, control_phase;
+    /* Full-rate state: AMP OUT and BAND PASS OUT are kept for a block of two decimated
+     * samples (about 3 kHz); then esp_block_tick finds the block's peak and the two
+     * boxcar sums the F-V runs on (about 6 kHz), and updates level, trigger and outputs,
+     * held in between. */
+    size_t fill, block; /* unsigned and pointer-sized: no sign extension per sample */
+    int decimation;
+    float bp_buf[ESP_BLOCK_CAP], amp_buf[ESP_BLOCK_CAP];
     float env_v, fv_v, trig_v;         /* the outputs, volts */
     float env_coef, fv_coef;           /* per control tick */
     float fv_hzv;                      /* F-V before CV ADJUST, smoothed */
@@ -55,34 +91,37 @@ typedef struct {
 void esp_init(esp_state *s, float fs_hz);
 void esp_reset(esp_state *s);
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
-/* The decimated-rate work: level, trigger, F-V and output smoothing. Called by esp_tick. */
-void esp_decimated_tick(esp_state *s, float threshold_v, float cv_adjust);
+/* The block's work: decimation, F-V, level, trigger and output smoothing. Called by esp_tick. */
+void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 
 static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v,
                             esp_outputs *out)
 {
-    /* Preamp: gain, then a cubic soft clip: unity slope at 0, flat at the ceiling. The
-     * clamp also turns a NaN or infinite product into a finite value. */
-    float u = clampf(in_v * gain * (1.0f / (1.5f * ESP_AMP_CEILING_V)), -1.0f, 1.0f);
-    float amp = u * (1.5f * ESP_AMP_CEILING_V - 0.5f * ESP_AMP_CEILING_V * u * u);
+    /* Preamp: gain, then a cubic soft clip x (1 - x^2 / (3 c^2)) for |x| <= c = 1.5
+     * ESP_AMP_CEILING_V: unity slope at 0, flat at the ceiling. The clamp also turns a NaN
+     * or infinite product into a finite value. The cubic's coefficient is rounded up a
+     * hair (5e-7) so that float rounding never takes AMP OUT past the ceiling. */
+    const float knee = 1.5f * ESP_AMP_CEILING_V;
+    float x = esp_min(esp_max(in_v * gain, -knee), knee);
+    float amp = x * (1.0f - (x * x) * (1.0000005f / (3.0f * knee * knee)));
 
-    /* High-pass as input minus a one-pole low-pass, twice; then two low-passes. */
-    float hp1 = s->hp1, hp2 = s->hp2, lp1 = s->lp1, lp2 = s->lp2;
-    hp1 += s->hp_coef * (amp - hp1);
-    float h1 = amp - hp1;
-    hp2 += s->hp_coef * (h1 - hp2);
-    lp1 += s->lp_coef * (h1 - hp2 - lp1);
-    lp2 += s->lp_coef * (lp1 - lp2);
-    s->hp1 = hp1;
-    s->hp2 = hp2;
+    /* High-pass: with the low-pass state z, the output is (x - z) * hp_keep and the new
+     * state x - output. Twice; then two low-passes. */
+    float h1 = s->hp_keep * (amp - s->hp1);
+    s->hp1 = amp - h1;
+    float h2 = s->hp_keep * (h1 - s->hp2);
+    s->hp2 = h1 - h2;
+    float lp1 = s->lp_coef * h2 + s->lp_keep * s->lp1;
+    float lp2 = s->lp_coef * lp1 + s->lp_keep * s->lp2;
     s->lp1 = lp1;
     s->lp2 = lp2;
     float bp = lp2;
 
-    float a = fabsf(amp);
-    s->peak = a > s->peak ? a : s->peak;
-    s->sum += bp;
-    if (--s->countdown <= 0) esp_decimated_tick(s, threshold_v, cv_adjust);
+    size_t i = s->fill;
+    s->bp_buf[i] = bp;
+    s->amp_buf[i] = amp;
+    s->fill = ++i;
+    if (i >= s->block) esp_block_tick(s, threshold_v, cv_adjust);
 
     out->amp = amp;
     out->band_pass = bp;

@@ -1,5 +1,6 @@
 /* ESP F-V converter (see esp_pitch.h): decimated YIN, a row of the difference function
- * every other decimated sample, an estimate every part (4 ms) over a 16 ms window.
+ * every other decimated sample, an estimate every part (4 ms) over a 16 ms window. A part
+ * is computed when it is complete: each lag's sum over its rows stays in a register.
  * Accuracy: parabolic fits at the dip of a multiple of the period (the fitting error
  * shrinks by the multiple). Robustness: YIN's normalised difference, octave checks
  * measured at the exact fractional lag, an energy gate, two-estimate confirmation.
@@ -32,9 +33,9 @@
 #define REFINE_TOLERANCE 0.01f /* a multiple's dip must sit within 1 % of where expected */
 #define HOLD_START_HZ 261.6255653f /* before any note: C4, i.e. 1 V */
 
-#if defined(__GNUC__)
-/* Four lags at a time (SSE on x86, NEON on ARM). The loop runs over lags within one
- * row, so each lag's sum keeps its order: the same arithmetic as the scalar path. */
+#if defined(__GNUC__) && !defined(ESP_PORTABLE)
+/* Four lags at a time (SSE on x86, NEON on ARM). Each lag's sum still adds its rows in
+ * time order: the same arithmetic as the scalar path. */
 typedef float v4f __attribute__((vector_size(16)));
 static inline v4f v4_load(const float *p)
 {
@@ -44,67 +45,126 @@ static inline v4f v4_load(const float *p)
 }
 static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-static void add_row(float *d, const float *past, float x0, int lags)
+/* The window: the parts summed in part order, lags k .. k+15. */
+static inline void window_sum16(float (*d)[ESP_PITCH_LAG_CAP], float *win, int k)
 {
-    v4f x = {x0, x0, x0, x0};
-    for (int k = 0; k < lags; k += 16) {
-        v4f a = v4_load(past + k) - x, b = v4_load(past + k + 4) - x;
-        v4f c = v4_load(past + k + 8) - x, e = v4_load(past + k + 12) - x;
-        v4_store(d + k, v4_load(d + k) + a * a);
-        v4_store(d + k + 4, v4_load(d + k + 4) + b * b);
-        v4_store(d + k + 8, v4_load(d + k + 8) + c * c);
-        v4_store(d + k + 12, v4_load(d + k + 12) + e * e);
-    }
+    for (int q = k; q < k + 16; q += 4)
+        v4_store(win + q, ((v4_load(d[0] + q) + v4_load(d[1] + q)) + v4_load(d[2] + q)) + v4_load(d[3] + q));
 }
 
-static void add_part(float *sum, const float *part, int lags)
+/* d[part][k] = sum over rows j (oldest first) of (h[k + j * -stride] - h[j * -stride])^2
+ * for k < lags, where h points at the oldest row; then win[k] = the sum of the parts in
+ * part order. 32 lags per pass over the rows (eight sums in registers), then 16. */
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
+                      int rows, int lags)
 {
-    for (int k = 0; k < lags; k += 4) v4_store(sum + k, v4_load(sum + k) + v4_load(part + k));
+    v4f xb[ESP_PITCH_ROW_CAP];
+    for (int j = 0; j < rows; ++j) {
+        float x = h[-j * stride];
+        xb[j] = (v4f){x, x, x, x};
+    }
+    float *out = d[part];
+    int k = 0;
+    for (; k + 32 <= lags; k += 32) {
+        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        const float *p = h + k;
+        for (int j = 0; j < rows; ++j, p -= stride) {
+            v4f x = xb[j], a;
+            a = v4_load(p) - x;
+            s0 += a * a;
+            a = v4_load(p + 4) - x;
+            s1 += a * a;
+            a = v4_load(p + 8) - x;
+            s2 += a * a;
+            a = v4_load(p + 12) - x;
+            s3 += a * a;
+            a = v4_load(p + 16) - x;
+            s4 += a * a;
+            a = v4_load(p + 20) - x;
+            s5 += a * a;
+            a = v4_load(p + 24) - x;
+            s6 += a * a;
+            a = v4_load(p + 28) - x;
+            s7 += a * a;
+        }
+        v4_store(out + k, s0);
+        v4_store(out + k + 4, s1);
+        v4_store(out + k + 8, s2);
+        v4_store(out + k + 12, s3);
+        v4_store(out + k + 16, s4);
+        v4_store(out + k + 20, s5);
+        v4_store(out + k + 24, s6);
+        v4_store(out + k + 28, s7);
+        window_sum16(d, win, k);
+        window_sum16(d, win, k + 16);
+    }
+    for (; k < lags; k += 16) {
+        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
+        const float *p = h + k;
+        for (int j = 0; j < rows; ++j, p -= stride) {
+            v4f x = xb[j];
+            v4f a = v4_load(p) - x, b = v4_load(p + 4) - x, c = v4_load(p + 8) - x, e = v4_load(p + 12) - x;
+            s0 += a * a;
+            s1 += b * b;
+            s2 += c * c;
+            s3 += e * e;
+        }
+        v4_store(out + k, s0);
+        v4_store(out + k + 4, s1);
+        v4_store(out + k + 8, s2);
+        v4_store(out + k + 12, s3);
+        window_sum16(d, win, k);
+    }
 }
 #else
-static void add_row(float *d, const float *past, float x0, int lags)
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
+                      int rows, int lags)
 {
     for (int k = 0; k < lags; ++k) {
-        float a = past[k] - x0;
-        d[k] += a * a;
+        float sum = 0.0f;
+        for (int j = 0; j < rows; ++j) {
+            float a = h[k - j * stride] - h[-j * stride];
+            sum += a * a;
+        }
+        d[part][k] = sum;
+        float w = d[0][k];
+        for (int p = 1; p < ESP_PITCH_PARTS; ++p) w += d[p][k];
+        win[k] = w;
     }
-}
-
-static void add_part(float *sum, const float *part, int lags)
-{
-    for (int k = 0; k < lags; ++k) sum[k] += part[k];
 }
 #endif
 
-/* Butterworth low-pass at fc (a fraction of the rate); trapezoidal SVF (Zavalishin). */
+/* Butterworth low-pass at fc (a fraction of the rate): a bilinear biquad, transposed
+ * direct form II (b0 = b2 = b, b1 = 2b). Runs in a batch with its state in registers. */
 static void lp_set(esp_pitch_lp *f, float fc)
 {
-    float g = tanf(MS20_PI * fc);
-    f->a1 = 1.0f / (1.0f + g * (g + 1.41421356f));
-    f->a2 = g * f->a1;
-    f->a3 = g * f->a2;
+    float g = tanf(MS20_PI * fc), g2 = g * g;
+    float inv_a0 = 1.0f / (1.0f + 1.41421356f * g + g2);
+    f->b = g2 * inv_a0;
+    f->a1 = 2.0f * (g2 - 1.0f) * inv_a0;
+    f->a2 = (1.0f - 1.41421356f * g + g2) * inv_a0;
 }
 
 static inline float lp_tick(esp_pitch_lp *f, float x)
 {
-    float v3 = x - f->ic2;
-    float v1 = f->a1 * f->ic1 + f->a2 * v3;
-    float v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
-    f->ic1 = 2.0f * v1 - f->ic1;
-    f->ic2 = 2.0f * v2 - f->ic2;
-    return v2;
+    float bx = f->b * x;
+    float y = f->s1 + bx;
+    f->s1 = (bx + bx + f->s2) - f->a1 * y;
+    f->s2 = bx - f->a2 * y;
+    return y;
 }
 
 void esp_pitch_reset(esp_pitch_state *s)
 {
     memset(s->d, 0, sizeof s->d);
+    memset(s->window, 0, sizeof s->window);
     memset(s->energy, 0, sizeof s->energy);
     memset(s->hist, 0, sizeof s->hist);
+    memset(s->raw, 0, sizeof s->raw);
+    s->fill = 0;
     s->pos = 0;
     s->part = 0;
-    s->row = 0;
-    s->phase = 0;
-    for (int i = 0; i < 2; ++i) s->lp[i].ic1 = s->lp[i].ic2 = 0.0f;
+    for (int i = 0; i < 2; ++i) s->lp[i].s1 = s->lp[i].s2 = 0.0f;
     s->hz = HOLD_START_HZ;
     s->last_hz = 0.0f;
     s->confidence = 0.0f;
@@ -117,7 +177,10 @@ void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz)
     int stride = (int)(fs / ROW_RATE_HZ + 0.5f);
     s->stride = stride < 1 ? 1 : stride;
     int rows = (int)(fs * PART_MS * 0.001f / (float)s->stride + 0.5f);
-    s->rows_per_part = rows < 1 ? 1 : rows;
+    rows = rows < 1 ? 1 : rows;
+    while (rows > ESP_PITCH_ROW_CAP || rows * s->stride > ESP_PITCH_PART_CAP) rows--; /* not at 8..192 kHz */
+    s->rows_per_part = rows;
+    s->part_len = rows * s->stride;
     int lags = ((int)(fs / F_MIN_HZ) + 4 + 15) & ~15; /* + room for the fit, to a multiple of 16 */
     s->lags = lags > ESP_PITCH_LAG_CAP ? ESP_PITCH_LAG_CAP : lags;
     int lag_min = (int)(fs / F_MAX_HZ);
@@ -200,18 +263,22 @@ static float exact_cmnd(const esp_pitch_state *s, esp_pitch_window *w, float lag
     return w->cum[k] > 1e-20f ? exact_difference(s, lag) * lag / w->cum[k] : 1.0f;
 }
 
+/* Whether the window is loud enough to hold a pitch: below GATE_RMS_V it is silence. */
+static int window_has_signal(const esp_pitch_state *s)
+{
+    float energy = 0.0f;
+    for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
+    return energy > GATE_RMS_V * GATE_RMS_V * (float)(s->rows_per_part * ESP_PITCH_PARTS);
+}
+
 /* The period in decimated samples, or 0 when the window holds no clear periodicity.
  * Bounded work: a few passes over the lags, a few exact evaluations at most. */
 static float window_period(esp_pitch_state *s)
 {
-    const int lags = s->lags, rows = s->rows_per_part * ESP_PITCH_PARTS;
-    float d[ESP_PITCH_LAG_CAP], cum[ESP_PITCH_LAG_CAP];
-    float energy = 0.0f;
-    memcpy(d, s->d[0], sizeof(float) * (size_t)lags);
-    for (int p = 1; p < ESP_PITCH_PARTS; ++p) add_part(d, s->d[p], lags);
-    for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
+    const int lags = s->lags;
+    const float *d = s->window;
+    float cum[ESP_PITCH_LAG_CAP];
     s->confidence = 0.0f;
-    if (!(energy > GATE_RMS_V * GATE_RMS_V * (float)rows)) return 0.0f;
 
     /* YIN: the first dip below DIP_CMND is the period. Failing that, the first dip
      * nearly as deep as the deepest: in noise a multiple of the period can come out
@@ -224,18 +291,26 @@ static float window_period(esp_pitch_state *s)
     int dip_lag[DIPS_MAX], dips = 0;
     int best = 0;
     float best_cmnd = 2.0f;
-    for (int k = s->lag_min; k < lags - 1; ++k) {
-        cum[k] = cum[k - 1] + d[k];
-        w.done = k;
-        if (!(d[k] <= d[k - 1] && d[k] < d[k + 1])) continue;
-        float cmnd = dip_cmnd(d, cum, k);
-        if (cmnd < LOOSE_CMND && dips < DIPS_MAX) dip_lag[dips++] = k;
-        if (cmnd < best_cmnd) {
-            best_cmnd = cmnd;
-            best = k;
+    int k = s->lag_min;
+    float c = cum[k - 1], prev = d[k - 1], cur = d[k]; /* d[k - 1], d[k] and cum[k - 1] in registers */
+    for (; k < lags - 1; ++k) {
+        float next = d[k + 1];
+        c += cur;
+        cum[k] = c;
+        if (cur <= prev && cur < next) {
+            float cmnd = dip_cmnd(d, cum, k);
+            if (cmnd < LOOSE_CMND && dips < DIPS_MAX) dip_lag[dips++] = k;
+            if (cmnd < best_cmnd) {
+                best_cmnd = cmnd;
+                best = k;
+            }
+            if (cmnd < DIP_CMND) break;
         }
-        if (cmnd < DIP_CMND) break;
+        prev = cur;
+        cur = next;
     }
+    if (k > lags - 2) k = lags - 2; /* the last cum[] filled */
+    w.done = k > w.done ? k : w.done;
     if (best == 0 || best_cmnd > ACCEPT_CMND) return 0.0f;
     if (best_cmnd >= DIP_CMND) {
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
@@ -317,22 +392,47 @@ static void update_estimate(esp_pitch_state *s)
     s->last_hz = hz;
 }
 
-void esp_pitch_push(esp_pitch_state *s, float x_v)
+/* The part just filled: low-pass into the history, its rows of the difference function
+ * and its energy, then a new estimate. */
+void esp_pitch_part(esp_pitch_state *s)
 {
-    float x = lp_tick(&s->lp[1], lp_tick(&s->lp[0], x_v));
+    const int stride = s->stride, rows = s->rows_per_part;
+    const int n = s->part_len;
+    esp_pitch_lp lp0 = s->lp[0], lp1 = s->lp[1];
+    int pos = s->pos;
+    if (pos >= n) { /* no wrap in this part (the usual case): a plain pointer */
+        float *h = s->hist + pos;
+        for (int i = 0; i < n; ++i) {
+            float x = lp_tick(&lp1, lp_tick(&lp0, s->raw[i]));
+            *--h = x;
+            h[ESP_PITCH_HIST] = x;
+        }
+        pos -= n;
+    } else {
+        for (int i = 0; i < n; ++i) {
+            float x = lp_tick(&lp1, lp_tick(&lp0, s->raw[i]));
+            pos = (pos - 1) & (ESP_PITCH_HIST - 1);
+            s->hist[pos] = s->hist[pos + ESP_PITCH_HIST] = x;
+        }
+    }
+    s->lp[0] = lp0;
+    s->lp[1] = lp1;
+    s->pos = pos;
+    s->fill = 0;
+    float energy = 0.0f; /* of the rows' samples before the low-pass: the gate sees the input level */
+    for (int i = stride - 1; i < n; i += stride) energy += s->raw[i] * s->raw[i];
 
-    s->pos = (s->pos - 1) & (ESP_PITCH_HIST - 1);
-    s->hist[s->pos] = s->hist[s->pos + ESP_PITCH_HIST] = x;
-    if (++s->phase < s->stride) return;
-    s->phase = 0;
-
-    add_row(s->d[s->part], &s->hist[s->pos], x, s->lags);
-    s->energy[s->part] += x_v * x_v; /* before the low-pass: the gate sees the input level */
-    if (++s->row < s->rows_per_part) return;
-
-    update_estimate(s);
-    s->row = 0;
+    s->energy[s->part] = energy;
+    if (window_has_signal(s)) {
+        /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
+        part_rows(s->d, s->part, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
+        update_estimate(s);
+    } else {
+        /* Silence over the whole window: no estimate (the F-V holds), so no rows either;
+         * this part counts as zero in the next three windows. */
+        memset(s->d[s->part], 0, sizeof s->d[s->part]);
+        s->confidence = 0.0f;
+        s->last_hz = 0.0f;
+    }
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
-    memset(s->d[s->part], 0, sizeof s->d[s->part]);
-    s->energy[s->part] = 0.0f;
 }

@@ -189,6 +189,14 @@ def test_preamp_clips_at_1_5_v_at_full_gain_and_bends_smoothly_before() -> None:
     assert np.max(np.abs(np.diff(bent, 2))) < 0.01
 
 
+def test_preamp_never_passes_its_ceiling_on_a_fine_ramp() -> None:
+    # every float between 0 and 3 V around the knee: float rounding must not poke above 1.5 V
+    x = np.concatenate([np.linspace(-3.0, 3.0, 200001), np.linspace(2.2, 2.3, 100001)]).astype(np.float32)
+    amp = esp(x, gain=1.0)["amp"]
+    assert np.max(np.abs(amp)) <= 1.5
+    assert np.max(amp) > 1.4999
+
+
 def band_gain_db(freq: float, low_hz: float, high_hz: float) -> float:
     t = np.arange(RATE // 2) / RATE
     bp = esp(0.1 * np.sin(2 * np.pi * freq * t), low_hz=low_hz, high_hz=high_hz)["bp"][RATE // 4:]
@@ -326,6 +334,24 @@ def test_env_attack_under_5_ms_and_release_under_100_ms(freq: float) -> None:
     assert attack_ms < 5.0
     assert release_ms < 100.0
     assert np.ptp(env[on + RATE // 10:off]) < 0.05 * steady  # no ripple on a steady tone
+
+
+@pytest.mark.parametrize("fs", [8000, 44100, 96000, 192000])
+def test_env_and_trig_keep_their_times_at_other_sample_rates(fs: int) -> None:
+    # the full-rate block is two decimated samples: 2, 14, 32 and 64 samples at these rates
+    n, on, off = int(0.6 * fs), int(0.1 * fs), int(0.4 * fs)
+    x = np.zeros(n)
+    x[on:off] = np.sin(2 * np.pi * 440.0 * np.arange(off - on) / fs)
+    out = esp(x, fs=fs, threshold_v=0.3)
+    env = out["env"].astype(np.float64)
+    steady = np.median(env[on + fs // 10:off])
+    assert steady == pytest.approx(5.0, abs=0.25)
+    assert np.argmax(env[on:] >= 0.9 * steady) / fs * 1000 < 5.0
+    assert np.argmax(env[off:] <= 0.1 * steady) / fs * 1000 < 100.0
+    fires = triggers(out["trig"])
+    assert len(fires) == 1 and 0 <= (fires[0] - on) / fs < 0.002
+    sig = plucked(PLUCKS[:6], fs, seed=5)
+    assert len(triggers(esp(sig, threshold_v=0.05)["trig"])) == len(sig.onsets_s())
 
 
 def test_env_scales_with_level_and_stays_within_5_v() -> None:
