@@ -111,7 +111,7 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
  * the envelopes fire again. */
 static void trigger_tick(esp_state *s, float threshold_v)
 {
-    float thr = esp_min(esp_max(threshold_v, 1e-4f), 100.0f); /* clampf, branch-free */
+    float thr = clampf(threshold_v, 1e-4f, 100.0f);
     float before = s->snapshot[s->snapshot_index]; /* the oldest: ~RETRIG_WINDOW_MS ago */
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
@@ -189,8 +189,8 @@ static void block_scan(const float *x, const float *amp, int dec, float sums[2],
     for (int i = 0; i < dec; ++i) {
         s0 += x[i];
         s1 += x[dec + i];
-        pk = esp_max(fabsf(amp[i]), pk);
-        pk = esp_max(fabsf(amp[dec + i]), pk);
+        pk = maxf(fabsf(amp[i]), pk);
+        pk = maxf(fabsf(amp[dec + i]), pk);
     }
     sums[0] = s0;
     sums[1] = s1;
@@ -214,11 +214,11 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     } else {
         s->level *= s->release_decay;
     }
-    float env = esp_min(esp_max(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f), ENV_MAX_V);
+    float env = minf(maxf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f), ENV_MAX_V);
     s->env_v += s->env_coef * (env - s->env_v);
     trigger_tick(s, threshold_v);
     s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
-    s->fv_v = s->fv_hzv * esp_min(esp_max(cv_adjust, 0.0f), 4.0f);
+    s->fv_v = s->fv_hzv * minf(maxf(cv_adjust, 0.0f), 4.0f);
 }
 
 /* Test probe (esp.probe.h): a fresh ESP, fixed knobs, per-sample outputs. */

@@ -18,34 +18,14 @@
 #define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms (a power of 2) */
 #define ESP_BLOCK_CAP 64        /* samples per control tick: two decimated samples, 64 at 192 kHz */
 
-/* SIMD paths: SSE on x86, NEON on 64-bit ARM; ESP_PORTABLE (for testing) forces plain C. */
-#if !defined(ESP_PORTABLE) && defined(__GNUC__) && defined(__SSE__)
+/* SIMD paths: SSE on x86, NEON on 64-bit ARM; MS20_PORTABLE (for testing) forces plain C
+ * (here and in dsp/fastmath.h). */
+#if !defined(MS20_PORTABLE) && defined(__GNUC__) && defined(__SSE__)
 #define ESP_SSE 1
-#elif !defined(ESP_PORTABLE) && defined(__GNUC__) && defined(__aarch64__)
+#elif !defined(MS20_PORTABLE) && defined(__GNUC__) && defined(__aarch64__)
 #define ESP_NEON 1
 #endif
 
-/* a > b ? a : b and a < b ? a : b without a branch (a NaN a gives b). GCC turns the
- * ternaries into branches here (it threads the clamp into the soft clip that follows):
- * one instruction each instead; on ARM fmaxf/fminf are single instructions (fmaxnm). */
-#if defined(ESP_SSE)
-static inline float esp_max(float a, float b)
-{
-    __asm__("maxss %1, %0" : "+x"(a) : "xm"(b));
-    return a;
-}
-static inline float esp_min(float a, float b)
-{
-    __asm__("minss %1, %0" : "+x"(a) : "xm"(b));
-    return a;
-}
-#elif defined(ESP_NEON)
-static inline float esp_max(float a, float b) { return fmaxf(a, b); }
-static inline float esp_min(float a, float b) { return fminf(a, b); }
-#else
-static inline float esp_max(float a, float b) { return a > b ? a : b; }
-static inline float esp_min(float a, float b) { return a < b ? a : b; }
-#endif
 
 typedef struct {
     float amp, band_pass, fv, env, trig;
@@ -102,7 +82,7 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
      * or infinite product into a finite value. The cubic's coefficient is rounded up a
      * hair (5e-7) so that float rounding never takes AMP OUT past the ceiling. */
     const float knee = 1.5f * ESP_AMP_CEILING_V;
-    float x = esp_min(esp_max(in_v * gain, -knee), knee);
+    float x = minf(maxf(in_v * gain, -knee), knee);
     float amp = x * (1.0f - (x * x) * (1.0000005f / (3.0f * knee * knee)));
 
     /* High-pass: with the low-pass state z, the output is (x - z) * hp_keep and the new

@@ -33,7 +33,7 @@
 #define REFINE_TOLERANCE 0.01f /* a multiple's dip must sit within 1 % of where expected */
 #define HOLD_START_HZ 261.6255653f /* before any note: C4, i.e. 1 V */
 
-#if defined(__GNUC__) && !defined(ESP_PORTABLE)
+#if defined(__GNUC__) && !defined(MS20_PORTABLE)
 /* Four lags at a time (SSE on x86, NEON on ARM). Each lag's sum still adds its rows in
  * time order: the same arithmetic as the scalar path. */
 typedef float v4f __attribute__((vector_size(16)));

@@ -14,19 +14,32 @@
 
 #define MS20_PI 3.14159265358979323846f
 
-/* NaN falls to lo; then the upper bound. On AArch64 (the Pi) fmaxf/fminf are one
- * instruction each (fmaxnm returns the number when the other operand is NaN); the ternary
- * form there costs a compare, a branch and a select. On x86 the ternary is as cheap. */
-#if defined(__aarch64__)
-#include <math.h>
-static inline float clampf(float x, float lo, float hi) { return fminf(fmaxf(x, lo), hi); }
-#else
-static inline float clampf(float x, float lo, float hi)
+/* maxf(a, b) = a > b ? a : b and minf(a, b) = a < b ? a : b: a NaN in a gives b, so
+ * clampf maps NaN to its lower bound and a bad value can never travel round a feedback
+ * patch. One instruction each: SSE's maxss/minss have exactly these semantics (inline
+ * asm, because GCC turns the ternaries into compare-and-branch and the intrinsics into
+ * lane shuffles), AArch64's fmaxnm/fminnm (fmaxf/fminf) return the number. */
+#if defined(__GNUC__) && defined(__SSE__) && !defined(MS20_PORTABLE)
+static inline float maxf(float a, float b)
 {
-    x = x > lo ? x : lo;
-    return x < hi ? x : hi;
+    __asm__("maxss %1, %0" : "+x"(a) : "xm"(b));
+    return a;
 }
+static inline float minf(float a, float b)
+{
+    __asm__("minss %1, %0" : "+x"(a) : "xm"(b));
+    return a;
+}
+#elif defined(__aarch64__) && !defined(MS20_PORTABLE)
+#include <math.h>
+static inline float maxf(float a, float b) { return fmaxf(a, b); }
+static inline float minf(float a, float b) { return fminf(a, b); }
+#else
+static inline float maxf(float a, float b) { return a > b ? a : b; }
+static inline float minf(float a, float b) { return a < b ? a : b; }
 #endif
+
+static inline float clampf(float x, float lo, float hi) { return minf(maxf(x, lo), hi); }
 
 /* 2^x for |x| <= 126 (finite: callers clamp): the nearest integer n goes into the
  * exponent bits, 2^f for f = x - n in [-0.5, 0.5] comes from a degree-4 polynomial fitted
