@@ -46,6 +46,14 @@
 #define PITCH_OCT_RANGE 60.0f     /* exponential FM beyond this many octaves is clamped */
 #define OSC_FREQ_MAX 0.45f
 
+/* esp_tick writes its outputs straight into their jacks, which jacks.toml keeps in order. */
+typedef char esp_jacks_in_order[MS20_OUT_ESP_BP == MS20_OUT_ESP_AMP + ESP_BAND_PASS &&
+                                        MS20_OUT_ESP_FV == MS20_OUT_ESP_AMP + ESP_FV &&
+                                        MS20_OUT_ESP_ENV == MS20_OUT_ESP_AMP + ESP_ENV &&
+                                        MS20_OUT_ESP_TRIG == MS20_OUT_ESP_AMP + ESP_TRIG
+                                    ? 1
+                                    : -1];
+
 static const float vco1_scales[4] = {0.25f, 0.5f, 1.0f, 2.0f}; /* 32' 16' 8' 4' */
 static const float vco2_scales[4] = {0.5f, 1.0f, 2.0f, 4.0f};  /* 16' 8' 4' 2' */
 
@@ -230,14 +238,8 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
     mg_tick(&e->mg, &jack[MS20_OUT_MG_TRI], &jack[MS20_OUT_MG_RECT]);
 
-    esp_outputs esp;
-    esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN],
-             v[MS20_P_ESP_CV_ADJUST], v[MS20_P_ESP_THRESHOLD_V], &esp);
-    jack[MS20_OUT_ESP_AMP] = esp.amp;
-    jack[MS20_OUT_ESP_BP] = esp.band_pass;
-    jack[MS20_OUT_ESP_FV] = esp.fv;
-    jack[MS20_OUT_ESP_ENV] = esp.env;
-    jack[MS20_OUT_ESP_TRIG] = esp.trig;
+    esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN], v[MS20_P_ESP_CV_ADJUST],
+             v[MS20_P_ESP_THRESHOLD_V], &jack[MS20_OUT_ESP_AMP]);
 
     /* S-trigger inputs: low is on; TRIG IN is wired-OR into both envelopes. */
     int trig_all = patchbay_read(bay, MS20_IN_TRIG) < STRIG_THRESHOLD_V;

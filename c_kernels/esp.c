@@ -226,15 +226,15 @@ void esp_probe_render(float fs, const float *in, int n, float gain, float low, f
                       float threshold, float *amp, float *bp, float *fv, float *env, float *trig)
 {
     esp_state s;
-    esp_outputs o;
+    float o[ESP_OUTPUTS];
     esp_init(&s, fs);
     esp_set_band(&s, low, high);
     for (int i = 0; i < n; ++i) {
-        esp_tick(&s, in[i], gain, cv_adjust, threshold, &o);
-        if (amp) amp[i] = o.amp;
-        if (bp) bp[i] = o.band_pass;
-        if (fv) fv[i] = o.fv;
-        if (env) env[i] = o.env;
-        if (trig) trig[i] = o.trig;
+        esp_tick(&s, in[i], gain, cv_adjust, threshold, o);
+        if (amp) amp[i] = o[ESP_AMP];
+        if (bp) bp[i] = o[ESP_BAND_PASS];
+        if (fv) fv[i] = o[ESP_FV];
+        if (env) env[i] = o[ESP_ENV];
+        if (trig) trig[i] = o[ESP_TRIG];
     }
 }

@@ -27,9 +27,8 @@
 #endif
 
 
-typedef struct {
-    float amp, band_pass, fv, env, trig;
-} esp_outputs;
+/* The outputs, in volts, in this order: the order of their jacks (engine.c checks it). */
+enum { ESP_AMP, ESP_BAND_PASS, ESP_FV, ESP_ENV, ESP_TRIG, ESP_OUTPUTS };
 
 typedef struct {
     float fs_hz;
@@ -75,7 +74,7 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
 void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 
 static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v,
-                            esp_outputs *out)
+                            float out[ESP_OUTPUTS])
 {
     /* Preamp: gain, then a cubic soft clip x (1 - x^2 / (3 c^2)) for |x| <= c = 1.5
      * ESP_AMP_CEILING_V: unity slope at 0, flat at the ceiling. The clamp also turns a NaN
@@ -103,11 +102,11 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
     s->fill = ++i;
     if (i >= s->block) esp_block_tick(s, threshold_v, cv_adjust);
 
-    out->amp = amp;
-    out->band_pass = bp;
-    out->fv = s->fv_v;
-    out->env = s->env_v;
-    out->trig = s->trig_v;
+    out[ESP_AMP] = amp;
+    out[ESP_BAND_PASS] = bp;
+    out[ESP_FV] = s->fv_v;
+    out[ESP_ENV] = s->env_v;
+    out[ESP_TRIG] = s->trig_v;
 }
 
 #endif
