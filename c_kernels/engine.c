@@ -76,6 +76,7 @@ struct ms20_engine {
     float vco2_gain;     /* VCO-2's scale times 2^(PITCH/12) */
     float pitch_oct;     /* log2 of cycles per sample per volt at 8': tune, bend, rate */
     float hp_oct, lp_oct; /* log2 of the cutoff knobs in cycles per sample */
+    exp2_cache pitch_exp, hp_exp, lp_exp; /* modulated exponents often hold still */
 
     patchbay_state bay;
     keyboard_state kbd;
@@ -266,7 +267,7 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     jack[MS20_OUT_VCO12_CV] = cv12;
     float cv2 = patchbay_read(bay, MS20_IN_VCO2_CV);
     float pitch_oct = e->pitch_oct + v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus;
-    float per_volt = exp2_bounded(clampf(pitch_oct, -PITCH_OCT_RANGE, PITCH_OCT_RANGE)); /* cycles/sample/V */
+    float per_volt = exp2_cached(&e->pitch_exp, pitch_oct, -PITCH_OCT_RANGE, PITCH_OCT_RANGE); /* cycles/sample/V */
     float f1 = per_volt * e->vco1_scale * cv12;
     float f2 = per_volt * e->vco2_gain * cv2;
     /* Negative Hz/V (an inverted CV) stops the oscillator: no through-zero on an MS-20. */
@@ -280,8 +281,8 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
                    v[MS20_P_HPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_HP_CUTOFF);
     float lp_oct = e->lp_oct + v[MS20_P_LPF_MG_OCT_PER_V] * total +
                    v[MS20_P_LPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_LP_CUTOFF);
-    float hp_fc = exp2_bounded(clampf(hp_oct, LOG2_FC_MIN, LOG2_FC_MAX)); /* cycles per sample */
-    float lp_fc = exp2_bounded(clampf(lp_oct, LOG2_FC_MIN, LOG2_FC_MAX));
+    float hp_fc = exp2_cached(&e->hp_exp, hp_oct, LOG2_FC_MIN, LOG2_FC_MAX); /* cycles per sample */
+    float lp_fc = exp2_cached(&e->lp_exp, lp_oct, LOG2_FC_MIN, LOG2_FC_MAX);
     float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_K], lp_fc, v[MS20_P_LPF_K]);
 
     float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));
@@ -316,6 +317,9 @@ ms20_engine *ms20_create(float sample_rate)
     e->queue.mask = QUEUE_CAPACITY - 1;
 
     e->fs = sample_rate;
+    exp2_cache_init(&e->pitch_exp);
+    exp2_cache_init(&e->hp_exp);
+    exp2_cache_init(&e->lp_exp);
     e->inv_fs = 1.0f / sample_rate;
     e->log2_inv_fs = -log2f(sample_rate);
     e->smooth_coef = smoother_coef(SMOOTHING_MS, sample_rate);

@@ -9,6 +9,7 @@
 #ifndef MS20_DSP_FASTMATH_H
 #define MS20_DSP_FASTMATH_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -58,6 +59,28 @@ static inline float exp2_bounded(float x)
     bits += (int32_t)((uint32_t)(n - 0x4b400000) << 23);
     memcpy(&p, &bits, sizeof p);
     return p;
+}
+
+/* 2^clamp(x, lo, hi), recomputed only when x moves: a modulation input that holds still
+ * (an unpatched normal, a settled envelope) costs a compare. NaN never equals itself, so
+ * it always takes the clamp. */
+typedef struct {
+    float x, y;
+} exp2_cache;
+
+static inline void exp2_cache_init(exp2_cache *c)
+{
+    c->x = NAN; /* unequal to anything: the first call computes */
+    c->y = 1.0f;
+}
+
+static inline float exp2_cached(exp2_cache *c, float x, float lo, float hi)
+{
+    if (x != c->x) {
+        c->x = x;
+        c->y = exp2_bounded(clampf(x, lo, hi));
+    }
+    return c->y;
 }
 
 /* 2^x for any x, NaN included (as 2^-60). */
