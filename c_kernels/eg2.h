@@ -2,20 +2,23 @@
  *
  * HOLD keeps the gate on for a while after it falls. A rising gate restarts the attack
  * from the present level (as the capacitor would). Output 0..1; the engine scales it to
- * volts and also offers it referenced to SUSTAIN for the filters' EG2/EXT knobs.
+ * volts and also offers it referenced to SUSTAIN for the filters' EG2/EXT knobs. The
+ * segment changes only on gate edges, at the end of HOLD and of the attack, so a sample
+ * costs a compare and one segment's step.
  */
 #ifndef MS20_EG2_H
 #define MS20_EG2_H
 
 #include "envelope.h"
 
+enum { EG2_ATTACK, EG2_DECAY, EG2_RELEASE }; /* DECAY runs on into SUSTAIN */
+
 typedef struct {
     float level;
     float attack_coef, decay_coef, release_coef;
     int hold_samples; /* setting */
-    int hold_left;
-    int attacking;
-    int gate;         /* the gate after HOLD */
+    int hold_left;    /* samples HOLD still keeps the gate on after the input fell */
+    int segment;
     int input_gate;   /* the gate as it arrives */
 } eg2_state;
 
@@ -24,29 +27,40 @@ static inline void eg2_init(eg2_state *s)
     s->level = 0.0f;
     s->attack_coef = s->decay_coef = s->release_coef = 1.0f;
     s->hold_samples = s->hold_left = 0;
-    s->attacking = 0;
-    s->gate = s->input_gate = 0;
+    s->segment = EG2_RELEASE;
+    s->input_gate = 0;
+}
+
+/* An input edge, or a sample of HOLD: the gate stays on for hold_samples - 1 samples
+ * after the one where the input fell. */
+static inline void eg2_gate(eg2_state *s, int input_gate)
+{
+    if (input_gate != s->input_gate) {
+        s->input_gate = input_gate;
+        s->hold_left = input_gate ? 0 : s->hold_samples - 1;
+        if (input_gate) s->segment = EG2_ATTACK;
+    } else {
+        --s->hold_left;
+    }
+    if (!input_gate && s->hold_left <= 0) {
+        s->hold_left = 0;
+        s->segment = EG2_RELEASE;
+    }
 }
 
 static inline float eg2_tick(eg2_state *s, int input_gate, float sustain)
 {
-    if (input_gate) s->hold_left = s->hold_samples;
-    else if (s->hold_left > 0) s->hold_left--;
-    int gate = input_gate || s->hold_left > 0;
-    if (input_gate && !s->input_gate) s->attacking = 1;
-    s->input_gate = input_gate;
-    s->gate = gate;
-    if (!gate) {
-        s->attacking = 0;
-        s->level -= s->release_coef * s->level;
-    } else if (s->attacking) {
+    if ((input_gate != s->input_gate) | (s->hold_left > 0)) eg2_gate(s, input_gate);
+    switch (s->segment) {
+    case EG2_ATTACK:
         s->level += s->attack_coef * (ENVELOPE_ATTACK_OVERSHOOT - s->level);
         if (s->level >= 1.0f) {
             s->level = 1.0f;
-            s->attacking = 0;
+            s->segment = EG2_DECAY;
         }
-    } else {
-        s->level += s->decay_coef * (sustain - s->level);
+        break;
+    case EG2_DECAY: s->level += s->decay_coef * (sustain - s->level); break;
+    default: s->level -= s->release_coef * s->level; break; /* EG2_RELEASE */
     }
     return s->level;
 }
