@@ -30,8 +30,8 @@ static inline void set_lpf(vcf_state *s, float fc, float k)
 
 void vcf_reset(vcf_state *s)
 {
-    upsampler2 up = {{0.0f}, {0.0f}};
-    downsampler2 down = {{0.0f}, {0.0f}, 0.0f};
+    upsampler2 up = {{{0.0f}}};
+    downsampler2 down = {{{0.0f}}};
     s->up = up;
     s->down = down;
     hpf_reset(&s->hp);
