@@ -89,7 +89,7 @@ def design(spec: Spec) -> tuple[list[float], list[float], float]:
 
 
 def _sections(coefs0: list[float], coefs1: list[float]) -> str:
-    return ", ".join(f"{{{a:.9f}f, {b:.9f}f}}" for a, b in zip(coefs0, coefs1))
+    return ", ".join(f"{{{a:.9f}f, {b:.9f}f}}" for a, b in zip(coefs0, coefs1, strict=True))
 
 
 def header() -> str:
