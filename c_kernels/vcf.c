@@ -12,20 +12,31 @@
 #define VCF_K_MAX 2.2f
 #define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise per unit of PEAK feedback gain */
 
-static inline void set_hpf(vcf_state *s, float fc, float k)
+/* Out of line: the per-sample path then reads the coefficients where it uses them rather
+ * than holding them all in registers (and spilling them) from the top of vcf_tick. */
+#define VCF_COLD __attribute__((noinline, cold))
+
+static void set_noise(vcf_state *s)
+{
+    s->noise_gain = (VCF_NOISE_V / 2147483648.0f) * (s->hc.k1g + s->lc.k1g);
+}
+
+VCF_COLD static void set_hpf(vcf_state *s, float fc, float k)
 {
     s->hp_fc = fc;
     s->hp_k = k;
     /* the cutoff halves at the doubled rate */
     hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
     if (s->hc.k1g == 0.0f) hpf_open_loop(&s->hp);
+    set_noise(s);
 }
 
-static inline void set_lpf(vcf_state *s, float fc, float k)
+VCF_COLD static void set_lpf(vcf_state *s, float fc, float k)
 {
     s->lp_fc = fc;
     s->lp_k = k;
     lpf_set(&s->lc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
+    set_noise(s);
 }
 
 void vcf_reset(vcf_state *s)
@@ -41,7 +52,8 @@ void vcf_reset(vcf_state *s)
 void vcf_init(vcf_state *s, float fs_hz)
 {
     (void)fs_hz; /* cutoffs arrive normalised; the design does not depend on the rate */
-    vcf_reset(s);
+    static const vcf_state zero;
+    *s = zero;
     set_hpf(s, 0.0f, 0.0f);
     set_lpf(s, 0.0f, 0.0f);
     s->seed = 0x9e3779b9u;
@@ -56,8 +68,7 @@ float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, f
     /* The seed noise scales with PEAK (k1g is K (1 - G)): none at PEAK 0, where digital
      * silence must stay silent, and enough near full PEAK to start the whistle. */
     s->seed = s->seed * 1664525u + 1013904223u;
-    float noise = (float)(int32_t)s->seed * (VCF_NOISE_V / 2147483648.0f);
-    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V) + noise * (s->hc.k1g + s->lc.k1g); /* NaN: -12 V */
+    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V) + (float)(int32_t)s->seed * s->noise_gain; /* NaN: -12 V */
 
     float x0, x1;
     upsampler2_tick(&s->up, x, &x0, &x1);
