@@ -16,9 +16,18 @@
  * than holding them all in registers (and spilling them) from the top of vcf_tick. */
 #define VCF_COLD __attribute__((noinline, cold))
 
+/* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
+ * 7.3..9.1) and is off below, so the usual settings skip the noise generator altogether;
+ * the fade keeps its level continuous as PEAK moves. */
+static float noise_weight(float k1g, float k)
+{
+    return k1g * clampf(2.5f * (k - 1.6f), 0.0f, 1.0f);
+}
+
 static void set_noise(vcf_state *s)
 {
-    s->noise_gain = (VCF_NOISE_V / 2147483648.0f) * (s->hc.k1g + s->lc.k1g);
+    s->noise_gain = (VCF_NOISE_V / 2147483648.0f) * (noise_weight(s->hc.k1g, s->hp_k) + noise_weight(s->lc.k1g, s->lp_k));
+    s->noise_on = s->noise_gain != 0.0f;
 }
 
 VCF_COLD static void set_hpf(vcf_state *s, float fc, float k)
@@ -27,7 +36,8 @@ VCF_COLD static void set_hpf(vcf_state *s, float fc, float k)
     s->hp_k = k;
     /* the cutoff halves at the doubled rate */
     hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
-    if (s->hc.k1g == 0.0f) hpf_open_loop(&s->hp);
+    s->hp_loop = s->hc.k1g != 0.0f;
+    if (!s->hp_loop) hpf_open_loop(&s->hp);
     set_noise(s);
 }
 
@@ -65,10 +75,13 @@ float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, f
     if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
     if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
 
-    /* The seed noise scales with PEAK (k1g is K (1 - G)): none at PEAK 0, where digital
+    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
+    /* The seed noise scales with PEAK (k1g is K (1 - G)): none at low PEAK, where digital
      * silence must stay silent, and enough near full PEAK to start the whistle. */
-    s->seed = s->seed * 1664525u + 1013904223u;
-    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V) + (float)(int32_t)s->seed * s->noise_gain; /* NaN: -12 V */
+    if (s->noise_on) {
+        s->seed = s->seed * 1664525u + 1013904223u;
+        x += (float)(int32_t)s->seed * s->noise_gain;
+    }
 
     float x0, x1;
     upsampler2_tick(&s->up, x, &x0, &x1);
@@ -76,7 +89,7 @@ float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, f
     /* The HPF runs both steps before the LPF starts: the same result as interleaving them
      * (nothing feeds back from the LPF), with half the values live. */
     float h0, h1;
-    if (s->hc.k1g != 0.0f) {
+    if (s->hp_loop) {
         h0 = hpf_step(&s->hp, &s->hc, x0);
         h1 = hpf_step(&s->hp, &s->hc, x1);
     } else { /* HPF PEAK at 0: the engine ticks per sample, so the variant is a branch the

@@ -23,6 +23,8 @@ typedef struct {
     hpf_coefs hc;
     lpf_coefs lc;
     float hp_fc, hp_k, lp_fc, lp_k;
+    int hp_loop;      /* HPF PEAK above 0: its resonance loop runs */
+    int noise_on;     /* noise_gain is not 0 */
     float noise_gain; /* volts per LCG step: the seed noise level for the PEAKs set */
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
 } vcf_state;
