@@ -13,17 +13,20 @@
 
 typedef struct {
     float s1, s2;   /* L1, L2 one-pole states */
-    float sh;       /* feedback high-pass (its low-pass part's state) */
-    float u, u1;    /* feedback voltage before the clipper, last two steps: set its gain */
+    float w;        /* s2 less the feedback high-pass's state (its low-pass part) */
+    float d, d1;    /* the loop variable y - sh, last two steps: the feedback voltage is K (1 - G) d */
 } lpf_state;
 
 /* Per base-rate sample, shared by the oversampled steps. */
 typedef struct {
-    float G, g2;    /* TPT one-pole gain g / (1 + g), and twice it */
-    float k1g;      /* K (1 - G): feedback voltage per volt of (y - sh) */
-    float a2;       /* Vd K G (1 - G): the loop's instantaneous gain, in the clipper's units */
-    float eps;      /* warping correction depth, (2/3) (pi fc)^2 */
-    float e3, e4;   /* eps (3 - K) / g and 2 eps (1 - G): its s y and H(y) terms */
+    float G;        /* TPT one-pole gain g / (1 + g) */
+    float c2;       /* 2 - 2 G: w's update */
+    float k1g;      /* K (1 - G): feedback voltage per volt of d = y - sh */
+    float vk2;      /* (Vd / (K (1 - G)))^2: the clipper's knee in units of d (huge at K = 0) */
+    float vg;       /* Vd G: the loop's instantaneous gain over K (1 - G), in the clipper's units */
+    /* The warping correction (see lpf_step) as out = o2 s2 + oy ys - eps x - e4 d:
+     * eps = (2/3) (pi fc)^2, o2 = 1 + eps, oy = 1 + eps + eps (3 - K) / g, e4 = 2 eps (1 - G) */
+    float o2, oy, eps, e4;
 } lpf_coefs;
 
 void lpf_reset(lpf_state *s);
@@ -34,19 +37,27 @@ static inline void lpf_set(lpf_coefs *c, float fc, float k)
     tpt_tan_pi(fc, &num, &den);
     float x = MS20_PI * fc;
     float G = num / (num + den), omg = 1.0f - G;
+    float eps = (2.0f / 3.0f) * x * x;
     c->G = G;
-    c->g2 = 2.0f * G;
+    c->c2 = 2.0f * omg;
     c->k1g = k * omg;
-    c->a2 = VCF_DIODE_V * c->k1g * G;
-    c->eps = (2.0f / 3.0f) * x * x;
-    c->e3 = c->eps * (3.0f - k) * den / num;
-    c->e4 = 2.0f * c->eps * omg;
+    /* K = 0 gives 1e30: r below is then 1e15 and the loop gain exactly 1, the linear filter */
+    c->vk2 = VCF_DIODE_V * VCF_DIODE_V / (c->k1g * c->k1g + 2.25e-30f);
+    c->vg = VCF_DIODE_V * G;
+    c->o2 = 1.0f + eps;
+    c->oy = 1.0f + eps + eps * (3.0f - k) * den / num;
+    c->eps = eps;
+    c->e4 = 2.0f * eps * omg;
 }
 
 /* One oversampled step. The zero-delay loop is solved in closed form with the clipper
  * replaced by its gain (clip(u) = gamma u) at the feedback voltage extrapolated from the
  * last two steps: no iteration, and the self-oscillation stays within 5 cents of the
  * cutoff up to 5 kHz (the last step's value alone runs 35 cents sharp there).
+ *
+ * With sh the feedback high-pass's state and w = s2 - sh, the loop variable is
+ * d = y - sh = w + G (a - s2) + G gamma K (1 - G) d (a = L1(x)), so H(y) = (1 - G) d, and
+ * y - s2 = d - w.
  *
  * The bilinear transform squeezes frequencies above the cutoff towards Nyquist, so the
  * stopband falls too fast (0.75 dB too low at 10 kHz at 2 x 44.1 kHz). First-order fix:
@@ -58,17 +69,19 @@ static inline float lpf_step(lpf_state *s, const lpf_coefs *c, float x)
 {
     float G = c->G;
     float a = tpt_lp(&s->s1, G, x);
-    float s2 = s->s2, sh = s->sh, u = s->u;
-    float open = s2 + G * (a - s2) - sh; /* y - sh with the loop open */
-    float r = diode_clip_r(u + (u - s->u1));
-    float d = open * r / (r - c->a2); /* y - sh, the loop solved */
-    float y = sh + d;
-    float ys = y - s2;
-    s->u1 = u;
-    s->u = c->k1g * d;
-    s->s2 = y + ys;
-    s->sh = sh + c->g2 * d;
-    return y + c->eps * (y - x) + c->e3 * ys - c->e4 * d;
+    float s2 = s->s2, w = s->w, dp = s->d;
+    float open = w + G * (a - s2); /* d with the loop open */
+    /* The clipper's gain Vd / sqrt(Vd^2 + u^2) at u = K (1 - G) d extrapolated, in units of
+     * d: gamma = (Vd / k1g) / r, and d = open / (1 - gamma k1g Vd G / Vd) = open r / (r - Vd G). */
+    float p = dp + (dp - s->d1);
+    float r = sqrtf(c->vk2 + p * p);
+    float d = open * r / (r - c->vg); /* the loop solved */
+    float ys = d - w;                 /* y - s2 */
+    s->d1 = dp;
+    s->d = d;
+    s->s2 = s2 + ys + ys;
+    s->w = c->c2 * d - w;
+    return c->o2 * s2 + c->oy * ys - c->eps * x - c->e4 * d;
 }
 
 #endif

@@ -30,7 +30,7 @@ static void set_noise(vcf_state *s)
     s->noise_on = s->noise_gain != 0.0f;
 }
 
-VCF_COLD static void set_hpf(vcf_state *s, float fc, float k)
+static void set_hpf(vcf_state *s, float fc, float k)
 {
     s->hp_fc = fc;
     s->hp_k = k;
@@ -41,7 +41,7 @@ VCF_COLD static void set_hpf(vcf_state *s, float fc, float k)
     set_noise(s);
 }
 
-VCF_COLD static void set_lpf(vcf_state *s, float fc, float k)
+static void set_lpf(vcf_state *s, float fc, float k)
 {
     s->lp_fc = fc;
     s->lp_k = k;
@@ -69,12 +69,9 @@ void vcf_init(vcf_state *s, float fs_hz)
     s->seed = 0x9e3779b9u;
 }
 
-float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
+/* The per-sample work once the coefficients are current. */
+__attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
 {
-    /* Coefficients once per engine sample at most, shared by both oversampled steps. */
-    if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
-    if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
-
     float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
     /* The seed noise scales with PEAK (k1g is K (1 - G)): none at low PEAK, where digital
      * silence must stay silent, and enough near full PEAK to start the whistle. */
@@ -102,6 +99,23 @@ float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, f
 
     float y = downsampler2_tick(&s->down, y0, y1);
     return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+}
+
+/* A cutoff or PEAK moved: new coefficients, then the sample. A separate function, so that
+ * the usual path (nothing moved) needs no stack frame and reaches it by a jump. */
+VCF_COLD static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
+{
+    if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
+    if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
+    return vcf_run(s, in_v);
+}
+
+float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
+{
+    /* Coefficients once per engine sample at most, shared by both oversampled steps. */
+    if (hp_fc != s->hp_fc || hp_k != s->hp_k || lp_fc != s->lp_fc || lp_k != s->lp_k)
+        return vcf_retune(s, in_v, hp_fc, hp_k, lp_fc, lp_k);
+    return vcf_run(s, in_v);
 }
 
 /* Test probe (vcf.probe.h): the section alone on a fresh state, per-sample parameters, in
