@@ -41,8 +41,7 @@ static inline void lpf_set(lpf_coefs *c, float fc, float k)
     c->G = G;
     c->c2 = 2.0f * omg;
     c->k1g = k * omg;
-    /* K = 0 gives 1e30: r below is then 1e15 and the loop gain exactly 1, the linear filter */
-    c->vk2 = VCF_DIODE_V * VCF_DIODE_V / (c->k1g * c->k1g + 2.25e-30f);
+    c->vk2 = diode_clip_knee2(c->k1g);
     c->vg = VCF_DIODE_V * G;
     c->o2 = 1.0f + eps;
     c->oy = 1.0f + eps + eps * (3.0f - k) * den / num;
@@ -74,7 +73,7 @@ static inline float lpf_step(lpf_state *s, const lpf_coefs *c, float x)
     /* The clipper's gain Vd / sqrt(Vd^2 + u^2) at u = K (1 - G) d extrapolated, in units of
      * d: gamma = (Vd / k1g) / r, and d = open / (1 - gamma k1g Vd G / Vd) = open r / (r - Vd G). */
     float p = dp + (dp - s->d1);
-    float r = sqrtf(c->vk2 + p * p);
+    float r = diode_clip_r(c->vk2, p);
     float d = open * r / (r - c->vg); /* the loop solved */
     float ys = d - w;                 /* y - s2 */
     s->d1 = dp;
