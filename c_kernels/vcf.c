@@ -1,6 +1,8 @@
 /* Filter section: HPF into LPF at 2x the engine rate (see vcf.h). */
 #include "vcf.h"
 
+#include <string.h>
+
 #include "dsp/denormal.h"
 #include "dsp/fastmath.h"
 #include "vcf.probe.h"
@@ -11,6 +13,18 @@
 #define VCF_FC_MAX 0.45f
 #define VCF_K_MAX 2.2f
 #define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise per unit of PEAK feedback gain */
+
+/* A (cutoff, PEAK) pair as one 64-bit word: two compares per sample find whether anything
+ * moved. Bit equality, so a NaN that repeats is not a change (its coefficients were made
+ * from the clamped value anyway). */
+static inline uint64_t pair_bits(float fc, float k)
+{
+    typedef float v2f __attribute__((vector_size(8)));
+    v2f p = {fc, k};
+    uint64_t u;
+    memcpy(&u, &p, sizeof u);
+    return u;
+}
 
 /* Out of line: the per-sample path then reads the coefficients where it uses them rather
  * than holding them all in registers (and spilling them) from the top of vcf_tick. */
@@ -32,7 +46,7 @@ static void set_noise(vcf_state *s)
 
 static void set_hpf(vcf_state *s, float fc, float k)
 {
-    s->hp_fc = fc;
+    s->hp_in = pair_bits(fc, k);
     s->hp_k = k;
     /* the cutoff halves at the doubled rate */
     hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
@@ -43,7 +57,7 @@ static void set_hpf(vcf_state *s, float fc, float k)
 
 static void set_lpf(vcf_state *s, float fc, float k)
 {
-    s->lp_fc = fc;
+    s->lp_in = pair_bits(fc, k);
     s->lp_k = k;
     lpf_set(&s->lc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
     set_noise(s);
@@ -105,15 +119,15 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
  * the usual path (nothing moved) needs no stack frame and reaches it by a jump. */
 VCF_COLD static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
 {
-    if (hp_fc != s->hp_fc || hp_k != s->hp_k) set_hpf(s, hp_fc, hp_k);
-    if (lp_fc != s->lp_fc || lp_k != s->lp_k) set_lpf(s, lp_fc, lp_k);
+    if (pair_bits(hp_fc, hp_k) != s->hp_in) set_hpf(s, hp_fc, hp_k);
+    if (pair_bits(lp_fc, lp_k) != s->lp_in) set_lpf(s, lp_fc, lp_k);
     return vcf_run(s, in_v);
 }
 
 float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
 {
     /* Coefficients once per engine sample at most, shared by both oversampled steps. */
-    if (hp_fc != s->hp_fc || hp_k != s->hp_k || lp_fc != s->lp_fc || lp_k != s->lp_k)
+    if (pair_bits(hp_fc, hp_k) != s->hp_in || pair_bits(lp_fc, lp_k) != s->lp_in)
         return vcf_retune(s, in_v, hp_fc, hp_k, lp_fc, lp_k);
     return vcf_run(s, in_v);
 }
