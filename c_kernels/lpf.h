@@ -24,9 +24,10 @@ typedef struct {
     float k1g;      /* K (1 - G): feedback voltage per volt of d = y - sh */
     float vk2;      /* (Vd / (K (1 - G)))^2: the clipper's knee in units of d (huge at K = 0) */
     float vg;       /* Vd G: the loop's instantaneous gain over K (1 - G), in the clipper's units */
-    /* The warping correction (see lpf_step) as out = o2 s2 + oy ys - eps x - e4 d:
-     * eps = (2/3) (pi fc)^2, o2 = 1 + eps, oy = 1 + eps + eps (3 - K) / g, e4 = 2 eps (1 - G) */
-    float o2, oy, eps, e4;
+    /* The output with the warping correction (see lpf_step), halved for the decimator
+     * (dsp/oversampler.h): out / 2 = o2 s2 + oy (y - s2) - ex x - e4 d with eps = (2/3) (pi fc)^2,
+     * o2 = (1 + eps) / 2, oy = (1 + eps + eps (3 - K) / g) / 2, ex = eps / 2, e4 = eps (1 - G) */
+    float o2, oy, ex, e4;
 } lpf_coefs;
 
 void lpf_reset(lpf_state *s);
@@ -43,16 +44,17 @@ static inline void lpf_set(lpf_coefs *c, float fc, float k)
     c->k1g = k * omg;
     c->vk2 = diode_clip_knee2(c->k1g);
     c->vg = VCF_DIODE_V * G;
-    c->o2 = 1.0f + eps;
-    c->oy = 1.0f + eps + eps * (3.0f - k) * den / num;
-    c->eps = eps;
-    c->e4 = 2.0f * eps * omg;
+    c->o2 = 0.5f * (1.0f + eps);
+    c->oy = 0.5f * (1.0f + eps + eps * (3.0f - k) * den / num);
+    c->ex = 0.5f * eps;
+    c->e4 = eps * omg;
 }
 
-/* One oversampled step. The zero-delay loop is solved in closed form with the clipper
- * replaced by its gain (clip(u) = gamma u) at the feedback voltage extrapolated from the
- * last two steps: no iteration, and the self-oscillation stays within 5 cents of the
- * cutoff up to 5 kHz (the last step's value alone runs 35 cents sharp there).
+/* One oversampled step; returns half the output (for the decimator, see lpf_coefs). The
+ * zero-delay loop is solved in closed form with the clipper replaced by its gain
+ * (clip(u) = gamma u) at the feedback voltage extrapolated from the last two steps: no
+ * iteration, and the self-oscillation stays within 5 cents of the cutoff up to 5 kHz (the
+ * last step's value alone runs 35 cents sharp there).
  *
  * With sh the feedback high-pass's state and w = s2 - sh, the loop variable is
  * d = y - sh = w + G (a - s2) + G gamma K (1 - G) d (a = L1(x)), so H(y) = (1 - G) d, and
@@ -70,8 +72,8 @@ static inline float lpf_step(lpf_state *s, const lpf_coefs *c, float x)
     float a = tpt_lp(&s->s1, G, x);
     float s2 = s->s2, w = s->w, dp = s->d;
     float open = w + G * (a - s2); /* d with the loop open */
-    /* The clipper's gain Vd / sqrt(Vd^2 + u^2) at u = K (1 - G) d extrapolated, in units of
-     * d: gamma = (Vd / k1g) / r, and d = open / (1 - gamma k1g Vd G / Vd) = open r / (r - Vd G). */
+    /* The clipper's gain at u = K (1 - G) d extrapolated, in units of d (dsp/diode_clip.h):
+     * gamma K (1 - G) = Vd / r, so d = open + G (Vd / r) d = open r / (r - Vd G). */
     float p = dp + (dp - s->d1);
     float r = diode_clip_r(c->vk2, p);
     float d = open * r / (r - c->vg); /* the loop solved */
@@ -80,7 +82,7 @@ static inline float lpf_step(lpf_state *s, const lpf_coefs *c, float x)
     s->d = d;
     s->s2 = s2 + ys + ys;
     s->w = c->c2 * d - w;
-    return c->o2 * s2 + c->oy * ys - c->eps * x - c->e4 * d;
+    return c->o2 * s2 + c->oy * ys - c->ex * x - c->e4 * d; /* half the output */
 }
 
 #endif

@@ -5,8 +5,9 @@
  * Signals in any unit; one call per base-rate sample, two samples at the doubled rate.
  *
  * The two branches have the same length and run side by side in lanes 0 and 1 of a
- * 4-float vector (GCC/Clang vector extensions: SSE on x86-64, NEON on ARM); lanes 2 and 3
- * stay zero.
+ * 4-float vector (GCC/Clang vector extensions: SSE on x86-64, NEON on ARM). Lanes 2 and 3
+ * have coefficient 0 and are never read: the interpolator broadcasts its input to all four
+ * (one instruction), which leaves delayed copies of it there.
  */
 #ifndef MS20_DSP_OVERSAMPLER_H
 #define MS20_DSP_OVERSAMPLER_H
@@ -43,17 +44,18 @@ typedef struct {
 /* One base-rate sample in, the even then the odd oversampled sample out (unity gain). */
 static inline void upsampler2_tick(upsampler2 *s, float x, float *even, float *odd)
 {
-    hb_v4 y = allpass_chain(s->m, halfband_up, HALFBAND_UP_N, (hb_v4){x, x, 0.0f, 0.0f});
+    hb_v4 y = allpass_chain(s->m, halfband_up, HALFBAND_UP_N, (hb_v4){x, x, x, x});
     *even = y[0];
     *odd = y[1];
 }
 
-/* Two oversampled samples in (even, then odd), one base-rate sample out. */
+/* Two oversampled samples in (even, then odd), one base-rate sample out. The inputs come at
+ * half scale: the half-band's 1/2 is folded into the filter before it (lpf_set). */
 static inline float downsampler2_tick(downsampler2 *s, float even, float odd)
 {
     float late = s->m[HALFBAND_DOWN_N][1];
     hb_v4 y = allpass_chain(s->m, halfband_down, HALFBAND_DOWN_N, (hb_v4){even, odd, 0.0f, 0.0f});
-    return 0.5f * (y[0] + late);
+    return y[0] + late;
 }
 
 #endif
