@@ -2,5 +2,3 @@
 #include "hpf.h"
 
 void hpf_reset(hpf_state *s) { s->t1 = s->t2 = s->t3 = s->w = s->w1 = 0.0f; }
-
-void hpf_open_loop(hpf_state *s) { s->t2 = s->t3 = s->w = s->w1 = 0.0f; }

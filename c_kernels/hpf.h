@@ -18,29 +18,41 @@ typedef struct {
     float w, w1;    /* L(H2(y)) / (1 - G), last two steps: the feedback voltage is K (1 - G) w */
 } hpf_state;
 
-/* Per base-rate sample, shared by the oversampled steps. */
+/* Per base-rate sample at most, shared by the oversampled steps: hpf_set when the cutoff
+ * moves (one division), hpf_set_peak first when PEAK moves. */
 typedef struct {
     float G, g2;    /* TPT one-pole gain g / (1 + g), and twice it */
     float omg, omg2; /* 1 - G, and twice it */
-    float k1g;      /* K (1 - G) */
     float vk2;      /* (Vd / (K (1 - G)))^2: the clipper's knee in units of w */
     float vg;       /* Vd G */
+    float k, knee;  /* PEAK: K, and (Vd / K)^2 (dsp/diode_clip.h) */
 } hpf_coefs;
 
 void hpf_reset(hpf_state *s);
-void hpf_open_loop(hpf_state *s);
+/* Zero the loop's band-pass (PEAK went to 0: it idles, and starts from rest when PEAK rises). */
+static inline void hpf_open_loop(hpf_state *s) { s->t2 = s->t3 = s->w = s->w1 = 0.0f; }
 
-static inline void hpf_set(hpf_coefs *c, float fc, float k)
+static inline void hpf_set_peak(hpf_coefs *c, float k)
+{
+    c->k = k;
+    c->knee = diode_clip_knee2(k);
+}
+
+/* fc in cycles per oversampled sample. */
+static inline void hpf_set(hpf_coefs *c, float fc)
 {
     float num, den;
-    tpt_tan_pi(fc, &num, &den);
-    float G = num / (num + den), omg = 1.0f - G;
+    tpt_tan_pi(fc, &num, &den); /* g = num / den */
+    float sum = num + den;
+    float r = 1.0f / (den * sum);     /* the one division */
+    float G = num * den * r;          /* num / sum */
+    float opg = sum * sum * r;        /* 1 + g = 1 / (1 - G) = sum / den */
+    float omg = 1.0f - G;
     c->G = G;
     c->g2 = 2.0f * G;
     c->omg = omg;
     c->omg2 = 2.0f * omg;
-    c->k1g = k * omg;
-    c->vk2 = diode_clip_knee2(c->k1g);
+    c->vk2 = c->knee * opg * opg;
     c->vg = VCF_DIODE_V * G;
 }
 

@@ -17,35 +17,47 @@ typedef struct {
     float d, d1;    /* the loop variable y - sh, last two steps: the feedback voltage is K (1 - G) d */
 } lpf_state;
 
-/* Per base-rate sample, shared by the oversampled steps. */
+/* Per base-rate sample at most, shared by the oversampled steps: lpf_set when the cutoff
+ * moves (every sample under an envelope: one division), lpf_set_peak first when PEAK moves. */
 typedef struct {
     float G;        /* TPT one-pole gain g / (1 + g) */
     float c2;       /* 2 - 2 G: w's update */
-    float k1g;      /* K (1 - G): feedback voltage per volt of d = y - sh */
     float vk2;      /* (Vd / (K (1 - G)))^2: the clipper's knee in units of d (huge at K = 0) */
     float vg;       /* Vd G: the loop's instantaneous gain over K (1 - G), in the clipper's units */
     /* The output with the warping correction (see lpf_step), halved for the decimator
      * (dsp/oversampler.h): out / 2 = o2 s2 + oy (y - s2) - ex x - e4 d with eps = (2/3) (pi fc)^2,
      * o2 = (1 + eps) / 2, oy = (1 + eps + eps (3 - K) / g) / 2, ex = eps / 2, e4 = eps (1 - G) */
     float o2, oy, ex, e4;
+    float k, knee;  /* PEAK: K, and (Vd / K)^2 (dsp/diode_clip.h) */
 } lpf_coefs;
 
 void lpf_reset(lpf_state *s);
 
-static inline void lpf_set(lpf_coefs *c, float fc, float k)
+static inline void lpf_set_peak(lpf_coefs *c, float k)
+{
+    c->k = k;
+    c->knee = diode_clip_knee2(k);
+}
+
+/* fc in cycles per oversampled sample. */
+static inline void lpf_set(lpf_coefs *c, float fc)
 {
     float num, den;
-    tpt_tan_pi(fc, &num, &den);
+    tpt_tan_pi(fc, &num, &den); /* g = num / den */
+    float sum = num + den, nd = num * den;
+    float r = 1.0f / (nd * sum);      /* the one division */
+    float G = nd * num * r;           /* num / sum */
+    float ig = den * den * sum * r;   /* 1 / g = den / num */
+    float opg = sum * sum * num * r;  /* 1 + g = 1 / (1 - G) = sum / den */
+    float omg = 1.0f - G;
     float x = MS20_PI * fc;
-    float G = num / (num + den), omg = 1.0f - G;
     float eps = (2.0f / 3.0f) * x * x;
     c->G = G;
     c->c2 = 2.0f * omg;
-    c->k1g = k * omg;
-    c->vk2 = diode_clip_knee2(c->k1g);
+    c->vk2 = c->knee * opg * opg;
     c->vg = VCF_DIODE_V * G;
-    c->o2 = 0.5f * (1.0f + eps);
-    c->oy = 0.5f * (1.0f + eps + eps * (3.0f - k) * den / num);
+    c->o2 = 0.5f + 0.5f * eps;
+    c->oy = c->o2 + 0.5f * eps * (3.0f - c->k) * ig;
     c->ex = 0.5f * eps;
     c->e4 = eps * omg;
 }

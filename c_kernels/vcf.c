@@ -26,41 +26,47 @@ static inline uint64_t pair_bits(float fc, float k)
     return u;
 }
 
-/* Out of line: the per-sample path then reads the coefficients where it uses them rather
- * than holding them all in registers (and spilling them) from the top of vcf_tick. */
-#define VCF_COLD __attribute__((noinline, cold))
-
 /* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
  * 7.3..9.1) and is off below, so the usual settings skip the noise generator altogether;
  * the fade keeps its level continuous as PEAK moves. */
-static float noise_weight(float k1g, float k)
+static inline float noise_weight(float k)
 {
-    return k1g * clampf(2.5f * (k - 1.6f), 0.0f, 1.0f);
+    return (VCF_NOISE_V / 2147483648.0f) * k * clampf(2.5f * (k - 1.6f), 0.0f, 1.0f);
 }
 
-static void set_noise(vcf_state *s)
+static inline void set_noise(vcf_state *s)
 {
-    s->noise_gain = (VCF_NOISE_V / 2147483648.0f) * (noise_weight(s->hc.k1g, s->hp_k) + noise_weight(s->lc.k1g, s->lp_k));
+    s->noise_gain = s->hp_noise + s->lp_noise;
     s->noise_on = s->noise_gain != 0.0f;
 }
 
-static void set_hpf(vcf_state *s, float fc, float k)
+/* New coefficients for a filter whose (cutoff, PEAK) moved. Inline: under an envelope the
+ * cutoff moves every sample, and knob smoothing moves PEAK every sample for a while. The
+ * cutoffs halve at the doubled rate. */
+static inline void retune_hp(vcf_state *s, float fc, float k, uint64_t in)
 {
-    s->hp_in = pair_bits(fc, k);
-    s->hp_k = k;
-    /* the cutoff halves at the doubled rate */
-    hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
-    s->hp_loop = s->hc.k1g != 0.0f;
-    if (!s->hp_loop) hpf_open_loop(&s->hp);
-    set_noise(s);
+    if ((in ^ s->hp_in) >> 32) { /* PEAK, the high word, moved */
+        k = clampf(k, 0.0f, VCF_K_MAX);
+        hpf_set_peak(&s->hc, k);
+        s->hp_loop = k != 0.0f;
+        if (!s->hp_loop) hpf_open_loop(&s->hp);
+        s->hp_noise = noise_weight(k);
+        set_noise(s);
+    }
+    s->hp_in = in;
+    hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX));
 }
 
-static void set_lpf(vcf_state *s, float fc, float k)
+static inline void retune_lp(vcf_state *s, float fc, float k, uint64_t in)
 {
-    s->lp_in = pair_bits(fc, k);
-    s->lp_k = k;
-    lpf_set(&s->lc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX), clampf(k, 0.0f, VCF_K_MAX));
-    set_noise(s);
+    if ((in ^ s->lp_in) >> 32) {
+        k = clampf(k, 0.0f, VCF_K_MAX);
+        lpf_set_peak(&s->lc, k);
+        s->lp_noise = noise_weight(k);
+        set_noise(s);
+    }
+    s->lp_in = in;
+    lpf_set(&s->lc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX));
 }
 
 void vcf_reset(vcf_state *s)
@@ -78,8 +84,9 @@ void vcf_init(vcf_state *s, float fs_hz)
     (void)fs_hz; /* cutoffs arrive normalised; the design does not depend on the rate */
     static const vcf_state zero;
     *s = zero;
-    set_hpf(s, 0.0f, 0.0f);
-    set_lpf(s, 0.0f, 0.0f);
+    s->hp_in = s->lp_in = ~(uint64_t)0; /* nothing set yet: the retunes set everything */
+    retune_hp(s, 0.0f, 0.0f, pair_bits(0.0f, 0.0f));
+    retune_lp(s, 0.0f, 0.0f, pair_bits(0.0f, 0.0f));
     s->seed = 0x9e3779b9u;
 }
 
@@ -87,8 +94,8 @@ void vcf_init(vcf_state *s, float fs_hz)
 __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
 {
     float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
-    /* The seed noise scales with PEAK (k1g is K (1 - G)): none at low PEAK, where digital
-     * silence must stay silent, and enough near full PEAK to start the whistle. */
+    /* The seed noise scales with PEAK (set_peaks): none at low PEAK, where digital silence
+     * must stay silent, and enough near full PEAK to start the whistle. */
     if (s->noise_on) {
         s->seed = s->seed * 1664525u + 1013904223u;
         x += (float)(int32_t)s->seed * s->noise_gain;
@@ -115,20 +122,28 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
     return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
 }
 
-/* A cutoff or PEAK moved: new coefficients, then the sample. A separate function, so that
- * the usual path (nothing moved) needs no stack frame and reaches it by a jump. */
-VCF_COLD static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
+/* Compiler barrier: the coefficients just stored are read back from memory where they are
+ * used, rather than held in registers from the retune on (and spilled). */
+#define VCF_RELOAD() __asm__ volatile("" ::: "memory")
+
+/* Something moved: new coefficients, then the sample. A function of its own, reached by a
+ * jump, so that the path where nothing moved makes no call and needs no stack frame. */
+__attribute__((noinline)) static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc,
+                                                  float lp_k, uint64_t hp_in, uint64_t lp_in)
 {
-    if (pair_bits(hp_fc, hp_k) != s->hp_in) set_hpf(s, hp_fc, hp_k);
-    if (pair_bits(lp_fc, lp_k) != s->lp_in) set_lpf(s, lp_fc, lp_k);
+    if (hp_in != s->hp_in) retune_hp(s, hp_fc, hp_k, hp_in);
+    if (lp_in != s->lp_in) retune_lp(s, lp_fc, lp_k, lp_in);
+    VCF_RELOAD();
     return vcf_run(s, in_v);
 }
 
-float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
+__attribute__((noinline)) float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
 {
-    /* Coefficients once per engine sample at most, shared by both oversampled steps. */
-    if (pair_bits(hp_fc, hp_k) != s->hp_in || pair_bits(lp_fc, lp_k) != s->lp_in)
-        return vcf_retune(s, in_v, hp_fc, hp_k, lp_fc, lp_k);
+    /* Coefficients once per engine sample at most, shared by both oversampled steps, and
+     * only when something moved: under an envelope a cutoff moves every sample, and knob
+     * smoothing moves a PEAK every sample for a while. */
+    uint64_t hp_in = pair_bits(hp_fc, hp_k), lp_in = pair_bits(lp_fc, lp_k);
+    if (hp_in != s->hp_in || lp_in != s->lp_in) return vcf_retune(s, in_v, hp_fc, hp_k, lp_fc, lp_k, hp_in, lp_in);
     return vcf_run(s, in_v);
 }
 

@@ -23,9 +23,9 @@ typedef struct {
     hpf_coefs hc;
     lpf_coefs lc;
     uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
-    float hp_k, lp_k;
     int hp_loop;      /* HPF PEAK above 0: its resonance loop runs */
     int noise_on;     /* noise_gain is not 0 */
+    float hp_noise, lp_noise; /* each PEAK's share of noise_gain */
     float noise_gain; /* volts per LCG step: the seed noise level for the PEAKs set */
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
 } vcf_state;
