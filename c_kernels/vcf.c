@@ -14,9 +14,9 @@
 #define VCF_K_MAX 2.2f
 #define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise per unit of PEAK feedback gain */
 
-/* A (cutoff, PEAK) pair as one 64-bit word: two compares per sample find whether anything
- * moved. Bit equality, so a NaN that repeats is not a change (its coefficients were made
- * from the clamped value anyway). */
+/* A (cutoff, PEAK) pair as one 64-bit word, PEAK in the high half (little-endian: x86-64,
+ * aarch64): two compares per sample find whether anything moved. Bit equality, so a NaN
+ * that repeats is not a change (its coefficients were made from the clamped value). */
 static inline uint64_t pair_bits(float fc, float k)
 {
     typedef float v2f __attribute__((vector_size(8)));
@@ -94,8 +94,8 @@ void vcf_init(vcf_state *s, float fs_hz)
 __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
 {
     float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
-    /* The seed noise scales with PEAK (set_peaks): none at low PEAK, where digital silence
-     * must stay silent, and enough near full PEAK to start the whistle. */
+    /* The seed noise scales with PEAK (noise_weight): none at low PEAK, where digital
+     * silence must stay silent, and enough near full PEAK to start the whistle. */
     if (s->noise_on) {
         s->seed = s->seed * 1664525u + 1013904223u;
         x += (float)(int32_t)s->seed * s->noise_gain;
