@@ -29,6 +29,14 @@ static inline uint64_t pair_bits(float fc, float k)
 /* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
  * 7.3..9.1) and is off below, so the usual settings skip the noise generator altogether;
  * the fade keeps its level continuous as PEAK moves. */
+/* clampf for signals, which are almost always inside: the branch the compiler makes for the
+ * lower bound falls through in the usual case. NaN still maps to lo. */
+static inline float clamp_signal(float x, float lo, float hi)
+{
+    x = __builtin_expect(x > lo, 1) ? x : lo;
+    return x < hi ? x : hi;
+}
+
 static inline float noise_weight(float k)
 {
     return (VCF_NOISE_V / 2147483648.0f) * k * clampf(2.5f * (k - 1.6f), 0.0f, 1.0f);
@@ -93,7 +101,7 @@ void vcf_init(vcf_state *s, float fs_hz)
 /* The per-sample work once the coefficients are current. */
 __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
 {
-    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
+    float x = clamp_signal(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
     /* The seed noise scales with PEAK (noise_weight): none at low PEAK, where digital
      * silence must stay silent, and enough near full PEAK to start the whistle. */
     if (s->noise_on) {
@@ -119,7 +127,7 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
     float y1 = lpf_step(&s->lp, &s->lc, h1);
 
     float y = downsampler2_tick(&s->down, y0, y1);
-    return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+    return clamp_signal(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
 }
 
 /* Compiler barrier: the coefficients just stored are read back from memory where they are
