@@ -26,9 +26,6 @@ static inline uint64_t pair_bits(float fc, float k)
     return u;
 }
 
-/* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
- * 7.3..9.1) and is off below, so the usual settings skip the noise generator altogether;
- * the fade keeps its level continuous as PEAK moves. */
 /* clampf for signals, which are almost always inside: the branch the compiler makes for the
  * lower bound falls through in the usual case. NaN still maps to lo. */
 static inline float clamp_signal(float x, float lo, float hi)
@@ -37,6 +34,9 @@ static inline float clamp_signal(float x, float lo, float hi)
     return x < hi ? x : hi;
 }
 
+/* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
+ * 7.3..9.1) and is off below, so the usual settings skip the noise generator altogether;
+ * the fade keeps its level continuous as PEAK moves. Volts per LCG step. */
 static inline float noise_weight(float k)
 {
     return (VCF_NOISE_V / 2147483648.0f) * k * clampf(2.5f * (k - 1.6f), 0.0f, 1.0f);
