@@ -22,7 +22,11 @@ typedef struct {
     /* Coefficients and the inputs they were made from: recomputed only when those move. */
     hpf_coefs hc;
     lpf_coefs lc;
-    float hp_fc, hp_k, lp_fc, lp_k;
+    uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
+    int hp_loop;      /* HPF PEAK above 0: its resonance loop runs */
+    int noise_on;     /* noise_gain is not 0 */
+    float hp_noise, lp_noise; /* each PEAK's share of noise_gain */
+    float noise_gain; /* volts per LCG step: the seed noise level for the PEAKs set */
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
 } vcf_state;
 
