@@ -17,6 +17,9 @@
 /* A (cutoff, PEAK) pair as one 64-bit word, PEAK in the high half (little-endian: x86-64,
  * aarch64): two compares per sample find whether anything moved. Bit equality, so a NaN
  * that repeats is not a change (its coefficients were made from the clamped value). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "vcf.c reads PEAK from the high half of a (cutoff, PEAK) word: little-endian only"
+#endif
 static inline uint64_t pair_bits(float fc, float k)
 {
     typedef float v2f __attribute__((vector_size(8)));
@@ -24,14 +27,6 @@ static inline uint64_t pair_bits(float fc, float k)
     uint64_t u;
     memcpy(&u, &p, sizeof u);
     return u;
-}
-
-/* clampf for signals, which are almost always inside: the branch the compiler makes for the
- * lower bound falls through in the usual case. NaN still maps to lo. */
-static inline float clamp_signal(float x, float lo, float hi)
-{
-    x = __builtin_expect(x > lo, 1) ? x : lo;
-    return x < hi ? x : hi;
 }
 
 /* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
@@ -101,7 +96,7 @@ void vcf_init(vcf_state *s, float fs_hz)
 /* The per-sample work once the coefficients are current. */
 __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
 {
-    float x = clamp_signal(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
+    float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
     /* The seed noise scales with PEAK (noise_weight): none at low PEAK, where digital
      * silence must stay silent, and enough near full PEAK to start the whistle. */
     if (s->noise_on) {
@@ -127,7 +122,7 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
     float y1 = lpf_step(&s->lp, &s->lc, h1);
 
     float y = downsampler2_tick(&s->down, y0, y1);
-    return clamp_signal(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+    return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
 }
 
 /* Compiler barrier: the coefficients just stored are read back from memory where they are
