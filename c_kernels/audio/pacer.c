@@ -59,7 +59,7 @@ int32_t ms20_pacer_write_rt(ms20_pacer *p, int64_t now, int32_t frames, int64_t 
     }
     int64_t lateness = now - deadline_ns(p, p->written);
     int32_t result = frames;
-    if (p->written) { /* a run's first write is on time by definition */
+    if (p->written >= p->buffer) { /* while the buffer first fills, writes are early by design */
         int64_t bin = -lateness / MS20_SLACK_BIN_NS;
         bin = bin < 0 ? 0 : bin >= MS20_SLACK_BINS ? MS20_SLACK_BINS - 1 : bin;
         ATOMIC_STORE(&p->slack[bin], p->slack[bin] + 1);

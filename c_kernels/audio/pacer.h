@@ -24,7 +24,8 @@ enum ms20_pacer_consts {
 typedef struct {
     int64_t writes;
     int64_t deadline_misses;   /* writes that came after the DAC needed their first frame */
-    int64_t worst_lateness_ns; /* latest write against its deadline (negative: still early) */
+    int64_t worst_lateness_ns; /* latest write against its deadline once the buffer had filled
+                                  (negative: still early); also what the slack histogram counts */
     int64_t frames_written;    /* played or queued, over every run */
     int64_t buffer_frames;
 } ms20_pacer_stats;
