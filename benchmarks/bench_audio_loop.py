@@ -102,6 +102,17 @@ def steal_jiffies() -> int | None:
         return None
 
 
+def busy_jiffies() -> int:
+    """CPU time the whole machine spent busy (user, nice, system, irq, softirq), in USER_HZ
+    ticks: with our own CPU time subtracted, what other programs loaded it with."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:8]]
+        return fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def steal_monitor(box: Box, stop: threading.Event, samples: list[tuple[int, int]]) -> None:
     """Once a second: (steal ticks, xruns) in that second, to tell our misses from the host's."""
     last_steal, last_xruns = steal_jiffies(), box.audio.xruns
@@ -162,11 +173,12 @@ def main(argv: list[str] | None = None) -> int:
                threading.Thread(target=steal_monitor, args=(box, stop, steal), daemon=True)]
     for t in threads:
         t.start()
-    cpu0, t0 = time.process_time(), time.monotonic()
+    cpu0, t0, busy0 = time.process_time(), time.monotonic(), busy_jiffies()
     with contextlib.suppress(KeyboardInterrupt):
         box.run(args.seconds)
     wall = time.monotonic() - t0
     cpu = time.process_time() - cpu0
+    others = max(0.0, (busy_jiffies() - busy0) / os.sysconf("SC_CLK_TCK") - cpu)
     stop.set()
     for t in threads:
         t.join(2.0)
@@ -200,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
           f"1% {slack_pct(0.01):.2f} ms, median {slack_pct(0.5):.2f} ms")
     print(f"render: mean {a.busy_ns / max(a.periods, 1) / 1e3:.1f} us, worst {a.worst_busy_ns / 1e3:.0f} us per "
           f"period; process CPU {cpu / wall * 100:.0f}% of one core")
+    print(f"wake-up: the audio thread woke at worst {p.worst_wake_ns / 1e6:.3f} ms after its wait ended "
+          f"(scheduling latency: the kernel's and the hypervisor's, not ours)")
+    print(f"machine: other programs kept {others / wall * 100:.0f}% of one core busy during the run "
+          f"({os.cpu_count()} CPUs; other test runs and builds on a shared machine show here)")
     if steal:
         hz = os.sysconf("SC_CLK_TCK")
         stolen_s = sum(st for st, _ in steal) / hz

@@ -17,6 +17,7 @@
 
 #include "../dsp/seqlock.h"
 #include "audio_rt.h"
+#include "monotonic.h"
 #include "sink.h"
 
 #define NS 1000000000LL
@@ -40,13 +41,6 @@ struct ms20_audio {
     uint32_t anchor_seq;
     int64_t anchor_sample, anchor_ns, rate;
 };
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
 
 static inline void add_rt(ms20_audio *a, int which, int64_t by) { ATOMIC_STORE(&a->counter[which], a->counter[which] + by); }
 
@@ -95,7 +89,7 @@ static int loop_rt(ms20_audio *a)
             }
             add_rt(a, MS20_AUDIO_CAPTURE_XRUNS, 1); /* one silent period of LINE IN */
         }
-        int64_t t = now_ns();
+        int64_t t = monotonic_ns();
         publish_anchor_rt(a, ms20_time(a->engine), t);
         ms20_render_rt(a->engine, line_in, out, cv, n);
         uint32_t bits[2];
@@ -107,7 +101,7 @@ static int loop_rt(ms20_audio *a)
             struct timespec ts = {(time_t)(stall / NS), (long)(stall % NS)};
             nanosleep(&ts, 0);
         }
-        int64_t busy = now_ns() - t;
+        int64_t busy = monotonic_ns() - t;
         add_rt(a, MS20_AUDIO_BUSY_NS, busy);
         if (busy > a->counter[MS20_AUDIO_WORST_BUSY_NS]) ATOMIC_STORE(&a->counter[MS20_AUDIO_WORST_BUSY_NS], busy);
         r = write_rt(a, out);

@@ -21,7 +21,7 @@ struct ms20_pacer {
     int64_t run_t0[RUNS], run_base[RUNS];
     int64_t runs;
     uint32_t seq; /* guards running .. runs for readers */
-    int64_t writes, misses, worst_lateness_ns;
+    int64_t writes, misses, worst_lateness_ns, worst_wake_ns;
     int64_t slack[MS20_SLACK_BINS];
 };
 
@@ -82,6 +82,11 @@ int32_t ms20_pacer_write_rt(ms20_pacer *p, int64_t now, int32_t frames, int64_t 
     return result;
 }
 
+void ms20_pacer_woke_rt(ms20_pacer *p, int64_t late_ns)
+{
+    if (late_ns > p->worst_wake_ns) ATOMIC_STORE(&p->worst_wake_ns, late_ns);
+}
+
 void ms20_pacer_stop_rt(ms20_pacer *p)
 {
     seqlock_write_begin_rt(&p->seq);
@@ -124,6 +129,7 @@ void ms20_pacer_get_stats(const ms20_pacer *p, ms20_pacer_stats *st)
     st->writes = ATOMIC_LOAD(&p->writes);
     st->deadline_misses = ATOMIC_LOAD(&p->misses);
     st->worst_lateness_ns = ATOMIC_LOAD(&p->worst_lateness_ns);
+    st->worst_wake_ns = ATOMIC_LOAD(&p->worst_wake_ns);
     st->frames_written = ATOMIC_LOAD(&p->base) + ATOMIC_LOAD(&p->written);
     st->buffer_frames = p->buffer;
 }

@@ -26,6 +26,7 @@ typedef struct {
     int64_t deadline_misses;   /* writes that came after the DAC needed their first frame */
     int64_t worst_lateness_ns; /* latest write against its deadline once the buffer had filled
                                   (negative: still early); also what the slack histogram counts */
+    int64_t worst_wake_ns;     /* latest the system woke the writer after its wait ended */
     int64_t frames_written;    /* played or queued, over every run */
     int64_t buffer_frames;
 } ms20_pacer_stats;
@@ -38,6 +39,9 @@ void ms20_pacer_destroy(ms20_pacer *pacer);
  * or -EPIPE when the DAC ran dry before this write came (the frames are dropped). *wake_ns
  * receives the moment the frames fit into the buffer, which the writer sleeps until, or 0. */
 int32_t ms20_pacer_write_rt(ms20_pacer *pacer, int64_t now_ns, int32_t frames, int64_t *wake_ns);
+
+/* Writer: it woke `late_ns` after the wake_ns it asked for (scheduling latency). */
+void ms20_pacer_woke_rt(ms20_pacer *pacer, int64_t late_ns);
 
 /* Writer: the stream is dropped (device closed); the next write starts a new run. */
 void ms20_pacer_stop_rt(ms20_pacer *pacer);

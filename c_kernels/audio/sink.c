@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotonic.h"
 #include "sink.h"
 #include "sink.probe.h"
 
@@ -221,13 +222,6 @@ static void sleep_until_rt(int64_t ns)
     }
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* An xrun (or suspend) is recovered here and reported as -EPIPE; other errors pass up. */
 static int recover_rt(snd_pcm_t *pcm, int err)
 {
@@ -265,8 +259,11 @@ int sink_write_rt(ms20_sink *s, const float *out, int n)
 {
     if (s->pacer) {
         int64_t wake;
-        if (ms20_pacer_write_rt(s->pacer, now_ns(), n, &wake) < 0) return -EPIPE;
-        if (wake) sleep_until_rt(wake);
+        if (ms20_pacer_write_rt(s->pacer, monotonic_ns(), n, &wake) < 0) return -EPIPE;
+        if (wake) {
+            sleep_until_rt(wake);
+            ms20_pacer_woke_rt(s->pacer, monotonic_ns() - wake);
+        }
     }
     if (s->pcm) {
         to_pcm_rt(s->format, s->channels, out, s->out_frames, n);

@@ -61,6 +61,11 @@ class Pacer:
         return int(self._stats().worst_lateness_ns)
 
     @property
+    def worst_wake_ns(self) -> int:
+        """The latest the system woke the audio thread after a wait for room ended."""
+        return int(self._stats().worst_wake_ns)
+
+    @property
     def writes(self) -> int:
         return int(self._stats().writes)
 
