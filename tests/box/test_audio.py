@@ -227,4 +227,4 @@ def test_a_python_thread_holding_the_gil_cannot_make_the_audio_late():
         audio.stop()
     # A Python audio loop would have stopped dead for the 300 ms (about 75 underruns of a
     # 4 ms buffer); the C thread plays on. One xrun is allowed for a VM pause.
-    assert abs(played - wall) < 0.02 and late <= 1
+    assert abs(played - wall) < 0.05 and late <= 1
