@@ -14,7 +14,7 @@ import os
 import re
 
 from ms20._kernel import lib
-from ms20.audio.sinks import DeviceUnavailable, Sink, Tap
+from ms20.audio.sinks import DeviceUnavailable, Granted, Sink, Tap
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class AlsaSink(Sink):
             capture = self.device if self.capture == "same" else self.capture
         return self.device, capture, self.paced
 
-    def open(self):
+    def open(self) -> Granted:
         if card_present(self.device) is False:
             raise DeviceUnavailable(explain(self.device, FileNotFoundError("No such file or directory")))
         return super().open()
