@@ -1,7 +1,8 @@
 """cffi build script for the MS-20 kernel (API mode, out of line).
 
 `pip install .` runs this through setup.py's cffi_modules; `make kernel` runs it in place
-for development. The cdef is the public headers with preprocessor lines stripped, plus
+for development. The cdef is the public headers (the engine, and the audio thread with its
+sinks in audio/) with preprocessor lines stripped, plus
 any `*.cdef` files beside them (probe functions that tests call on single modules).
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import cffi
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_HEADERS = ["jacks.h", "params.h", "engine.h"]
+PUBLIC_HEADERS = ["jacks.h", "params.h", "engine.h", "audio/pacer.h", "audio/audio_rt.h"]
 CFLAGS = ["-std=c99", "-O2", "-fno-math-errno", "-ffp-contract=fast", "-Wall", "-Wextra", "-Wno-unused-parameter"]
 
 
@@ -38,11 +39,12 @@ def make_builder(absolute: bool) -> cffi.FFI:
     builder.cdef(_cdef_text())
     builder.set_source(
         "ms20._kernel",
-        '#include "engine.h"\n' + "".join(f'#include "{p.name}"\n' for p in sorted(HERE.rglob("*.probe.h"))),
+        "".join(f'#include "{h}"\n' for h in PUBLIC_HEADERS)
+        + "".join(f'#include "{p.relative_to(HERE)}"\n' for p in sorted(HERE.rglob("*.probe.h"))),
         sources=sorted(path(p) for p in HERE.rglob("*.c")),
         include_dirs=[path(HERE)],
         extra_compile_args=CFLAGS + os.environ.get("MS20_EXTRA_CFLAGS", "").split(),
-        libraries=["m"],
+        libraries=["m", "asound", "pthread"],   # asound and pthread: the audio thread (audio/)
     )
     return builder
 

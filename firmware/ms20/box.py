@@ -4,9 +4,10 @@ control loop, wired together the way plaits.cc wires its drivers and DSP.
 Threads and who feeds the kernel. The kernel's event queue has one producer side; every
 producer here (MIDI ports, the demo, the control loop) takes `_producer` first, and the
 audio thread, the consumer, never takes it. MIDI events are scheduled one period after
-their arrival on the audio clock (SampleClock), so they land sample-accurately with a
-constant latency. The control loop scans the board, flushes panel changes to the kernel,
-feeds the systemd watchdog only while the audio thread is alive, and logs a status line.
+their arrival on the audio clock (the audio thread's sample time at the start of its
+latest period), so they land sample-accurately with a constant latency. The control loop
+scans the board, flushes panel changes to the kernel, feeds the systemd watchdog only while
+the audio thread is alive, and logs a status line.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Protocol
 
 import mido
 
-from ms20.audio import AudioThread, SampleClock, Sink
+from ms20.audio import AudioThread, Sink
 from ms20.audio.rt import (
     current_policy,
     lock_memory,
@@ -204,9 +205,7 @@ class Box:
         cc_map = {**config.midi.cc, **(patch.cc_map if patch else {})}
         self.performance = Performance(self.engine, self._knob_sink, cc_map, config.midi.bend_range,
                                        self.keyboard)
-        self.clock = SampleClock(config.audio.rate)
-        self.audio = AudioThread(self.engine, sink, self.clock, config.audio.realtime_priority,
-                                 config.audio.retry_s)
+        self.audio = AudioThread(self.engine, sink, config.audio.realtime_priority, config.audio.retry_s)
         self.midi = MidiInput(midi_backend, self._on_midi, config.midi.ignore_ports, config.midi.rescan_s)
         if surface is None:
             surface = NullSurface()
@@ -237,7 +236,7 @@ class Box:
     def _schedule(self, t_ns: int) -> int | None:
         """Sample time for an event that arrived at t_ns: one period after its arrival on the
         audio clock (the render of the next period), never earlier than the last event."""
-        sample = self.clock.sample_at(t_ns)
+        sample = self.audio.sample_at(t_ns)
         if sample is None:
             return None   # no audio clock yet: apply when the kernel next renders
         granted = self.audio.granted
@@ -284,8 +283,7 @@ class Box:
         # CV OUT 1/2 as the kernel left them at the end of the last period, to the board's DAC.
         write = getattr(self.surface, "write_cv_out", None)
         if write is not None:
-            v1, v2 = self.audio.cv_out_v
-            write(float(v1), float(v2))
+            write(*self.audio.cv_out_v)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -295,10 +293,11 @@ class Box:
         tune_switch_interval(cfg.switch_interval_ms)
         if cfg.lock_memory:
             self._locked = lock_memory()
-        # The GIL is shared: if a thread holding it is starved by another program, the audio
-        # thread waits too (priority inversion). So every thread that runs Python here (this
-        # one and the MIDI and demo threads it starts, which inherit it) gets SCHED_FIFO below
-        # the audio thread's priority.
+        # The audio thread is C and never takes the GIL, but MIDI shares it with this loop: if
+        # a thread holding it is starved by another program, a note waits too. So every thread
+        # that runs Python here (this one and the MIDI and demo threads it starts, which
+        # inherit it) gets SCHED_FIFO, below the audio thread's priority so it never delays a
+        # period.
         self._saved_policy = current_policy()
         if 0 < cfg.control_priority < cfg.realtime_priority:
             set_realtime(cfg.control_priority, "box: control loop and MIDI threads")

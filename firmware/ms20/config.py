@@ -151,12 +151,13 @@ SETTINGS: tuple[Setting, ...] = (
             "SCHED_FIFO priority of the audio thread (1-99); 0 keeps normal scheduling", _int(0, 99)),
     Setting("audio", "control_priority", 40,
             "SCHED_FIFO priority of the control loop and MIDI threads, below the audio thread's: "
-            "whichever thread holds the Python GIL must not wait behind other programs while the "
-            "audio thread waits for it; 0 keeps normal scheduling", _int(0, 98)),
+            "whichever thread holds the Python GIL must not wait behind other programs while a "
+            "MIDI note waits for it; 0 keeps normal scheduling", _int(0, 98)),
     Setting("audio", "lock_memory", True,
             "mlockall() so page faults cannot stall the audio (needs LimitMEMLOCK=infinity)", _bool),
     Setting("audio", "switch_interval_ms", 0.5,
-            "Python GIL switch interval: how long the audio thread may wait for the GIL",
+            "Python GIL switch interval: how long MIDI may wait for the control loop's GIL "
+            "(the audio thread is C and never takes it)",
             _float(0.05, 5.0)),
     Setting("audio", "retry_s", 2.0, "seconds between attempts to open a missing or busy sound card",
             _float(0.1, 60.0)),

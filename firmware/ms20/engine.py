@@ -98,6 +98,11 @@ class Engine:
     # -- inspection ---------------------------------------------------------------------
 
     @property
+    def handle(self):
+        """The kernel's ms20_engine pointer, for the C audio thread (which renders it)."""
+        return self._ptr
+
+    @property
     def time(self) -> int:
         """Sample time of the next sample to be rendered."""
         return int(lib.ms20_time(self._ptr))

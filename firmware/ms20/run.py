@@ -17,7 +17,7 @@ import logging
 import signal
 from pathlib import Path
 
-from ms20.audio import AlsaSink, DeviceUnavailable, Sink, WavSink
+from ms20.audio import AlsaSink, DeviceUnavailable, Sink
 from ms20.box import Box, cv_convention, open_surface
 from ms20.config import Config, board_backend, default_toml, load_config
 from ms20.midi import RtMidiBackend
@@ -65,18 +65,10 @@ def _load_patch(args: argparse.Namespace, config: Config) -> Patch | None:
 
 
 def wav_sink(path: Path, config: Config) -> Sink:
-    """The WAV output: ALSA's file plugin when pyalsaaudio can open it, else our own writer."""
+    """The WAV output: ALSA's file plugin as the sound card, paced by the system clock."""
     a = config.audio
     path.parent.mkdir(parents=True, exist_ok=True)
-    device = f'file:FILE="{path}",FORMAT=wav'
-    sink = AlsaSink(device, "none", a.rate, a.period, a.periods, 1, "S16_LE", "yes")
-    try:
-        sink.open()
-        sink.close()
-        return sink
-    except DeviceUnavailable as exc:
-        log.info("audio: ALSA file plugin unavailable (%s); writing the WAV directly", exc)
-        return WavSink(path, a.rate, a.period, a.periods)
+    return AlsaSink(f'file:FILE="{path}",FORMAT=wav', "none", a.rate, a.period, a.periods, 1, "S16_LE", "yes")
 
 
 def card_sink(config: Config, device: str) -> AlsaSink:

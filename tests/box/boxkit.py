@@ -101,20 +101,17 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
 
     cfg = fast_config(**settings)
     tap = Tap(seconds, cfg.audio.rate)
+    wav = None
     if sink == "alsa-file":
         # ALSA's file plugin as the sound card (paced, since nothing else clocks it); the WAV
-        # it writes is box.wav_path. Without pyalsaaudio, our own WAV sink stands in.
+        # it writes is box.wav_path.
         import tempfile
 
-        from ms20.audio import AlsaSink, WavSink
+        from ms20.audio import AlsaSink
         wav = Path(tempfile.mkdtemp(prefix="ms20-box-")) / "card.wav"
         a = cfg.audio
-        try:
-            import alsaaudio  # noqa: F401
-            sink = AlsaSink(f'file:FILE="{wav}",FORMAT=wav', "none", a.rate, a.period, a.periods, 1,
-                            "S16_LE", "yes", tap=tap)
-        except ImportError:
-            sink = WavSink(wav, a.rate, a.period, a.periods, tap=tap)
+        sink = AlsaSink(f'file:FILE="{wav}",FORMAT=wav', "none", a.rate, a.period, a.periods, 1, "S16_LE", "yes",
+                        tap=tap)
     elif sink is None:
         sink = NullSink(cfg.audio.rate, cfg.audio.period, cfg.audio.periods, tap=tap)
     p = load_patch(patch) if patch else None
@@ -131,5 +128,5 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
         def surface(controller, _patch=p):
             return open_surface("sim", controller, _patch)
     box = Box(cfg, sink, midi_sys, p, surface=surface, demo=demo, notifier=notifier)
-    box.wav_path = getattr(sink, "path", None) or (wav if sink.__class__.__name__ == "AlsaSink" else None)
+    box.wav_path = wav
     return box, midi_sys, tap

@@ -1,17 +1,22 @@
 """The audio thread and its sinks: pacing like a card, underruns counted and recovered,
-sound cards that are missing, busy or go away, and ALSA's file plugin as the card."""
+sound cards that are missing, busy or go away, ALSA's file plugin as the card, and a busy
+Python side that cannot make the (C) audio thread late."""
 
 from __future__ import annotations
 
+import errno
+import os
+import sys
 import time
 import wave
 
 import numpy as np
 from boxkit import RATE, cents, note_hz, pitch_hz, wait_until
+from ms20._kernel import ffi, lib
 
-from ms20.audio import XRUN, AlsaSink, AudioThread, DeviceLost, DeviceUnavailable, Granted, NullSink, Pacer, Tap
+from ms20.audio import XRUN, AlsaSink, AudioThread, DeviceUnavailable, Granted, NullSink, Pacer, Tap
 from ms20.audio.alsa import card_present, explain
-from ms20.audio.sinks import PcmConverter
+from ms20.audio.sinks import FORMATS
 from ms20.controller import PanelController
 from ms20.engine import Engine
 from ms20.patch import load_patch
@@ -27,40 +32,30 @@ def voiced_engine(note: int | None = 48) -> Engine:
     return engine
 
 
-class FakeClock:
-    def __init__(self):
-        self.ns = 1_000_000_000
-
-    def __call__(self):
-        return self.ns
-
-    def sleep(self, s):
-        self.ns += int(s * 1e9)
-
-
 def test_the_pacer_blocks_like_a_card_and_reports_an_underrun():
-    clk = FakeClock()
-    p = Pacer(48000, 64, 3, clock=clk, sleep=clk.sleep)
-    start = clk.ns
-    for _ in range(3):                      # the prefill goes straight in
-        assert p.write_rt(64) == 64
-    assert clk.ns == start
-    assert p.write_rt(64) == 64             # the 4th waits for one period to play
-    assert clk.ns - start == 64 * 1_000_000_000 // 48000
-    clk.ns += 10_000_000                    # the writer is 10 ms late: the DAC ran dry
-    assert p.write_rt(64) == XRUN and p.xruns == 1 and p.deadline_misses == 1
-    assert p.write_rt(64) == 64             # the next write restarts the stream
-    assert p.playhead_at(clk.ns) == p.frames_written - 64
+    p = Pacer.standalone(48000, 64, 3)
+    now = 1_000_000_000
+    for _ in range(3):                           # the prefill goes straight in
+        assert p.write_at(now, 64) == (64, 0)
+    period_ns = 64 * 1_000_000_000 // 48000
+    assert p.write_at(now, 64) == (64, now + period_ns)   # the 4th waits for one period to play
+    now += period_ns + 10_000_000                # the writer is 10 ms late: the DAC ran dry
+    assert p.write_at(now, 64)[0] == XRUN and p.deadline_misses == 1
+    assert p.write_at(now, 64) == (64, 0)       # the next write restarts the stream
+    assert p.playhead_at(now) == p.frames_written - 64
+    assert p.playhead_at(now + 10**9) == p.frames_written   # it cannot play what was not written
 
 
 def test_pcm_conversion_is_full_scale_and_clips():
-    for fmt, full in (("S16_LE", 32767), ("S32_LE", 2147483392)):
-        c = PcmConverter(fmt, 2, 4)
-        frames = c.to_pcm_rt(np.array([1.0, -1.0, 2.0, 0.5], np.float32))
-        assert frames[:, 0].tolist() == frames[:, 1].tolist()
+    for fmt, dtype, full in (("S16_LE", "<i2", 32767), ("S32_LE", "<i4", 2147483392)):
+        mono = np.array([1.0, -1.0, 2.0, 0.5, np.nan], np.float32)
+        frames = np.zeros((5, 2), dtype)
+        lib.sink_probe_to_pcm(FORMATS[fmt], 2, ffi.from_buffer("float[]", mono), ffi.from_buffer(frames), 5)
+        assert frames[:, 0].tolist() == frames[:, 1].tolist()          # the voice on both channels
         assert frames[0, 0] == full and frames[1, 0] == -full and frames[2, 0] == full
-        line_in = np.zeros(4, np.float32)
-        c.from_pcm_rt(frames.tobytes(), 4, line_in)
+        assert frames[4, 0] == 0                                        # NaN plays as silence
+        line_in = np.zeros(5, np.float32)
+        lib.sink_probe_from_pcm(FORMATS[fmt], 2, ffi.from_buffer(frames), ffi.from_buffer("float[]", line_in), 5)
         assert abs(line_in[3] - 0.5) < 1e-4
 
 
@@ -82,27 +77,15 @@ def test_the_audio_thread_runs_in_real_time_into_a_paced_sink():
     assert abs(cents(pitch_hz(x[:9600]), note_hz(48))) < 5
 
 
-class StallingSink(NullSink):
-    """A card whose write blocks too long once (a bus hiccup, a slow SD card, an IRQ storm)."""
-
-    stall_s = 0.0
-
-    def write_rt(self, out):
-        if self.stall_s:
-            time.sleep(self.stall_s)
-            self.stall_s = 0.0
-        return super().write_rt(out)
-
-
-def test_a_stalled_sink_is_one_counted_xrun_then_a_fade_in_not_a_click_storm():
+def test_a_stalled_period_is_one_counted_xrun_then_a_fade_in_not_a_click_storm():
     tap = Tap(3.0, RATE)
-    sink = StallingSink(RATE, 64, 3, tap=tap)
+    sink = NullSink(RATE, 64, 3, tap=tap)
     audio = AudioThread(voiced_engine(), sink, realtime_priority=RT)
     audio.start()
     time.sleep(0.3)
     before = tap.frames
     xruns_before = audio.xruns
-    sink.stall_s = 0.02                                    # 20 ms > the 4 ms buffer
+    audio.inject_stall(0.02)                               # 20 ms > the 4 ms buffer
     assert wait_until(lambda: audio.xruns >= 1, 1.0)
     time.sleep(0.3)
     audio.stop()
@@ -131,6 +114,17 @@ def test_a_missing_card_is_explained_and_retried_without_crashing():
     assert audio.state == "stopped"
 
 
+def test_a_pcm_alsa_does_not_know_is_explained_and_retried():
+    audio = AudioThread(voiced_engine(), AlsaSink("ms20nosuchpcm"), realtime_priority=0, retry_s=0.1)
+    audio.start()
+    assert wait_until(lambda: audio.state == "waiting", 2.0)
+    time.sleep(0.3)                                         # a few retries
+    assert audio.alive(0.3)
+    audio.stop()
+    assert "no sound card 'ms20nosuchpcm'" in audio.error and "audio.device" in audio.error
+    assert audio.state == "stopped" and audio.periods == 0
+
+
 def test_busy_and_permission_errors_say_what_to_do():
     assert "busy" in explain("hw:0", OSError("Device or resource busy [hw:0]"))
     assert "audio group" in explain("hw:0", OSError("Permission denied"))
@@ -140,12 +134,11 @@ def test_busy_and_permission_errors_say_what_to_do():
 
 
 class FlakySink(NullSink):
-    """Busy twice at open, then works; then goes away once while running."""
+    """Busy twice at open, then works."""
 
     def __init__(self):
         super().__init__(RATE, 64, 3)
         self.opens = 0
-        self.lose_after = None
 
     def open(self) -> Granted:
         self.opens += 1
@@ -153,22 +146,16 @@ class FlakySink(NullSink):
             raise DeviceUnavailable("sound card 'hw:0' is busy")
         return super().open()
 
-    def write_rt(self, out):
-        if self.lose_after is not None:
-            self.lose_after -= 1
-            if self.lose_after < 0:
-                self.lose_after = None
-                raise DeviceLost("playback on 'hw:0' failed: No such device")
-        return super().write_rt(out)
-
 
 def test_a_busy_card_is_retried_and_a_lost_card_is_reopened():
     sink = FlakySink()
     audio = AudioThread(voiced_engine(), sink, realtime_priority=0, retry_s=0.02)
     audio.start()
     assert wait_until(lambda: audio.state == "running", 2.0) and sink.opens == 3
-    sink.lose_after = 10
+    periods = audio.periods
+    audio.inject_error(errno.ENODEV)                        # the card's next write: unplugged
     assert wait_until(lambda: sink.opens == 4 and audio.state == "running", 2.0)
+    assert wait_until(lambda: audio.periods > periods + 100, 2.0)   # and it plays on
     audio.stop()
 
 
@@ -193,3 +180,51 @@ def test_alsa_file_plugin_as_the_sound_card_writes_the_voice(tmp_path):
         x = np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32768.0
     assert len(x) >= 300 * 64
     assert abs(cents(pitch_hz(x[4800:14400]), note_hz(48))) < 5
+
+
+def audio_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def test_stop_is_prompt_ends_the_thread_and_leaves_a_complete_wav(tmp_path):
+    path = tmp_path / "card.wav"
+    tap = Tap(2.0, RATE)
+    threads = audio_threads()
+    audio = AudioThread(voiced_engine(48), AlsaSink(f'file:FILE="{path}",FORMAT=wav', "none", channels=1, tap=tap),
+                        realtime_priority=RT)
+    audio.start()
+    assert wait_until(lambda: audio.periods > 100, 2.0)
+    t = time.monotonic()
+    audio.stop()
+    took = time.monotonic() - t
+    periods = audio.periods
+    time.sleep(0.05)
+    assert audio.state == "stopped" and audio.periods == periods     # nothing renders any more
+    assert audio_threads() == threads                                # the supervisor and the C thread are gone
+    assert took < 0.1, f"stop took {took * 1e3:.0f} ms"
+    assert audio.sample_at(time.monotonic_ns()) is None              # no audio clock while stopped
+    with wave.open(str(path)) as w:                                  # closed: the header has the length
+        assert w.getnframes() == tap.frames
+
+
+def test_a_python_thread_holding_the_gil_cannot_make_the_audio_late():
+    audio = AudioThread(voiced_engine(), NullSink(RATE, 64, 3), realtime_priority=RT)
+    audio.start()
+    assert wait_until(lambda: audio.periods > 100, 2.0)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)           # no other Python thread runs for up to a second
+    try:
+        xruns, periods = audio.xruns, audio.periods
+        t = time.monotonic()
+        end = t + 0.3
+        while time.monotonic() < end:    # 300 ms of pure Python, never letting go of the GIL
+            pass
+        played = (audio.periods - periods) * 64 / RATE
+        wall = time.monotonic() - t
+        late = audio.xruns - xruns
+    finally:
+        sys.setswitchinterval(old)
+        audio.stop()
+    # A Python audio loop would have stopped dead for the 300 ms (about 75 underruns of a
+    # 4 ms buffer); the C thread plays on. One xrun is allowed for a VM pause.
+    assert abs(played - wall) < 0.05 and late <= 1

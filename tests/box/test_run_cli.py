@@ -1,5 +1,6 @@
 """`ms20 run` as a newcomer and as systemd run it: scripted to a WAV with the demo phrase,
-stopped by SIGTERM, ALSA's file plugin as the sound card (full duplex), and a bad config."""
+stopped by SIGTERM, ALSA's file plugin as the sound card (full duplex: LINE IN from a file
+reaches the kernel), and a bad config."""
 
 from __future__ import annotations
 
@@ -88,6 +89,29 @@ def test_alsa_file_plugin_as_the_configured_sound_card_full_duplex(tmp_path):
     x = np.fromfile(raw, "<i2").reshape(-1, 2)
     assert (x[:, 0] == x[:, 1]).all()                       # the voice on both channels
     assert_demo_starts_with_c3(x[:, 0] / 32768.0, 48000)
+
+
+def test_line_in_from_the_card_reaches_the_kernel(tmp_path):
+    # The "card" captures from a file (the file plugin's infile): 220 Hz, then 330 Hz, into
+    # LINE IN. Guide patch 2 sends LINE IN through the ESP, whose pitch plays the VCOs.
+    t = np.arange(48000) / 48000
+    tones = np.concatenate([np.sin(2 * np.pi * 220 * t), np.sin(2 * np.pi * 330 * t), np.zeros(96000)])
+    left = np.rint(0.5 * 32767 * tones).astype("<i2")
+    np.stack([left, np.zeros_like(left)], 1).tofile(tmp_path / "in.raw")   # LINE IN is the left channel
+    raw = tmp_path / "out.raw"
+    (tmp_path / ".asoundrc").write_text(
+        f'pcm.ms20card {{\n  type file\n  slave.pcm "null"\n  file "{raw}"\n  infile "{tmp_path / "in.raw"}"\n'
+        f'  format "raw"\n}}\n')
+    cfg = tmp_path / "ms20.toml"
+    cfg.write_text('[audio]\ndevice = "ms20card"\npaced = "yes"\nlock_memory = false\n[board]\nbackend = "none"\n')
+    p = ms20("run", "--config", str(cfg), "--patch", "patches/2-external-integration.toml", "--no-demo",
+             "--duration", "2", env={"HOME": str(tmp_path)})
+    stdout, stderr = p.communicate(timeout=30)
+    assert p.returncode == 0, stderr + stdout
+    assert "LINE IN from ms20card" in stdout
+    x = np.fromfile(raw, "<i2").reshape(-1, 2)[:, 0] / 32768.0
+    assert abs(cents(pitch_hz(x[12000:36000]), 220.0)) < 30     # the VCOs follow what comes in
+    assert abs(cents(pitch_hz(x[60000:84000]), 330.0)) < 30
 
 
 def test_a_bad_config_is_refused_naming_the_key(tmp_path):

@@ -5,6 +5,7 @@ it stops feeding when the audio thread stalls, STOPPING."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import shutil
 import socket
 import subprocess
@@ -126,13 +127,24 @@ def test_the_watchdog_is_fed_only_while_audio_runs(tmp_path):
 
 
 class BrokenSink(NullSink):
-    def write_rt(self, out):
+    def open(self):
         raise RuntimeError("driver bug")
 
 
 def test_a_dead_audio_thread_ends_the_firmware_with_failure_so_systemd_restarts_it():
     box, _, _ = make_box(sink=BrokenSink())
     box.start()
+    t = time.monotonic()
+    code = box.run(duration=3.0)
+    box.stop()
+    assert code == 1 and time.monotonic() - t < 1.5 and box.audio.state == "failed"
+
+
+def test_a_card_refusing_a_call_mid_stream_ends_the_firmware_with_failure():
+    box, _, _ = make_box()
+    box.start()
+    assert wait_until(lambda: box.audio.state == "running", 2.0)
+    box.audio.inject_error(errno.EBADFD)           # the driver says our stream is in a bad state
     t = time.monotonic()
     code = box.run(duration=3.0)
     box.stop()

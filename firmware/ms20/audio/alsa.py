@@ -1,22 +1,20 @@
-"""A sound card through pyalsaaudio: blocking playback plus, when the card has one, a
-capture stream for LINE IN (full duplex in one loop). The hardware parameters are read back
-with info() after opening, because a driver may round the period or refuse a rate.
+"""A sound card through ALSA: blocking playback plus, when the card has one, a capture
+stream for LINE IN (full duplex in one loop). libasound is driven from C by the audio thread
+(c_kernels/audio/sink.c); this module names the PCMs and turns refusals into messages.
 
 Unclocked PCMs (the null plugin and ALSA's `file` plugin, which would otherwise accept audio
-as fast as we render it) are paced by a Pacer so the rest of the firmware runs in real time.
+as fast as we render it) are paced by the system clock so the rest of the firmware runs in
+real time.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
+import os
 import re
 
-import numpy as np
-
-from ms20.audio.pacer import Pacer
-from ms20.audio.sinks import XRUN, DeviceLost, DeviceUnavailable, Granted, PcmConverter, Tap
+from ms20._kernel import lib
+from ms20.audio.sinks import DeviceUnavailable, Granted, Sink, Tap
 
 log = logging.getLogger(__name__)
 
@@ -60,113 +58,43 @@ def explain(device: str, exc: Exception) -> str:
     return f"cannot open sound card {device!r}: {text}"
 
 
-class AlsaSink:
+class AlsaSink(Sink):
     """Playback on `device`, capture for LINE IN on `capture` ("same", "none" or a PCM name)."""
 
     def __init__(self, device: str, capture: str = "same", rate: int = 48000, period: int = 64,
                  periods: int = 3, channels: int = 2, fmt: str = "S16_LE", paced: str = "auto",
                  tap: Tap | None = None) -> None:
-        self.name = device
+        super().__init__(device, rate, period, periods, channels, fmt, tap)
         self.device = device
         self.capture = capture
-        self.rate, self.period, self.periods = rate, period, periods
-        self.channels, self.format = channels, fmt
         self.paced = paced == "yes" or (paced == "auto" and is_unclocked(device))
-        self.tap = tap
-        self.pacer: Pacer | None = None
-        self._pcm = None
-        self._cap = None
-        self._out: PcmConverter | None = None
-        self._in: PcmConverter | None = None
 
-    def _open(self, alsaaudio, kind: int, device: str, channels: int):
-        return alsaaudio.PCM(kind, device=device, channels=channels, rate=self.rate,
-                             format=getattr(alsaaudio, f"PCM_FORMAT_{self.format}"),
-                             periodsize=self.period, periods=self.periods)
+    def _request(self) -> tuple[str | None, str | None, bool]:
+        if self.capture == "none" or (self.capture == "same" and is_unclocked(self.device)):
+            capture = None   # the null and file plugins have no input worth reading
+        else:
+            capture = self.device if self.capture == "same" else self.capture
+        return self.device, capture, self.paced
 
     def open(self) -> Granted:
-        try:
-            import alsaaudio
-        except ImportError:
-            raise DeviceUnavailable("pyalsaaudio is not installed (pip install 'ms20[box]')") from None
         if card_present(self.device) is False:
             raise DeviceUnavailable(explain(self.device, FileNotFoundError("No such file or directory")))
-        try:
-            pcm = self._open(alsaaudio, alsaaudio.PCM_PLAYBACK, self.device, self.channels)
-        except alsaaudio.ALSAAudioError as exc:
-            raise DeviceUnavailable(explain(self.device, exc)) from None
-        info = pcm.info()
-        granted_format = info.get("format_name", self.format)
-        if granted_format != self.format or info["channels"] != self.channels:
-            pcm.close()
-            raise DeviceUnavailable(
-                f"sound card {self.device!r} gave {info['channels']} ch {granted_format}, not "
-                f"{self.channels} ch {self.format}: set audio.channels / audio.format to what it supports")
-        rate, period, periods = int(info["rate"]), int(info["period_size"]), int(info["periods"])
-        self._pcm = pcm
-        self._out = PcmConverter(self.format, self.channels, period)
-        capture_name = self._open_capture(alsaaudio, rate, period)
-        if self.paced:
-            self.pacer = Pacer(rate, period, periods)
-        self.rate = rate
-        return Granted(self.device, rate, period, periods, self.channels, self.format, capture_name,
-                       self.paced)
+        return super().open()
 
-    def _open_capture(self, alsaaudio, rate: int, period: int) -> str:
-        name = self.device if self.capture == "same" else self.capture
-        if self.capture == "none" or (self.capture == "same" and is_unclocked(self.device)):
-            return ""   # the null and file plugins have no input worth reading
-        try:
-            cap = self._open(alsaaudio, alsaaudio.PCM_CAPTURE, name, self.channels)
-        except alsaaudio.ALSAAudioError as exc:
+    def _refused(self, step: int, err: int) -> str:
+        text = os.strerror(err)
+        if step == lib.MS20_SINK_FORMAT:
+            return (f"sound card {self.device!r} does not take {self.channels} ch {self.format} ({text}): "
+                    f"set audio.channels / audio.format to what it supports")
+        if step == lib.MS20_SINK_PARAMS:
+            return (f"sound card {self.device!r} refused {self.rate} Hz, {self.period} frames x "
+                    f"{self.periods} periods ({text}): try another audio.period or audio.rate")
+        return explain(self.device, OSError(text))
+
+    def _no_line_in(self, capture: str, step: int, err: int) -> None:
+        if step == lib.MS20_SINK_MISMATCH:
+            log.warning("audio: capture on %r could not match playback's rate and period; LINE IN disabled",
+                        capture)
+        else:
             log.warning("audio: no LINE IN capture on %r (%s); LINE IN stays silent "
-                        "(set audio.capture = \"none\" to silence this)", name, exc)
-            return ""
-        info = cap.info()
-        if int(info["rate"]) != rate or int(info["period_size"]) != period:
-            log.warning("audio: capture on %r granted %s Hz / %s frames, playback %s Hz / %s frames; "
-                        "LINE IN disabled", name, info["rate"], info["period_size"], rate, period)
-            cap.close()
-            return ""
-        self._cap = cap
-        self._in = PcmConverter(self.format, self.channels, period)
-        return name
-
-    def read_rt(self, line_in: np.ndarray) -> int:
-        cap = self._cap
-        if cap is None:
-            return 0
-        try:
-            n, data = cap.read()   # pyalsaaudio returns a new bytes object: its one allocation
-        except Exception as exc:   # ALSAAudioError: the card went away
-            raise DeviceLost(f"capture on {self.name!r} failed: {exc}") from None
-        if n < 0:
-            line_in[:] = 0.0
-            return XRUN if n == -errno.EPIPE else n
-        assert self._in is not None
-        self._in.from_pcm_rt(data, n, line_in)
-        return n
-
-    def write_rt(self, out: np.ndarray) -> int:
-        assert self._out is not None and self._pcm is not None
-        if self.pacer is not None:
-            r = self.pacer.write_rt(len(out))
-            if r < 0:
-                return r
-        frames = self._out.to_pcm_rt(out)
-        try:
-            r = self._pcm.write(frames)
-        except Exception as exc:   # ALSAAudioError: ENODEV after an unplug, EIO from the driver
-            raise DeviceLost(f"playback on {self.name!r} failed: {exc}") from None
-        if r >= 0 and self.tap is not None:
-            self.tap.write_rt(out)
-        return XRUN if r == -errno.EPIPE else r
-
-    def close(self) -> None:
-        for pcm in (self._pcm, self._cap):
-            if pcm is not None:
-                with contextlib.suppress(Exception):   # a vanished card may refuse to close
-                    pcm.close()
-        self._pcm = self._cap = None
-        if self.pacer is not None:
-            self.pacer.stop()
+                        "(set audio.capture = \"none\" to silence this)", capture, os.strerror(err))

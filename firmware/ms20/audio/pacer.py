@@ -1,102 +1,85 @@
-"""A virtual DAC clock for sinks that have none (the null PCM, ALSA's file plugin, a WAV
-file): it consumes `rate` frames per second from a buffer of `periods` periods, so writes
-block exactly as they would on a sound card, and a write that comes after the buffer has run
-dry is an underrun (EPIPE), the period is dropped and the stream restarts, as ALSA does.
+"""The virtual DAC clock of a sink with no card behind it (c_kernels/audio/pacer.h): the
+audio thread writes through it in C; this is its face for the benchmark and the tests,
+read without a lock while the thread runs.
 
-It also keeps the numbers the benchmark reports: how late each write was against the moment
-the DAC needed its first frame (deadline misses, worst lateness), and where the DAC's
-playhead was at any moment (note-on to sound latency).
+    pacer = box.audio.sink.pacer
+    pacer.playhead_at(time.monotonic_ns())    # frames the "DAC" had played by then
+    pacer.deadline_misses, pacer.worst_lateness_ns, pacer.slack_histogram()
 """
 
 from __future__ import annotations
 
 import errno
-import time
-from collections.abc import Callable
 
 import numpy as np
 
-XRUN = -errno.EPIPE
-_RUNS = 256   # restarts remembered for playhead_at (a ring; older ones are forgotten)
+from ms20._kernel import ffi, lib
+
+XRUN = -errno.EPIPE                 # what a write returns after an underrun, as ALSA does
+SLACK_BIN_NS = lib.MS20_SLACK_BIN_NS
 
 
 class Pacer:
-    """Blocks writers at the rate of a sound card with a `periods`-period buffer."""
+    """Readings of a C pacer; `owner` keeps the memory it lives in (a sink) alive."""
 
-    def __init__(self, rate: int, period: int, periods: int,
-                 clock: Callable[[], int] = time.monotonic_ns,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.rate = int(rate)
-        self.period = int(period)
-        self.buffer = int(period) * int(periods)
-        self._clock = clock
-        self._sleep = sleep
-        self._running = False
-        self._t0 = 0               # ns when the current run's first frame started playing
-        self._written = 0          # frames written in the current run
-        self._base = 0             # frames written (and played) in earlier runs
-        self._run_t0 = np.zeros(_RUNS, np.int64)
-        self._run_base = np.zeros(_RUNS, np.int64)
-        self._runs = 0
-        self.xruns = 0
-        self.deadline_misses = 0
-        self.worst_lateness_ns = -(1 << 62)
-        self.writes = 0
+    def __init__(self, ptr, owner: object = None) -> None:
+        self._ptr = ptr
+        self._owner = owner
 
-    def _deadline_ns(self, frame: int) -> int:
-        return self._t0 + frame * 1_000_000_000 // self.rate
+    @classmethod
+    def standalone(cls, rate: int, period: int, periods: int) -> Pacer:
+        """A pacer of its own, driven by `write_at` with any clock (tests)."""
+        ptr = lib.ms20_pacer_create(rate, period, periods)
+        if ptr == ffi.NULL:
+            raise ValueError(f"no pacer for {rate} Hz, {period} x {periods}")
+        return cls(ffi.gc(ptr, lib.ms20_pacer_destroy))
 
-    def write_rt(self, frames: int) -> int:
-        """Account for `frames` frames: sleep until the buffer has room, or report XRUN."""
-        now = self._clock()
-        if not self._running:
-            # Like ALSA with start_threshold 1: the first write after prepare starts the DAC.
-            self._running = True
-            self._t0 = now
-            self._written = 0
-            k = self._runs % _RUNS
-            self._run_t0[k] = now
-            self._run_base[k] = self._base
-            self._runs += 1
-        lateness = now - self._deadline_ns(self._written)
-        self.writes += 1
-        if self._written and lateness > self.worst_lateness_ns:   # a run's first write is on time by definition
-            self.worst_lateness_ns = lateness
-        if lateness > 0:
-            # The DAC needed this period's first frame before it arrived: underrun.
-            self.deadline_misses += 1
-            self.xruns += 1
-            self._base += self._written
-            self._running = False
-            return XRUN
-        room_at = self._deadline_ns(self._written + frames - self.buffer)
-        if room_at > now:
-            self._sleep((room_at - now) / 1e9)
-        self._written += frames
-        return frames
-
-    def stop(self) -> None:
-        """Drop the stream (close or xrun recovery by the caller)."""
-        if self._running:
-            self._base += self._written
-        self._running = False
-
-    @property
-    def frames_written(self) -> int:
-        return self._base + self._written
+    def write_at(self, now_ns: int, frames: int) -> tuple[int, int]:
+        """The writer's step at `now_ns`: (frames or XRUN, when the frames fit or 0). The
+        audio thread does this in C and sleeps until the second value."""
+        wake = ffi.new("int64_t *")
+        r = lib.ms20_pacer_write_rt(self._ptr, now_ns, frames, wake)
+        return int(r), int(wake[0])
 
     def playhead_at(self, ns: int) -> int | None:
         """Frames the DAC had played by monotonic time `ns` (None before the first write)."""
-        if self._runs == 0:
-            return None
-        for back in range(min(self._runs, _RUNS)):
-            k = (self._runs - 1 - back) % _RUNS
-            t0 = int(self._run_t0[k])
-            if ns >= t0:
-                base = int(self._run_base[k])
-                nxt = self._runs - back   # index of the following run, if any
-                limit = (int(self._run_base[nxt % _RUNS]) - base if nxt < self._runs
-                         else self.frames_written - base)
-                played = max(0, (ns - t0) * self.rate // 1_000_000_000)
-                return base + min(played, limit)
-        return int(self._run_base[(self._runs - min(self._runs, _RUNS)) % _RUNS])
+        head = int(lib.ms20_pacer_playhead_at(self._ptr, ns))
+        return head if head >= 0 else None
+
+    def _stats(self):
+        s = ffi.new("ms20_pacer_stats *")
+        lib.ms20_pacer_get_stats(self._ptr, s)
+        return s
+
+    @property
+    def deadline_misses(self) -> int:
+        return int(self._stats().deadline_misses)
+
+    @property
+    def worst_lateness_ns(self) -> int:
+        """The latest write against the moment the DAC needed it (negative: still early)."""
+        return int(self._stats().worst_lateness_ns)
+
+    @property
+    def worst_wake_ns(self) -> int:
+        """The latest the system woke the audio thread after a wait for room ended."""
+        return int(self._stats().worst_wake_ns)
+
+    @property
+    def writes(self) -> int:
+        return int(self._stats().writes)
+
+    @property
+    def frames_written(self) -> int:
+        return int(self._stats().frames_written)
+
+    @property
+    def buffer(self) -> int:
+        """Frames the virtual card's buffer holds."""
+        return int(self._stats().buffer_frames)
+
+    def slack_histogram(self) -> np.ndarray:
+        """Writes by the audio still queued when they came, in SLACK_BIN_NS bins."""
+        bins = np.zeros(lib.MS20_SLACK_BINS, np.int64)
+        n = lib.ms20_pacer_slack_histogram(self._ptr, ffi.from_buffer("int64_t[]", bins), len(bins))
+        return bins[:n]

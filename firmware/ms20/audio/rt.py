@@ -1,4 +1,4 @@
-"""Real-time setup for the audio thread: SCHED_FIFO priority, locked memory and the Python
+"""Real-time setup for the box's threads: SCHED_FIFO priority, locked memory and the Python
 GIL switch interval. Each step is allowed to fail (a laptop, a container, a user without
 rtprio): the firmware logs what it got and why, and runs anyway.
 """
@@ -17,22 +17,33 @@ log = logging.getLogger(__name__)
 MCL_CURRENT, MCL_FUTURE = 1, 2
 
 
-def set_realtime(priority: int, who: str = "audio: audio thread") -> bool:
+def set_realtime(priority: int, who: str) -> bool:
     """Give the calling thread SCHED_FIFO `priority` (Linux applies it to this thread only;
     threads it starts afterwards inherit it)."""
     if priority <= 0:
-        log.info("%s: normal priority (priority 0 in the config)", who)
+        report_realtime(priority, False, who)
         return False
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
     except (PermissionError, OSError, AttributeError) as exc:
+        report_realtime(priority, False, who, getattr(exc, "strerror", exc) or str(exc))
+        return False
+    report_realtime(priority, True, who)
+    return True
+
+
+def report_realtime(priority: int, granted: bool, who: str, why: str = "not permitted") -> None:
+    """Log what a thread got when it asked for SCHED_FIFO `priority` (the C audio thread
+    asks on its own and reports here too)."""
+    if granted:
+        log.info("%s: SCHED_FIFO priority %d", who, priority)
+    elif priority <= 0:
+        log.info("%s: normal priority (priority 0 in the config)", who)
+    else:
         soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
         log.warning("%s: SCHED_FIFO %d refused (%s; RLIMIT_RTPRIO is %s): running at normal "
                     "priority, expect xruns under load (the systemd unit sets LimitRTPRIO)",
-                    who, priority, getattr(exc, "strerror", exc) or exc, soft)
-        return False
-    log.info("%s: SCHED_FIFO priority %d", who, priority)
-    return True
+                    who, priority, why, soft)
 
 
 def current_policy() -> tuple[int, int]:
@@ -75,8 +86,8 @@ def unlock_memory() -> None:
 def tune_switch_interval(ms: float) -> float:
     """Set how long a thread may hold the GIL while another waits; returns the old value (s).
 
-    Python's default (5 ms) is longer than a 64-frame period (1.33 ms at 48 kHz): the audio
-    thread, back from a blocking write, could wait that long for the control loop to let go."""
+    The audio thread is C and never takes the GIL; the MIDI thread does, and Python's default
+    (5 ms) would let the control loop keep it waiting for longer than a 64-frame period."""
     old = sys.getswitchinterval()
     sys.setswitchinterval(ms / 1000.0)
     log.info("audio: GIL switch interval %.2f ms (was %.2f ms)", ms, old * 1e3)

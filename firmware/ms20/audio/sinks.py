@@ -1,31 +1,31 @@
-"""Where the audio thread's periods go: the Sink interface the audio loop writes to, the
-sample-format conversion every sink shares, and two sinks for machines without a sound card:
-a paced null sink (discards, or keeps a tap for tests and benchmarks) and a paced WAV file.
+"""Where the audio thread's periods go. A Sink says what to open; the opening, the sample
+conversion and every write happen in C (c_kernels/audio/sink.c), on the audio thread's side.
+Here: the base class, the paced null sink (a card's pace without a card: benchmarks,
+headless runs, tests) and the Tap that keeps what was played.
 
-Input units: mono float32 periods in [-1, 1] from the kernel; LINE IN back as mono float32.
+Input units: mono float32 periods in [-1, 1] from the kernel, to every channel of the card.
 """
 
 from __future__ import annotations
 
-import wave
+import logging
+import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-from ms20.audio.pacer import XRUN, Pacer
+from ms20._kernel import ffi, lib
+from ms20.audio.pacer import Pacer
 
-__all__ = ["XRUN", "DeviceLost", "DeviceUnavailable", "Granted", "NullSink", "PcmConverter", "Sink",
-           "Tap", "WavSink"]
+__all__ = ["FORMATS", "DeviceUnavailable", "Granted", "NullSink", "Sink", "Tap"]
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"S16_LE": lib.MS20_FORMAT_S16_LE, "S32_LE": lib.MS20_FORMAT_S32_LE}
 
 
 class DeviceUnavailable(OSError):
     """The sound card is missing or busy at open; the message says which and what to check."""
-
-
-class DeviceLost(OSError):
-    """The sound card went away while running (unplugged, driver error)."""
 
 
 @dataclass(frozen=True)
@@ -52,166 +52,89 @@ class Granted:
                 f"({self.buffer / self.rate * 1e3:.2f} ms buffer), {self.channels} ch {self.format}{line_in}{pace}")
 
 
-class Sink(Protocol):
-    """A playback (and optionally capture) device as the audio loop sees it.
-
-    `open` runs on the audio thread before the loop and may allocate and log; `read_rt` and
-    `write_rt` run once per period and only block on the device."""
-
-    name: str
-    pacer: Pacer | None
-
-    def open(self) -> Granted: ...
-
-    def read_rt(self, line_in: np.ndarray) -> int:
-        """Fill LINE IN for one period; frames read, 0 without capture, XRUN on overrun."""
-        ...
-
-    def write_rt(self, out: np.ndarray) -> int:
-        """Play one period; frames written or XRUN (the period was dropped, stream prepared)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-_FORMATS = {
-    # name: (dtype, full-scale multiplier that float32 represents exactly)
-    "S16_LE": (np.dtype("<i2"), 32767.0),
-    "S32_LE": (np.dtype("<i4"), 2147483392.0),
-}
-
-
-class PcmConverter:
-    """Mono float32 <-> interleaved integer frames, into buffers made once at open."""
-
-    def __init__(self, fmt: str, channels: int, period: int) -> None:
-        if fmt not in _FORMATS:
-            raise ValueError(f"sample format {fmt!r} is not supported (use {', '.join(_FORMATS)})")
-        self.dtype, self.scale = _FORMATS[fmt]
-        self.channels = channels
-        self.frames = np.zeros((period, channels), self.dtype)
-        self._scratch = np.zeros(period, np.float32)
-        self._column = self._scratch[:, None]      # broadcasts the voice to every channel
-
-    def to_pcm_rt(self, mono: np.ndarray) -> np.ndarray:
-        s = self._scratch
-        np.multiply(mono, self.scale, out=s)
-        np.rint(s, out=s)
-        np.clip(s, -self.scale, self.scale, out=s)
-        np.copyto(self.frames, self._column, casting="unsafe")
-        return self.frames
-
-    def from_pcm_rt(self, data: bytes, frames: int, line_in: np.ndarray) -> None:
-        """LINE IN is the first (left) channel of the capture stream."""
-        n = min(frames, len(line_in))
-        ints = np.frombuffer(data, self.dtype, count=n * self.channels)
-        np.multiply(ints[:: self.channels], 1.0 / self.scale, out=line_in[:n])
-        if n < len(line_in):
-            line_in[n:] = 0.0
-
-
 class Tap:
-    """Keeps the mono output in a preallocated array (tests, latency measurement)."""
+    """Keeps the mono output as played, in an array the audio thread fills (tests, latency).
+
+    `frames` counts every frame played, also past the array's end."""
 
     def __init__(self, seconds: float, rate: int) -> None:
         self.audio = np.zeros(int(seconds * rate), np.float32)
-        self.frames = 0
+        self._frames = np.zeros(1, np.int64)   # written by the audio thread
 
-    def write_rt(self, out: np.ndarray) -> None:
-        n = min(len(out), len(self.audio) - self.frames)
-        if n > 0:
-            self.audio[self.frames:self.frames + n] = out[:n]
-        self.frames += len(out)
+    @property
+    def frames(self) -> int:
+        return int(self._frames[0])
 
     @property
     def recorded(self) -> np.ndarray:
         return self.audio[: min(self.frames, len(self.audio))]
 
 
-class _PacedSink:
-    """A sink with no card behind it: the Pacer plays the part of the DAC's clock."""
+class Sink:
+    """A playback (and optionally capture) device as the audio thread sees it.
 
-    def __init__(self, name: str, rate: int, period: int, periods: int, channels: int = 2,
-                 fmt: str = "S16_LE", tap: Tap | None = None, line_in: np.ndarray | None = None) -> None:
+    Subclasses say what to open (`_request`) and how to explain a refusal; `open` runs before
+    the audio thread starts, may allocate and raises DeviceUnavailable with a message a
+    player can act on. The C sink stays allocated after `close` so the pacer's readings
+    can still be read."""
+
+    def __init__(self, name: str, rate: int, period: int, periods: int, channels: int, fmt: str,
+                 tap: Tap | None) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"sample format {fmt!r} is not supported (use {', '.join(FORMATS)})")
         self.name = name
         self.rate, self.period, self.periods = rate, period, periods
         self.channels, self.format = channels, fmt
         self.tap = tap
         self.pacer: Pacer | None = None
-        self._line_in_source = line_in
-        self._line_pos = 0
-        self.converter = PcmConverter(fmt, channels, period)
+        self.handle = None                  # the C ms20_sink, from open
+
+    def _request(self) -> tuple[str | None, str | None, bool]:
+        """(playback PCM or None for no card, capture PCM or None, paced by the system clock)."""
+        raise NotImplementedError
+
+    def _refused(self, step: int, err: int) -> str:
+        return f"cannot open {self.name}: {os.strerror(err)}"
+
+    def _no_line_in(self, capture: str, step: int, err: int) -> None:
+        """Capture was asked for and could not be had (playback works)."""
 
     def open(self) -> Granted:
-        self.pacer = Pacer(self.rate, self.period, self.periods)
-        return Granted(self.name, self.rate, self.period, self.periods, self.channels, self.format,
-                       "test signal" if self._line_in_source is not None else "", True)
-
-    def read_rt(self, line_in: np.ndarray) -> int:
-        src = self._line_in_source
-        if src is None:
-            return 0
-        n = len(line_in)
-        chunk = src[self._line_pos:self._line_pos + n]
-        line_in[: len(chunk)] = chunk
-        line_in[len(chunk):] = 0.0
-        self._line_pos += n
-        return n
-
-    def write_rt(self, out: np.ndarray) -> int:
-        assert self.pacer is not None
-        r = self.pacer.write_rt(len(out))
-        if r < 0:
-            return r
-        frames = self.converter.to_pcm_rt(out)
-        self._emit_rt(frames)
+        device, capture, paced = self._request()
+        keep = [ffi.new("char[]", s.encode()) if s is not None else ffi.NULL for s in (device, capture)]
+        cfg = ffi.new("ms20_sink_config *")
+        cfg.device, cfg.capture = keep
+        cfg.rate, cfg.period, cfg.periods = self.rate, self.period, self.periods
+        cfg.channels, cfg.format, cfg.paced = self.channels, FORMATS[self.format], paced
         if self.tap is not None:
-            self.tap.write_rt(out)
-        return r
-
-    def _emit_rt(self, frames: np.ndarray) -> None:
-        pass
+            cfg.tap = ffi.from_buffer("float[]", self.tap.audio)
+            cfg.tap_len = len(self.tap.audio)
+            cfg.tap_frames = ffi.from_buffer("int64_t[]", self.tap._frames)
+        g = ffi.new("ms20_sink_granted *")
+        ptr = lib.ms20_sink_open(cfg, g)
+        if ptr == ffi.NULL:
+            raise DeviceUnavailable(self._refused(g.step, g.error))
+        self.handle = ffi.gc(ptr, lib.ms20_sink_destroy)
+        pacer = lib.ms20_sink_pacer(ptr)
+        self.pacer = Pacer(pacer, self.handle) if pacer != ffi.NULL else None
+        if capture is not None and not g.capture:
+            self._no_line_in(capture, g.capture_step, g.capture_error)
+        self.rate = int(g.rate)
+        return Granted(self.name, int(g.rate), int(g.period), int(g.periods), int(g.channels), self.format,
+                       capture if g.capture else "", paced)
 
     def close(self) -> None:
-        if self.pacer is not None:
-            self.pacer.stop()
+        """Release the device (the audio thread has stopped)."""
+        if self.handle is not None:
+            lib.ms20_sink_close(self.handle)
 
 
-class NullSink(_PacedSink):
-    """Discards the audio at the pace of a real card (benchmarks, headless runs)."""
+class NullSink(Sink):
+    """Discards the audio at the pace of a real card with a `periods`-period buffer."""
 
     def __init__(self, rate: int = 48000, period: int = 64, periods: int = 3, channels: int = 2,
-                 fmt: str = "S16_LE", tap: Tap | None = None, line_in: np.ndarray | None = None) -> None:
-        super().__init__("null (paced)", rate, period, periods, channels, fmt, tap, line_in)
+                 fmt: str = "S16_LE", tap: Tap | None = None) -> None:
+        super().__init__("null (paced)", rate, period, periods, channels, fmt, tap)
 
-
-class WavSink(_PacedSink):
-    """Writes the audio to a PCM WAV file at the pace of a real card."""
-
-    def __init__(self, path: str | Path, rate: int = 48000, period: int = 64, periods: int = 3,
-                 channels: int = 1, fmt: str = "S16_LE", tap: Tap | None = None) -> None:
-        super().__init__(f"WAV file {path}", rate, period, periods, channels, fmt, tap)
-        self.path = Path(path)
-        self._wav: wave.Wave_write | None = None
-
-    def open(self) -> Granted:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            w = wave.open(str(self.path), "wb")  # noqa: SIM115 (stays open until close())
-        except OSError as exc:
-            raise DeviceUnavailable(f"cannot write {self.path}: {exc.strerror}") from None
-        w.setnchannels(self.channels)
-        w.setsampwidth(self.converter.dtype.itemsize)
-        w.setframerate(self.rate)
-        self._wav = w
-        return super().open()
-
-    def _emit_rt(self, frames: np.ndarray) -> None:
-        if self._wav is not None:
-            self._wav.writeframesraw(frames)
-
-    def close(self) -> None:
-        super().close()
-        if self._wav is not None:
-            self._wav.close()   # patches the header's lengths
-            self._wav = None
+    def _request(self) -> tuple[str | None, str | None, bool]:
+        return None, None, True

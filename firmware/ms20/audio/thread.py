@@ -1,59 +1,105 @@
-"""The audio thread: one period at a time, read LINE IN, render through the kernel (which
-releases the GIL), write to the sink. Everything it touches per period is allocated in
-`_prepare`, before the loop, in the Bela manner (setup may allocate and fail; render only
-renders). An underrun is counted and recovered once, without a click storm: the dropped
-period is replayed after a re-primed buffer of silence, faded in over one period.
+"""The audio thread: a C thread in the kernel (c_kernels/audio/audio_rt.c) renders the engine
+period by period into the sink, reads LINE IN, recovers underruns with a fade-in and keeps
+the counters; it never takes the GIL, so nothing the Python side does can make it late.
 
-Counters are plain attributes written only by this thread and read by the control loop
-(status line, watchdog); the control side never takes a lock the audio side waits on.
+This module is its supervisor, a plain Python thread: it opens the sink (retrying a missing
+or busy card, explaining why), starts the C thread on it, and reopens the card when the
+thread reports it lost. The counters are read from C without a lock.
+
+    audio = AudioThread(engine, AlsaSink("hw:CARD=sndrpihifiberry"))
+    audio.start(); ...; audio.xruns, audio.alive(1.0), audio.sample_at(t_ns); audio.stop()
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
-import numpy as np
-
-from ms20.audio.clock import SampleClock
-from ms20.audio.rt import set_realtime
-from ms20.audio.sinks import DeviceLost, DeviceUnavailable, Granted, Sink
+from ms20._kernel import ffi, lib
+from ms20.audio.rt import report_realtime
+from ms20.audio.sinks import DeviceUnavailable, Granted, Sink
 from ms20.engine import Engine
 
 log = logging.getLogger(__name__)
 
 STATES = ("starting", "waiting", "running", "stopped", "failed")
-WARM_UP_PERIODS = 16    # rendered and thrown away before the first period reaches the card
+POLL_S = 0.02   # how often the supervisor looks at the C thread
+
+
+def _audio_handle(engine: Engine):
+    ptr = lib.ms20_audio_create(engine.handle)
+    if ptr == ffi.NULL:
+        raise MemoryError("no memory for the audio thread")
+    engine_ptr = engine.handle
+
+    def destroy(p, _engine=engine_ptr) -> None:   # holds the engine until the thread is joined
+        lib.ms20_audio_destroy(p)
+
+    return ffi.gc(ptr, destroy)
 
 
 class AudioThread:
-    """Runs `engine` into `sink` on its own (real-time) thread until `stop`."""
+    """Runs `engine` into `sink` on a real-time C thread until `stop`."""
 
-    def __init__(self, engine: Engine, sink: Sink, clock: SampleClock | None = None,
-                 realtime_priority: int = 70, retry_s: float = 2.0) -> None:
+    def __init__(self, engine: Engine, sink: Sink, realtime_priority: int = 70, retry_s: float = 2.0) -> None:
         self.engine = engine
         self.sink = sink
-        self.clock = clock or SampleClock(int(engine.sample_rate))
         self.realtime_priority = realtime_priority
         self.retry_s = retry_s
         self.state = "starting"
         self.granted: Granted | None = None
         self.error = ""                     # why the card is not open, while waiting
         self.realtime = False
-        # Counters: written by the audio thread only.
-        self.periods = 0
-        self.xruns = 0
-        self.capture_xruns = 0
-        self.busy_ns = 0                    # time spent rendering, summed
-        self.worst_busy_ns = 0
-        self.heartbeat_ns = time.monotonic_ns()
-        self.cv_out_v = np.zeros(2, np.float32)   # CV OUT 1/2 at the end of the last period
+        self._rt = _audio_handle(engine)
+        self._beat_ns = time.monotonic_ns()  # the supervisor's heartbeat while waiting for a card
         self._stopping = False
         self._wake = threading.Event()
-        self._stall_s = 0.0
         self._thread: threading.Thread | None = None
-        self._bufs: tuple[np.ndarray, ...] = ()
+        self._reported_rt: bool | None = None
+
+    # -- counters (written by the C thread only) ---------------------------------------------
+
+    def _counter(self, which: int) -> int:
+        return int(lib.ms20_audio_counter(self._rt, which))
+
+    @property
+    def periods(self) -> int:
+        return self._counter(lib.MS20_AUDIO_PERIODS)
+
+    @property
+    def xruns(self) -> int:
+        """Playback underruns, each recovered with a fade-in."""
+        return self._counter(lib.MS20_AUDIO_XRUNS)
+
+    @property
+    def capture_xruns(self) -> int:
+        return self._counter(lib.MS20_AUDIO_CAPTURE_XRUNS)
+
+    @property
+    def busy_ns(self) -> int:
+        """Time spent rendering, summed over all periods."""
+        return self._counter(lib.MS20_AUDIO_BUSY_NS)
+
+    @property
+    def worst_busy_ns(self) -> int:
+        return self._counter(lib.MS20_AUDIO_WORST_BUSY_NS)
+
+    @property
+    def heartbeat_ns(self) -> int:
+        """When the last period started, or the supervisor last waited for a card."""
+        return max(self._counter(lib.MS20_AUDIO_HEARTBEAT_NS), self._beat_ns)
+
+    @property
+    def cv_out_v(self) -> tuple[float, float]:
+        """CV OUT 1/2 in volts at the end of the last period."""
+        return float(lib.ms20_audio_cv_out(self._rt, 0)), float(lib.ms20_audio_cv_out(self._rt, 1))
+
+    def sample_at(self, ns: int) -> int | None:
+        """The engine sample time that corresponds to monotonic time `ns` (None: no audio)."""
+        sample = ffi.new("int64_t *")
+        return int(sample[0]) if lib.ms20_audio_sample_at(self._rt, ns, sample) else None
 
     # -- control side -------------------------------------------------------------------
 
@@ -77,114 +123,83 @@ class AudioThread:
 
     def inject_stall(self, seconds: float) -> None:
         """Test hook: the next period sleeps `seconds` after rendering (a stalled render)."""
-        self._stall_s = seconds
+        lib.ms20_audio_inject_stall(self._rt, int(seconds * 1e9))
 
-    # -- audio thread ---------------------------------------------------------------------
+    def inject_error(self, errno_: int) -> None:
+        """Test hook: the next write fails with `errno_`, as a card that went away (ENODEV)
+        or a driver refusing a call (EBADFD) would."""
+        lib.ms20_audio_inject_error(self._rt, errno_)
+
+    # -- supervisor ---------------------------------------------------------------------
 
     def _main(self) -> None:
-        self.realtime = set_realtime(self.realtime_priority)
-        last_error = ""
         try:
+            last_error = ""
             while not self._stopping:
-                try:
-                    granted = self.sink.open()
-                except DeviceUnavailable as exc:
-                    self.error = str(exc)
-                    if self.error != last_error:   # say it once, not every retry
-                        log.error("audio: %s; retrying every %.1f s", exc, self.retry_s)
-                        last_error = self.error
-                    self.state = "waiting"
-                    self._wait_retry()
-                    continue
-                if granted.rate != int(self.engine.sample_rate):
-                    self.sink.close()
-                    self.error = (f"sound card {granted.device!r} granted {granted.rate} Hz, the kernel runs at "
-                                  f"{self.engine.sample_rate:g} Hz: set audio.rate = {granted.rate}")
-                    if self.error != last_error:
-                        log.error("audio: %s; retrying every %.1f s", self.error, self.retry_s)
-                        last_error = self.error
-                    self.state = "waiting"
+                problem = self._open()
+                if problem:
+                    if problem != last_error:   # say it once, not every retry
+                        log.error("audio: %s; retrying every %.1f s", problem, self.retry_s)
+                        last_error = problem
+                    self.error, self.state = problem, "waiting"
                     self._wait_retry()
                     continue
                 last_error, self.error = "", ""
-                self.granted = granted
-                log.info("audio: opened %s", granted.describe())
-                self._prepare(granted)
-                self.state = "running"
                 try:
-                    self._loop_rt(granted)
-                except DeviceLost as exc:
-                    log.error("audio: %s; reopening", exc)
-                    self.state = "waiting"
+                    lost = self._run()
                 finally:
-                    self.clock.invalidate()
                     self.sink.close()
+                if lost:
+                    log.error("audio: %s; reopening", lost)
+                    self.state = "waiting"
             self.state = "stopped"
         except Exception:
             log.exception("audio: thread failed")
             self.state = "failed"
+
+    def _open(self) -> str:
+        """Open the sink; '' when it is ready, else why not."""
+        try:
+            granted = self.sink.open()
+        except DeviceUnavailable as exc:
+            return str(exc)
+        if granted.rate != int(self.engine.sample_rate):
+            self.sink.close()
+            return (f"sound card {granted.device!r} granted {granted.rate} Hz, the kernel runs at "
+                    f"{self.engine.sample_rate:g} Hz: set audio.rate = {granted.rate}")
+        self.granted = granted
+        log.info("audio: opened %s", granted.describe())
+        return ""
+
+    def _run(self) -> str:
+        """Run the C thread until stop (returns '') or until the card is lost (returns why)."""
+        realtime = ffi.new("int32_t *")
+        r = lib.ms20_audio_start(self._rt, self.sink.handle, self.realtime_priority, realtime)
+        if r < 0:
+            raise OSError(-r, f"cannot start the audio thread: {os.strerror(-r)}")
+        self.realtime = bool(realtime[0])
+        if self._reported_rt != self.realtime:
+            report_realtime(self.realtime_priority, self.realtime, "audio: audio thread (C)")
+            self._reported_rt = self.realtime
+        self.state = "running"
+        while not self._stopping and lib.ms20_audio_state(self._rt) == lib.MS20_AUDIO_RUNNING:
+            self._wake.wait(POLL_S)
+        lib.ms20_audio_stop(self._rt)
+        state = lib.ms20_audio_state(self._rt)
+        capture = ffi.new("int32_t *")
+        err = lib.ms20_audio_error(self._rt, capture)
+        what = f"{'capture' if capture[0] else 'playback'} on {self.sink.name!r}"
+        if state == lib.MS20_AUDIO_FAILED:
+            raise OSError(err, f"{what} refused a call: {os.strerror(err)}")
+        return f"{what} failed: {os.strerror(err)}" if state == lib.MS20_AUDIO_LOST else ""
 
     def _wait_retry(self) -> None:
         """Sleep until the next attempt, beating the heart meanwhile: waiting for a card is
         not a stall (a hung open() would be, and stops the beat)."""
         end = time.monotonic() + self.retry_s
         while not self._stopping:
-            self.heartbeat_ns = time.monotonic_ns()
+            self._beat_ns = time.monotonic_ns()
             left = end - time.monotonic()
             if left <= 0:
                 return
             self._wake.wait(min(left, 0.1))
-
-    def _prepare(self, granted: Granted) -> None:
-        n = granted.period
-        out = np.zeros(n, np.float32)
-        line_in = np.zeros(n, np.float32)
-        cv = np.zeros(2 * n, np.float32)
-        silence = np.zeros(n, np.float32)
-        fade_in = np.linspace(0.0, 1.0, n, endpoint=False, dtype=np.float32)
-        self._bufs = (out, line_in, cv, silence, fade_in)
-        self.clock.set_rate(granted.rate)
-        # Warm up before the card starts: the first renders pay for first-touch page faults and
-        # the queued panel, which would otherwise land in the first real periods as underruns.
-        for _ in range(WARM_UP_PERIODS):
-            self.engine.render_into(out, line_in, cv)
-
-    def _prime_rt(self, silence: np.ndarray, periods: int) -> None:
-        """Queue `periods` periods of silence so the next one has a full buffer behind it."""
-        for _ in range(periods):
-            if self.sink.write_rt(silence) < 0:
-                self.xruns += 1
-
-    def _loop_rt(self, granted: Granted) -> None:
-        out, line_in, cv, silence, fade_in = self._bufs
-        engine, sink, clock = self.engine, self.sink, self.clock
-        render, read, write = engine.render_into, sink.read_rt, sink.write_rt
-        now_ns = time.monotonic_ns
-        lin = line_in if granted.capture else None
-        cv_out = self.cv_out_v
-        self._prime_rt(silence, granted.periods - 1)
-        while not self._stopping:
-            if lin is not None and read(line_in) < 0:
-                self.capture_xruns += 1          # line_in was zeroed: one silent period of LINE IN
-            t = now_ns()
-            clock.publish_rt(engine.time, t)
-            render(out, lin, cv)
-            cv_out[0] = cv[-2]
-            cv_out[1] = cv[-1]
-            if self._stall_s:
-                time.sleep(self._stall_s)
-                self._stall_s = 0.0
-            busy = now_ns() - t
-            self.busy_ns += busy
-            if busy > self.worst_busy_ns:
-                self.worst_busy_ns = busy
-            if write(out) < 0:
-                # Underrun: the card played silence and this period was dropped. Re-prime the
-                # buffer, then replay the period faded in: one soft gap, not a run of clicks.
-                self.xruns += 1
-                self._prime_rt(silence, granted.periods - 1)
-                np.multiply(out, fade_in, out=out)
-                if write(out) < 0:
-                    self.xruns += 1
-            self.periods += 1
-            self.heartbeat_ns = t
