@@ -54,3 +54,11 @@ def test_audio_into_a_cv_input_modulates_at_audio_rate(engine: Engine) -> None:
     render_cv(engine, RATE // 10, sine)
     _, cv, _ = render_cv(engine, RATE // 10, sine)
     np.testing.assert_allclose(cv, sine, atol=1e-6)  # per-sample routing, no block delay
+
+
+def test_a_lone_plug_breaks_an_input_normal_and_leaves_outputs_and_patched_jacks_alone() -> None:
+    routing = resolve([("EG-1 OUT", "FREQ")], lone=["LP CUTOFF FREQ", "MG TRIANGLE OUT", "FREQ"])
+    assert routing.route[lib.MS20_IN_LP_CUTOFF] == lib.MS20_OUT_ZERO
+    assert routing.route[lib.MS20_IN_FREQ] == lib.MS20_OUT_EG1
+    assert routing.route[lib.MS20_IN_TOTAL] == -1      # MG TRIANGLE's own normal is untouched
+    assert routing.cables == (("EG-1 OUT", "FREQ"),) and routing.problems == ()

@@ -51,7 +51,7 @@ def format_snapshot(snap: Snapshot, title: str = "") -> str:
     out.append("")
     out.append(f"CABLES ({len(snap.plugged)} jacks hold a plug)")
     for net in snap.nets:
-        out.append("  " + " = ".join(net))
+        out.append("  " + " = ".join(net) + ("  (a cable leading nowhere)" if len(net) == 1 else ""))
     if not snap.nets:
         out.append("  none")
     for a, b in snap.routing.cables:

@@ -7,6 +7,8 @@ normal. Impossible nets are reported, never crashed on:
 - two outputs on one net: the output listed first in jacks.toml wins;
 - a net of inputs only: those inputs read 0 V (their normals are broken by the plugs);
 - a jack joined to itself: ignored.
+A lone plug (a cable whose other end hangs free) in an input breaks its normal too, and the
+input reads 0 V: the MS-20 player's way to switch a normal off without patching anything.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ class Routing:
 NORMALLED = Routing(tuple([-1] * lib.MS20_INPUT_COUNT), (), ())
 
 
-def resolve(connections: Iterable[tuple[str, str]]) -> Routing:
-    """Route a set of joined jack pairs (names as on the panel). Unknown names raise UnknownJack."""
+def resolve(connections: Iterable[tuple[str, str]], lone: Iterable[str] = ()) -> Routing:
+    """Route a set of joined jack pairs, and jacks holding a plug that leads nowhere (names as
+    on the panel). Unknown names raise UnknownJack."""
     table = jack_table()
     parent: dict[Jack, Jack] = {}
 
@@ -78,4 +81,8 @@ def resolve(connections: Iterable[tuple[str, str]]) -> Routing:
         for i in ins:
             route[i.index] = outs[0].index
             cables.append((outs[0].name, i.name))
+    for name in lone:
+        j = table.find(name)
+        if not j.is_output and j not in parent:
+            route[j.index] = lib.MS20_OUT_ZERO
     return Routing(tuple(route), tuple(sorted(cables)), tuple(problems))

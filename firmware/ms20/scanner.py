@@ -21,7 +21,7 @@ from typing import Any
 from ms20.controller import PanelController
 from ms20.controls.calibration import WHEEL, Calibration, CalibrationError, load_calibration
 from ms20.controls.cv import CvConvention
-from ms20.controls.jack_sense import ContactDebouncer, Nets, Observation, bits, decide_nets, pairs
+from ms20.controls.jack_sense import ContactDebouncer, Nets, Observation, bits, decide_nets, lone, pairs
 from ms20.controls.pot_filter import PotFilter
 from ms20.drivers.mcp3208 import FULL_SCALE, AdcError, AnalogIn
 from ms20.jacks import jack_table
@@ -241,7 +241,7 @@ class Scanner:
         accepted = deb.observe(now, self._obs)
         if accepted is None:
             return False
-        routing = resolve(pairs(accepted, self._names))
+        routing = resolve(pairs(accepted, self._names), lone(accepted, self._names))
         self._routing = routing
         self.controller.cables_changed(routing)
         self.stats["routing_changes"] += 1

@@ -123,3 +123,32 @@ def test_a_knob_moved_by_midi_keeps_its_sound_until_the_pot_comes_through_it(rig
     rig.board.turn("LPF CUTOFF", 7.5)                      # ... and back up: the pot owns the knob
     rig.run(0.05)
     assert centroid_hz(rig.run(0.3, audio=True)) > 2.0 * dark
+
+
+def test_a_dangling_cable_in_lp_cutoff_freq_breaks_the_eg2_normal_and_pulling_it_restores_it(rig):
+    """The MS-20 player's trick: a cable that leads nowhere switches a normal off."""
+    rig.board.turn("LPF CUTOFF", 3.0)
+    rig.board.turn("LPF EG2/EXT", 9.0)
+    rig.board.turn("EG-2 SUSTAIN", 2.0)
+    rig.run(0.3)                                       # the pots reach the kernel
+
+    def sweep() -> float:
+        """How far the brightness moves over a note's attack and decay (octaves)."""
+        rig.engine.key(60, True)
+        track = centroid_track(rig.run(0.5, audio=True))
+        rig.engine.key(60, False)
+        rig.run(1.5)                                   # EG-2 released all the way
+        return float(np.log2(track.max() / track.min()))
+
+    normal = sweep()
+    rig.board.plug("LP CUTOFF FREQ")                   # the other end hangs free
+    rig.run(0.1)
+    assert rig.engine.route_of(lib.MS20_IN_LP_CUTOFF) == lib.MS20_OUT_ZERO
+    assert not rig.controller.state.routing.problems   # deliberate, not a fault
+    broken = sweep()
+    rig.board.unplug("LP CUTOFF FREQ")
+    rig.run(0.1)
+    assert rig.engine.route_of(lib.MS20_IN_LP_CUTOFF) == lib.MS20_OUT_EG2_SUSREF
+    assert normal > 0.5                                # the envelope sweeps the filter (0.86 oct)
+    assert broken < 0.1 * normal                       # (0.04 oct)
+    assert sweep() == pytest.approx(normal, rel=0.2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ms20.controls.jack_sense import ContactDebouncer, Observation, decide_nets, pairs
+from ms20.controls.jack_sense import ContactDebouncer, Observation, decide_nets, lone, pairs
 
 
 def B(*positions: int) -> int:
@@ -36,10 +36,12 @@ def test_a_multiple_is_one_net_without_ghosts():
     assert pairs(obs.nets, "ABCDEFGH") == [("B", "D"), ("B", "F"), ("C", "G")]
 
 
-def test_a_plug_with_a_dangling_cable_is_present_but_joins_nothing():
-    present = B(4)
-    obs = decide_nets(present, probe(present, []))
-    assert obs.fault is None and obs.nets == frozenset()
+def test_a_plug_with_a_dangling_cable_joins_nothing_but_is_reported_alone():
+    present = B(1, 4, 5)
+    obs = decide_nets(present, probe(present, [B(1, 5)]))
+    assert obs.fault is None and obs.nets == {B(1, 5), B(4)}
+    assert pairs(obs.nets, "ABCDEFGH") == [("B", "F")]
+    assert lone(obs.nets, "ABCDEFGH") == ["E"]
 
 
 def test_a_tip_grazing_the_grounded_sleeve_spoils_the_scan():

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 SETTLE_S = 0.010
 
-Nets = frozenset[int]   # each net a bit mask of two or more joined jacks
+Nets = frozenset[int]   # each net a bit mask of joined jacks; one jack: a plug leading nowhere
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,7 @@ def decide_nets(present: int, readings: Mapping[int, int]) -> Observation:
             if seen[q] != net:
                 return Observation(present, frozenset(),
                                    f"jack {p} sees jack {q} but they see different nets: contacts moving")
-        if net & (net - 1):                          # two or more jacks
-            nets.add(net)
+        nets.add(net)                                # one jack: its cable leads nowhere
     return Observation(present, frozenset(nets))
 
 
@@ -70,6 +69,11 @@ def pairs(nets: Nets, names: Sequence[str]) -> list[tuple[str, str]]:
         first, *others = bits(net)
         out += [(names[first], names[q]) for q in others]
     return out
+
+
+def lone(nets: Nets, names: Sequence[str]) -> list[str]:
+    """Jacks whose plug joins nothing (a dangling cable): they still break their normals."""
+    return [names[bits(net)[0]] for net in sorted(nets) if not net & (net - 1)]
 
 
 class ContactDebouncer:
