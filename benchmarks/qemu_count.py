@@ -1,7 +1,7 @@
 """Kernel instructions per output sample on another ISA (aarch64: the Pi 4/5), counted under qemu.
 
 valgrind runs only native code, so the benchmark session (session.py) is recorded as the
-ms20_event records it pushes and replayed by replay.c, built with every c_kernels/*.c under
+ms20_event records it pushes and replayed by replay.c, built with the engine's c_kernels/*.c under
 build_kernel.py's CFLAGS, static, and run under qemu-user. qemu logs each translated block's
 instructions once (-d in_asm) and every block execution (-d exec, with chaining off so none
 is skipped); their product, summed, is the guest instruction count. Two runs differing only in
@@ -78,7 +78,10 @@ def build_replay(isa: str, directory: Path) -> Path:
     cc = ISAS[isa][0]
     out = directory / f"replay-{isa}"
     flags = CFLAGS + os.environ.get("MS20_EXTRA_CFLAGS", "").split()
-    sources = [str(REPLAY_C)] + sorted(str(p) for p in KERNEL.rglob("*.c"))
+    # The engine only: the box's audio thread (c_kernels/audio) links libasound and plays no
+    # part in the instruments counted here.
+    engine = (p for p in KERNEL.rglob("*.c") if "audio" not in p.relative_to(KERNEL).parts)
+    sources = [str(REPLAY_C)] + sorted(str(p) for p in engine)
     # -static: qemu-user then needs no guest sysroot.
     cmd = [cc, *flags, "-static", "-I", str(KERNEL), *sources, "-lm", "-o", str(out)]
     result = subprocess.run(cmd, capture_output=True, text=True)
