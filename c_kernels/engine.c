@@ -122,6 +122,7 @@ static void reset_voice(ms20_engine *e)
     vca_init(&e->vca, e->fs);
     for (int i = 0; i < PATCHBAY_SLOTS; ++i)
         if (i != MS20_OUT_STRIG_OPEN) e->bay.jack[i] = 0.0f;
+    esp_held_outputs(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]); /* TRIG open, F-V held */
     publish_params(e); /* the wheel and CV jacks keep carrying their controls */
 }
 
@@ -329,6 +330,7 @@ ms20_engine *ms20_create(float sample_rate)
     noise_init(&e->noise, 0x12345678u);
     mg_init(&e->mg);
     esp_init(&e->esp, sample_rate);
+    esp_held_outputs(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]);
     eg1_init(&e->eg1);
     eg2_init(&e->eg2);
     sample_hold_init(&e->sh);

@@ -229,6 +229,7 @@ void esp_probe_render(float fs, const float *in, int n, float gain, float low, f
     float o[ESP_OUTPUTS];
     esp_init(&s, fs);
     esp_set_band(&s, low, high);
+    esp_held_outputs(&s, o);
     for (int i = 0; i < n; ++i) {
         esp_tick(&s, in[i], gain, cv_adjust, threshold, o);
         if (amp) amp[i] = o[ESP_AMP];

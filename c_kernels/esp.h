@@ -73,6 +73,15 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
 /* The block's work: decimation, F-V, level, trigger and output smoothing. Called by esp_tick. */
 void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 
+/* F-V, ENV and TRIG: they move once per block, so esp_tick writes them only then. Call it
+ * after esp_init or esp_reset to set the jacks they hold. */
+static inline void esp_held_outputs(const esp_state *s, float out[ESP_OUTPUTS])
+{
+    out[ESP_FV] = s->fv_v;
+    out[ESP_ENV] = s->env_v;
+    out[ESP_TRIG] = s->trig_v;
+}
+
 static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjust, float threshold_v,
                             float out[ESP_OUTPUTS])
 {
@@ -100,13 +109,12 @@ static inline void esp_tick(esp_state *s, float in_v, float gain, float cv_adjus
     s->bp_buf[i] = bp;
     s->amp_buf[i] = amp;
     s->fill = ++i;
-    if (i >= s->block) esp_block_tick(s, threshold_v, cv_adjust);
-
     out[ESP_AMP] = amp;
     out[ESP_BAND_PASS] = bp;
-    out[ESP_FV] = s->fv_v;
-    out[ESP_ENV] = s->env_v;
-    out[ESP_TRIG] = s->trig_v;
+    if (i >= s->block) {
+        esp_block_tick(s, threshold_v, cv_adjust);
+        esp_held_outputs(s, out);
+    }
 }
 
 #endif
