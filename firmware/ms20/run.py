@@ -45,12 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def find_patch(name: str) -> Path | None:
-    """A patch path as given, else relative to the firmware's tree (an installed box)."""
+    """A patch path as given, else relative to the firmware's tree (an installed box), else
+    among the patches the package carries (`patches/` is data/patches, also in a wheel)."""
     path = Path(name)
     if path.exists():
         return path
-    if not path.is_absolute() and (REPO / path).exists():
-        return REPO / path
+    if path.is_absolute():
+        return None
+    for base in (REPO, Path(__file__).resolve().parent / "data"):
+        if (base / path).exists():
+            return base / path
     return None
 
 
