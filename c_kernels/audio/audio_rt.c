@@ -58,10 +58,13 @@ static int write_rt(ms20_audio *a, const float *buf)
     return injected ? -injected : sink_write_rt(a->sink, buf, a->period);
 }
 
-/* Queue periods - 1 periods of silence so the next one has a full buffer behind it. */
+/* Queue silence so that the next period has a full buffer behind it: periods - 1 periods
+ * when the write paces the loop. In full duplex the capture read paces it, and capture
+ * starts only at that first read, a period after playback: a full buffer of silence keeps
+ * periods - 1 periods queued while a period renders, where periods - 1 would leave one. */
 static int prime_rt(ms20_audio *a)
 {
-    for (int i = 1; i < a->sink->periods; ++i) {
+    for (int i = a->sink->cap ? 0 : 1; i < a->sink->periods; ++i) {
         int r = write_rt(a, a->silence);
         if (r == -EPIPE)
             add_rt(a, MS20_AUDIO_XRUNS, 1);
