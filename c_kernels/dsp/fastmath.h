@@ -1,10 +1,11 @@
 /* Cheap, accurate-enough math for the per-sample path.
  *
- * exp2_fast: 2^x to 2.8e-6 relative error (0.005 cent), for pitch and cutoff;
- *           exp2_bounded when the caller has already clamped.
- * clampf:   a clamp that also maps NaN to the lower bound, so a bad value can never
- *           travel round a feedback patch.
- * Inputs are plain floats; nothing here allocates or branches on data except clamps.
+ * exp2_fast:   2^x to 2.8e-6 relative error (0.005 cent), for pitch and cutoff;
+ *              exp2_bounded when the caller has already clamped, exp2_cached when the
+ *              exponent often holds still.
+ * clampf:      a clamp that also maps NaN to the lower bound, so a bad value can never
+ *              travel round a feedback patch; maxf and minf, its halves.
+ * Inputs are plain floats; nothing here allocates, and only exp2_cached branches.
  */
 #ifndef MS20_DSP_FASTMATH_H
 #define MS20_DSP_FASTMATH_H
@@ -15,9 +16,8 @@
 
 #define MS20_PI 3.14159265358979323846f
 
-/* maxf(a, b) = a > b ? a : b and minf(a, b) = a < b ? a : b: a NaN in a gives b, so
- * clampf maps NaN to its lower bound and a bad value can never travel round a feedback
- * patch. One instruction each: SSE's maxss/minss have exactly these semantics (inline
+/* maxf(a, b) = a > b ? a : b and minf(a, b) = a < b ? a : b: a NaN in a gives b (clampf's
+ * NaN rule). One instruction each: SSE's maxss/minss have exactly these semantics (inline
  * asm, because GCC turns the ternaries into compare-and-branch and the intrinsics into
  * lane shuffles), AArch64's fmaxnm/fminnm (fmaxf/fminf) return the number. */
 #if defined(__GNUC__) && defined(__SSE__) && !defined(MS20_PORTABLE)
@@ -32,7 +32,6 @@ static inline float minf(float a, float b)
     return a;
 }
 #elif defined(__aarch64__) && !defined(MS20_PORTABLE)
-#include <math.h>
 static inline float maxf(float a, float b) { return fmaxf(a, b); }
 static inline float minf(float a, float b) { return fminf(a, b); }
 #else
