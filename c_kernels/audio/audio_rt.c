@@ -64,7 +64,7 @@ static int write_rt(ms20_audio *a, const float *buf)
  * periods - 1 periods queued while a period renders, where periods - 1 would leave one. */
 static int prime_rt(ms20_audio *a)
 {
-    for (int i = a->sink->cap ? 0 : 1; i < a->sink->periods; ++i) {
+    for (int i = sink_has_capture(a->sink) ? 0 : 1; i < a->sink->periods; ++i) {
         int r = write_rt(a, a->silence);
         if (r == -EPIPE)
             add_rt(a, MS20_AUDIO_XRUNS, 1);
@@ -77,7 +77,7 @@ static int prime_rt(ms20_audio *a)
 static int loop_rt(ms20_audio *a)
 {
     const int n = a->period;
-    const float *line_in = a->sink->cap ? a->line_in : 0;
+    const float *line_in = sink_has_capture(a->sink) ? a->line_in : 0;
     float *out = a->out, *cv = a->cv;
     /* Warm up before the card starts: the first renders pay for first-touch page faults and
      * the queued panel, which would otherwise land in the first real periods as underruns. */

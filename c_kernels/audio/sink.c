@@ -110,6 +110,7 @@ ms20_sink *ms20_sink_open(const ms20_sink_config *c, ms20_sink_granted *g)
     } else {
         g->rate = c->rate, g->period = c->period, g->periods = c->periods;
         g->channels = c->channels, g->format = c->format;
+        s->adc_clock = g->capture = c->capture != 0;
     }
     s->rate = g->rate, s->period = g->period, s->periods = g->periods;
     s->channels = g->channels, s->format = g->format;
@@ -230,8 +231,27 @@ static int recover_rt(snd_pcm_t *pcm, int err)
     return err < 0 ? err : -EPIPE;
 }
 
+/* The virtual capture stream: a period is there once its last frame has been sampled;
+ * a reader more than a buffer behind has overrun, and the stream restarts. */
+static int adc_read_rt(ms20_sink *s, float *line_in, int n)
+{
+    memset(line_in, 0, sizeof(float) * (size_t)n);
+    int64_t now = monotonic_ns();
+    if (!s->adc_frames) s->adc_t0 = now;
+    int64_t frames = s->adc_frames + n;
+    int64_t due = s->adc_t0 + frames / s->rate * 1000000000LL + frames % s->rate * 1000000000LL / s->rate;
+    if (now - due > (int64_t)s->period * s->periods * 1000000000LL / s->rate) {
+        s->adc_frames = 0;
+        return -EPIPE;
+    }
+    sleep_until_rt(due);
+    s->adc_frames += n;
+    return n;
+}
+
 int sink_read_rt(ms20_sink *s, float *line_in, int n)
 {
+    if (s->adc_clock) return adc_read_rt(s, line_in, n);
     char *p = s->in_frames;
     int got = 0;
     while (got < n) {

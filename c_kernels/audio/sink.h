@@ -9,13 +9,20 @@
 
 struct ms20_sink {
     struct _snd_pcm *pcm; /* ALSA's snd_pcm_t; NULL: the null sink (the pacer alone) */
-    struct _snd_pcm *cap; /* NULL: no LINE IN */
+    struct _snd_pcm *cap; /* NULL: no LINE IN from a card */
+    /* The null sink's capture side, when asked for: a virtual ADC clock that delivers
+     * silence at the card's pace from the first read on, as a card's capture stream does. */
+    int32_t adc_clock;
+    int64_t adc_t0, adc_frames;
     ms20_pacer *pacer;
     int32_t rate, period, periods, channels, format;
     void *out_frames, *in_frames; /* one period, interleaved, in the card's format */
     float *tap;
     int64_t tap_len, *tap_frames;
 };
+
+/* Whether LINE IN is read (a card's capture stream or the null sink's virtual one). */
+static inline int sink_has_capture(const ms20_sink *s) { return s->cap != 0 || s->adc_clock; }
 
 /* LINE IN for one period: n, or -EPIPE after an overrun (recovered, line_in silent), or
  * -errno when the capture device failed. */

@@ -228,3 +228,23 @@ def test_a_python_thread_holding_the_gil_cannot_make_the_audio_late():
     # A Python audio loop would have stopped dead for the 300 ms (about 75 underruns of a
     # 4 ms buffer); the C thread plays on. One xrun is allowed for a VM pause.
     assert abs(played - wall) < 0.05 and late <= 1
+
+
+def test_in_full_duplex_the_capture_clock_paces_the_loop_and_two_periods_stay_queued():
+    """Capture starts at the first read, a period after playback; the loop must not lose
+    that period of headroom (a real full-duplex codec: LINE IN feeds the ESP)."""
+    sink = NullSink(RATE, 64, 3, line_in=True)
+    audio = AudioThread(voiced_engine(), sink, realtime_priority=RT)
+    audio.start()
+    t = time.monotonic()
+    time.sleep(0.5)
+    audio.stop()
+    wall = time.monotonic() - t
+    assert audio.granted is not None and audio.granted.capture
+    assert abs(audio.periods * 64 / RATE - wall) < 0.1      # the capture clock sets the pace
+    slack = sink.pacer.slack_histogram()                    # audio still queued at each write
+    writes = int(slack.sum())
+    typical_ms = float(np.flatnonzero(np.cumsum(slack) >= writes / 2)[0]) * 0.05
+    period_ms = 64 / RATE * 1e3
+    print(f"\nfull duplex: median {typical_ms:.2f} ms queued at a write ({typical_ms / period_ms:.2f} periods)")
+    assert typical_ms > 1.5 * period_ms                      # two periods (2.67 ms), not one

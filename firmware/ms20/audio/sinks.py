@@ -130,11 +130,14 @@ class Sink:
 
 
 class NullSink(Sink):
-    """Discards the audio at the pace of a real card with a `periods`-period buffer."""
+    """Discards the audio at the pace of a real card with a `periods`-period buffer; with
+    `line_in`, also captures silence at that pace from the first read on, as a full-duplex
+    card does (its capture clock then paces the audio thread)."""
 
     def __init__(self, rate: int = 48000, period: int = 64, periods: int = 3, channels: int = 2,
-                 fmt: str = "S16_LE", tap: Tap | None = None) -> None:
+                 fmt: str = "S16_LE", tap: Tap | None = None, line_in: bool = False) -> None:
         super().__init__("null (paced)", rate, period, periods, channels, fmt, tap)
+        self.line_in = line_in
 
     def _request(self) -> tuple[str | None, str | None, bool]:
-        return None, None, True
+        return None, "null" if self.line_in else None, True
