@@ -14,4 +14,8 @@ static inline int64_t monotonic_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* a * b / c without overflowing for a run of days (a = frames or ns, b and c below 2^31):
+ * frames to nanoseconds at a rate, and back. */
+static inline int64_t muldiv(int64_t a, int64_t b, int64_t c) { return a / c * b + a % c * b / c; }
+
 #endif

@@ -3,10 +3,12 @@
  * Runs (restarts after an underrun) are remembered in a ring so the playhead can be found
  * for a moment in the recent past. The writer is the audio thread; readers use a seqlock.
  */
+#define _GNU_SOURCE /* clock_gettime in monotonic.h, under -std=c99 */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "../dsp/seqlock.h"
+#include "monotonic.h"
 #include "pacer.h"
 
 #define RUNS 256 /* restarts remembered for playhead_at (older ones are forgotten) */
@@ -24,9 +26,6 @@ struct ms20_pacer {
     int64_t writes, misses, worst_lateness_ns, worst_wake_ns;
     int64_t slack[MS20_SLACK_BINS];
 };
-
-/* a * b / c without overflowing for a run of days (a = frames or ns, b and c below 2^31). */
-static inline int64_t muldiv(int64_t a, int64_t b, int64_t c) { return a / c * b + a % c * b / c; }
 
 static inline int64_t deadline_ns(const ms20_pacer *p, int64_t frame) { return p->t0 + muldiv(frame, NS, p->rate); }
 

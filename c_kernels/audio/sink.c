@@ -238,9 +238,8 @@ static int adc_read_rt(ms20_sink *s, float *line_in, int n)
     memset(line_in, 0, sizeof(float) * (size_t)n);
     int64_t now = monotonic_ns();
     if (!s->adc_frames) s->adc_t0 = now;
-    int64_t frames = s->adc_frames + n;
-    int64_t due = s->adc_t0 + frames / s->rate * 1000000000LL + frames % s->rate * 1000000000LL / s->rate;
-    if (now - due > (int64_t)s->period * s->periods * 1000000000LL / s->rate) {
+    int64_t due = s->adc_t0 + muldiv(s->adc_frames + n, 1000000000, s->rate);
+    if (now - due > muldiv((int64_t)s->period * s->periods, 1000000000, s->rate)) {
         s->adc_frames = 0;
         return -EPIPE;
     }
