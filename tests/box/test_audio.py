@@ -59,15 +59,20 @@ def test_pcm_conversion_is_full_scale_and_clips():
         assert abs(line_in[3] - 0.5) < 1e-4
 
 
+def play_for(audio: AudioThread, seconds: float) -> float:
+    """Start the audio thread, let it play, stop it; returns the wall time it ran."""
+    audio.start()
+    t = time.monotonic()
+    time.sleep(seconds)
+    audio.stop()
+    return time.monotonic() - t
+
+
 def test_the_audio_thread_runs_in_real_time_into_a_paced_sink():
     tap = Tap(2.0, RATE)
     sink = NullSink(RATE, 64, 3, tap=tap)
     audio = AudioThread(voiced_engine(), sink, realtime_priority=RT)
-    audio.start()
-    t = time.monotonic()
-    time.sleep(0.5)
-    audio.stop()
-    wall = time.monotonic() - t
+    wall = play_for(audio, 0.5)
     assert audio.state == "stopped"
     # Deadline misses are measured by benchmarks/bench_audio_loop.py; a shared VM can pause
     # us at any moment, so here only "keeps up" is asserted: at most 2 % of periods missed.
@@ -235,11 +240,7 @@ def test_in_full_duplex_the_capture_clock_paces_the_loop_and_two_periods_stay_qu
     that period of headroom (a real full-duplex codec: LINE IN feeds the ESP)."""
     sink = NullSink(RATE, 64, 3, line_in=True)
     audio = AudioThread(voiced_engine(), sink, realtime_priority=RT)
-    audio.start()
-    t = time.monotonic()
-    time.sleep(0.5)
-    audio.stop()
-    wall = time.monotonic() - t
+    wall = play_for(audio, 0.5)
     assert audio.granted is not None and audio.granted.capture
     assert abs(audio.periods * 64 / RATE - wall) < 0.1      # the capture clock sets the pace
     slack = sink.pacer.slack_histogram()                    # audio still queued at each write
