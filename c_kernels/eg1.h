@@ -45,11 +45,7 @@ static inline float eg1_tick(eg1_state *s, int gate)
         if (--s->delay_left == 0) s->segment = EG1_ATTACK;
         break;
     case EG1_ATTACK:
-        s->level += s->attack_coef * (ENVELOPE_ATTACK_OVERSHOOT - s->level);
-        if (s->level >= 1.0f) {
-            s->level = 1.0f;
-            s->segment = EG1_FULL;
-        }
+        if (envelope_attack(&s->level, s->attack_coef)) s->segment = EG1_FULL;
         break;
     case EG1_RELEASE: s->level -= s->release_coef * s->level; break;
     default: break; /* EG1_FULL */

@@ -53,11 +53,7 @@ static inline float eg2_tick(eg2_state *s, int input_gate, float sustain)
     if ((input_gate != s->input_gate) | (s->hold_left > 0)) eg2_gate(s, input_gate);
     switch (s->segment) {
     case EG2_ATTACK:
-        s->level += s->attack_coef * (ENVELOPE_ATTACK_OVERSHOOT - s->level);
-        if (s->level >= 1.0f) {
-            s->level = 1.0f;
-            s->segment = EG2_DECAY;
-        }
+        if (envelope_attack(&s->level, s->attack_coef)) s->segment = EG2_DECAY;
         break;
     case EG2_DECAY: s->level += s->decay_coef * (sustain - s->level); break;
     default: s->level -= s->release_coef * s->level; break; /* EG2_RELEASE */

@@ -10,6 +10,18 @@
 
 #define ENVELOPE_ATTACK_OVERSHOOT 1.5f
 
+/* One attack step: charge towards the overshoot, stop at full scale. Returns 1 when the
+ * attack has just ended. */
+static inline int envelope_attack(float *level, float coef)
+{
+    *level += coef * (ENVELOPE_ATTACK_OVERSHOOT - *level);
+    if (*level >= 1.0f) {
+        *level = 1.0f;
+        return 1;
+    }
+    return 0;
+}
+
 /* Per-sample coefficient of an RC stage whose segment lasts ms (see above). */
 float envelope_attack_coef(float ms, float fs_hz);
 float envelope_fall_coef(float ms, float fs_hz);
