@@ -46,7 +46,9 @@
 #define PITCH_OCT_RANGE 60.0f     /* exponential FM beyond this many octaves is clamped */
 #define OSC_FREQ_MAX 0.45f
 
-/* esp_tick writes its outputs straight into their jacks, which jacks.toml keeps in order. */
+/* The keyboard and esp_tick write their outputs straight into their jacks, which
+ * jacks.toml keeps in order. */
+typedef char kbd_jacks_in_order[MS20_OUT_KBD_TRIG == MS20_OUT_KBD_CV + KBD_TRIG ? 1 : -1];
 typedef char esp_jacks_in_order[MS20_OUT_ESP_BP == MS20_OUT_ESP_AMP + ESP_BAND_PASS &&
                                         MS20_OUT_ESP_FV == MS20_OUT_ESP_AMP + ESP_FV &&
                                         MS20_OUT_ESP_ENV == MS20_OUT_ESP_AMP + ESP_ENV &&
@@ -123,6 +125,7 @@ static void reset_voice(ms20_engine *e)
     for (int i = 0; i < PATCHBAY_SLOTS; ++i)
         if (i != MS20_OUT_STRIG_OPEN) e->bay.jack[i] = 0.0f;
     esp_held_outputs(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]); /* TRIG open, F-V held */
+    keyboard_outputs(&e->kbd, &e->bay.jack[MS20_OUT_KBD_CV]);
     publish_params(e); /* the wheel and CV jacks keep carrying their controls */
 }
 
@@ -202,7 +205,7 @@ static void apply_event(ms20_engine *e, const ms20_event *ev)
     case MS20_EV_KEY:
         if (isfinite(ev->value))
             keyboard_key(&e->kbd, clampf(ev->value, -24.0f, 151.0f), (ev->index & MS20_KEY_GATE) != 0,
-                         (ev->index & MS20_KEY_RETRIGGER) != 0);
+                         (ev->index & MS20_KEY_RETRIGGER) != 0, &e->bay.jack[MS20_OUT_KBD_CV]);
         break;
     case MS20_EV_PATCH: patchbay_apply(&e->bay, (const signed char *)ev->route); break;
     case MS20_EV_RESET: reset_voice(e); break;
@@ -234,7 +237,7 @@ static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out
     if (e->smoothing) smooth_params(e);
     patchbay_tick(bay);
 
-    keyboard_tick(&e->kbd, &jack[MS20_OUT_KBD_CV], &jack[MS20_OUT_KBD_TRIG]);
+    keyboard_tick(&e->kbd, &jack[MS20_OUT_KBD_CV]);
     jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
 
     noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
@@ -327,6 +330,7 @@ ms20_engine *ms20_create(float sample_rate)
     e->smooth_span = (int)(SMOOTHING_SPAN * SMOOTHING_MS * 0.001f * sample_rate);
     patchbay_init(&e->bay, sample_rate);
     keyboard_init(&e->kbd);
+    keyboard_outputs(&e->kbd, &e->bay.jack[MS20_OUT_KBD_CV]);
     noise_init(&e->noise, 0x12345678u);
     mg_init(&e->mg);
     esp_init(&e->esp, sample_rate);

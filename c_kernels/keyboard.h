@@ -19,7 +19,19 @@ typedef struct {
     int gate;
     int gap;            /* samples left of a retrigger gap */
     float trig_v;       /* KBD TRIG, recomputed on keys and when a gap ends */
+    int moving;         /* gliding, or a gap or its end not yet written: the tick has work */
 } keyboard_state;
+
+/* The outputs, in the order of their jacks (KBD CV, KBD TRIG). */
+enum { KBD_CV, KBD_TRIG };
+
+/* CV and TRIG move only on keys, while gliding and when a gap ends, so they are written to
+ * their jacks only then: by keyboard_key and keyboard_tick, and by the caller after a reset. */
+static inline void keyboard_outputs(const keyboard_state *s, float *out)
+{
+    out[KBD_CV] = s->cv_v;
+    out[KBD_TRIG] = s->trig_v;
+}
 
 /* Gate off, no gap: the S-trigger line open (+5 V). */
 static inline void keyboard_release(keyboard_state *s)
@@ -27,6 +39,7 @@ static inline void keyboard_release(keyboard_state *s)
     s->gate = 0;
     s->gap = 0;
     s->trig_v = 5.0f;
+    s->moving = s->pitch != s->target; /* a glide goes on */
 }
 
 static inline void keyboard_init(keyboard_state *s)
@@ -40,29 +53,38 @@ static inline void keyboard_init(keyboard_state *s)
 /* Glide time is the time to cover 99 % of an interval (4.6 time constants). */
 void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz);
 
-static inline void keyboard_key(keyboard_state *s, float note, int gate, int retrigger)
+static inline void keyboard_key(keyboard_state *s, float note, int gate, int retrigger, float *out)
 {
     if (!s->gate && gate && s->glide_coef >= 1.0f && s->pitch != note) {
-        s->pitch = note; /* no glide: jump (the tick recomputes the CV as the pitch moves) */
+        s->pitch = note; /* no glide: jump */
         s->cv_v = exp2_fast((note - 60.0f) * (1.0f / 12.0f));
     }
     s->target = note;
     s->gap = (retrigger && gate && s->gate) ? KEYBOARD_RETRIGGER_GAP : 0;
     s->gate = gate;
     s->trig_v = (gate && s->gap == 0) ? 0.0f : 5.0f;
+    s->moving = s->pitch != s->target || s->gap;
+    keyboard_outputs(s, out);
 }
 
-/* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger). */
-static inline void keyboard_tick(keyboard_state *s, float *cv_v, float *trig_v)
+/* A glide step and the gap's count. */
+static inline void keyboard_move(keyboard_state *s, float *out)
 {
-    if (s->pitch != s->target) { /* gliding: rare enough that a branch beats the arithmetic */
+    if (s->pitch != s->target) {
         float moved = s->pitch + s->glide_coef * (s->target - s->pitch);
-        if (moved != s->pitch) s->cv_v = exp2_fast((moved - 60.0f) * (1.0f / 12.0f));
+        if (moved == s->pitch) moved = s->target; /* rounding stalled it a step short */
+        s->cv_v = exp2_fast((moved - 60.0f) * (1.0f / 12.0f));
         s->pitch = moved;
     }
-    *cv_v = s->cv_v;
-    *trig_v = s->trig_v;
+    keyboard_outputs(s, out);
     if (s->gap && --s->gap == 0) s->trig_v = s->gate ? 0.0f : 5.0f;
+    s->moving = s->pitch != s->target || s->gap || s->trig_v != out[KBD_TRIG];
+}
+
+/* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger) when they move. */
+static inline void keyboard_tick(keyboard_state *s, float *out)
+{
+    if (s->moving) keyboard_move(s, out);
 }
 
 #endif

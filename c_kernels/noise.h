@@ -10,6 +10,7 @@
 /* The three poles and the direct term run as one 4-lane step: lane 3 has no pole, so it
  * holds w * 0.1848; pink is the sum of the lanes. */
 typedef float noise_v4 __attribute__((vector_size(16)));
+typedef int32_t noise_i4 __attribute__((vector_size(16)));
 
 typedef struct {
     uint32_t seed;
@@ -40,7 +41,8 @@ static inline void noise_tick(noise_state *s, float *white_v, float *pink_v)
     noise_v4 b = pole * s->b + w * gain; /* scaled by 1/4 already: the pink output's level */
     s->b = b;
     *white_v = w;
-    *pink_v = (b[0] + b[1]) + (b[2] + b[3]);
+    noise_v4 pairs = b + __builtin_shuffle(b, (noise_i4){2, 3, 0, 1});
+    *pink_v = pairs[0] + pairs[1];
 }
 
 #endif
