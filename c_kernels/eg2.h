@@ -20,6 +20,7 @@ typedef struct {
     int hold_left;    /* samples HOLD still keeps the gate on after the input fell */
     int segment;
     int input_gate;   /* the gate as it arrives */
+    int watch;        /* eg2_tick calls eg2_gate when the input differs: -1 while HOLD counts */
 } eg2_state;
 
 static inline void eg2_init(eg2_state *s)
@@ -28,7 +29,7 @@ static inline void eg2_init(eg2_state *s)
     s->attack_coef = s->decay_coef = s->release_coef = 1.0f;
     s->hold_samples = s->hold_left = 0;
     s->segment = EG2_RELEASE;
-    s->input_gate = 0;
+    s->input_gate = s->watch = 0;
 }
 
 /* An input edge, or a sample of HOLD: the gate stays on for hold_samples - 1 samples
@@ -46,11 +47,12 @@ static inline void eg2_gate(eg2_state *s, int input_gate)
         s->hold_left = 0;
         s->segment = EG2_RELEASE;
     }
+    s->watch = s->hold_left > 0 ? -1 : input_gate;
 }
 
 static inline float eg2_tick(eg2_state *s, int input_gate, float sustain)
 {
-    if ((input_gate != s->input_gate) | (s->hold_left > 0)) eg2_gate(s, input_gate);
+    if (input_gate != s->watch) eg2_gate(s, input_gate);
     switch (s->segment) {
     case EG2_ATTACK:
         if (envelope_attack(&s->level, s->attack_coef)) s->segment = EG2_DECAY;
