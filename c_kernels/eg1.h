@@ -37,19 +37,22 @@ static inline void eg1_gate(eg1_state *s, int gate)
     s->segment = !gate ? EG1_RELEASE : s->delay_samples > 0 ? EG1_DELAY : EG1_ATTACK;
 }
 
+/* DELAY and ATTACK: a few hundred samples per note. */
+static inline void eg1_rise(eg1_state *s)
+{
+    if (s->segment == EG1_DELAY) { /* the level holds where it was */
+        if (--s->delay_left == 0) s->segment = EG1_ATTACK;
+    } else if (envelope_attack(&s->level, s->attack_coef)) {
+        s->segment = EG1_FULL;
+    }
+}
+
 static inline float eg1_tick(eg1_state *s, int gate)
 {
     if (gate != s->gate) eg1_gate(s, gate);
-    switch (s->segment) {
-    case EG1_DELAY: /* the level holds where it was */
-        if (--s->delay_left == 0) s->segment = EG1_ATTACK;
-        break;
-    case EG1_ATTACK:
-        if (envelope_attack(&s->level, s->attack_coef)) s->segment = EG1_FULL;
-        break;
-    case EG1_RELEASE: s->level -= s->release_coef * s->level; break;
-    default: break; /* EG1_FULL */
-    }
+    /* the usual segments first: a note's sustain (FULL: nothing to do) and its release */
+    if (s->segment == EG1_RELEASE) s->level -= s->release_coef * s->level;
+    else if (s->segment != EG1_FULL) eg1_rise(s);
     return s->level;
 }
 
