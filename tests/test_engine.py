@@ -201,3 +201,30 @@ def test_white_noise_is_flat_and_pink_falls_3_db_per_octave(engine: Engine) -> N
     assert abs(np.mean(white)) < 0.01
     assert np.std(white) == pytest.approx(1.0 / np.sqrt(3.0), rel=0.02)  # uniform +-1 V
     assert 0.1 < np.std(pink) < 0.5  # about 1 V peak, like the white source
+
+
+def test_portamento_glides_over_its_set_time_and_lands_on_the_key(engine: Engine) -> None:
+    engine.patch(route(CV_OUT_1=lib.MS20_OUT_KBD_CV, CV_OUT_2=lib.MS20_OUT_KBD_TRIG))
+    engine.key(48, True, at=0)  # no portamento yet: the first key jumps
+    engine.set_param(lib.MS20_P_PORTAMENTO_MS, 200.0, at=1000)
+    engine.key(60, True, at=2000)  # legato, an octave up
+    _, cv, trig = render_cv(engine, RATE)
+    semitones = 60.0 + 12.0 * np.log2(cv)  # KBD CV is Hz/V: 1 V is C4
+    assert semitones[1999] == pytest.approx(48.0, abs=0.001)
+    glide = semitones[2000:]
+    assert np.all(np.diff(glide) >= 0.0)  # one way, no overshoot
+    reached_ms = np.argmax(glide > 60.0 - 0.12) / RATE * 1000.0  # 99 % of the interval
+    assert reached_ms == pytest.approx(200.0, rel=0.05)
+    assert np.all(np.abs(glide[RATE // 2:] - 60.0) < 0.001)  # settled on the key: 0.1 cent
+    assert np.all(trig[1000:] == 0.0)  # legato: the trigger line stays closed (after the cable fades in)
+
+
+def test_a_retriggered_key_opens_kbd_trig_for_two_samples(engine: Engine) -> None:
+    engine.patch(route(CV_OUT_2=lib.MS20_OUT_KBD_TRIG))
+    engine.key(48, True, at=0)
+    engine.key(50, True, retrigger=True, at=3000)
+    engine.key(50, False, at=3500)
+    _, _, trig = render_cv(engine, 4000)
+    assert list(trig[2998:3004]) == [0.0, 0.0, 5.0, 5.0, 0.0, 0.0]  # S-trigger: open is +5 V
+    assert np.all(trig[1000:3000] == 0.0) and np.all(trig[3002:3500] == 0.0)
+    assert np.all(trig[3500:] == 5.0)  # key up: open
