@@ -228,14 +228,25 @@ static void smooth_params(ms20_engine *e)
     publish_params(e);
 }
 
-static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out)
+/* Knob smoothing and cable fades: first in a sample, while either runs. */
+static inline void ramps_tick(ms20_engine *e)
+{
+    if (e->smoothing) smooth_params(e);
+    if (e->bay.fading) patchbay_fade(&e->bay);
+}
+
+/* How many samples the ramps may still run: only events start them, so within a run of
+ * samples between events the render loop knows where they end. */
+static inline int ramps_left(const ms20_engine *e)
+{
+    return e->smoothing > e->bay.fading ? e->smoothing : e->bay.fading;
+}
+
+__attribute__((always_inline)) static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out)
 {
     patchbay_state *bay = &e->bay;
     float *jack = bay->jack;
     const float *v = e->value;
-
-    if (e->smoothing) smooth_params(e);
-    patchbay_tick(bay);
 
     keyboard_tick(&e->kbd, &jack[MS20_OUT_KBD_CV]);
     jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
@@ -408,7 +419,13 @@ void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_
             apply_event(e, ev);
             queue_pop_rt(&e->queue);
         }
-        for (int end = i + run; i < end; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv);
+        /* While ramps run, a tick costs their step too; after, the loop is free of them. */
+        int end = i + run, ramped = i + (ramps_left(e) < run ? ramps_left(e) : run);
+        for (; i < ramped; ++i, in += in_step, cv += cv_step) {
+            ramps_tick(e);
+            tick(e, *in, &out[i], cv);
+        }
+        for (; i < end; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv);
         e->now += run;
     }
     fp_mode_restore(mode);

@@ -10,6 +10,7 @@ void patchbay_init(patchbay_state *p, float fs_hz)
     for (int i = 0; i < MS20_INPUT_COUNT; ++i)
         p->source[i] = p->routed[i] = p->previous[i] = ms20_input_normal[i];
     p->fade_step = 1.0f / (PATCHBAY_FADE_MS * 0.001f * fs_hz);
+    p->fade_samples = (int)(PATCHBAY_FADE_MS * 0.001f * fs_hz) + 1; /* ceil(1 / fade_step) */
 }
 
 void patchbay_apply(patchbay_state *p, const signed char *route)
@@ -24,17 +25,19 @@ void patchbay_apply(patchbay_state *p, const signed char *route)
         p->fade[i] = 1.0f;
         p->source[i] = (unsigned char)(MS20_OUTPUT_COUNT + i);
         p->jack[MS20_OUTPUT_COUNT + i] = p->jack[p->previous[i]];
-        p->fading = 1;
+        p->fading = p->fade_samples;
     }
 }
 
 void patchbay_fade(patchbay_state *p)
 {
-    int still = 0;
+    /* The render loop ticks fades for exactly `fading` samples: the last one lands every
+     * fade still running (a rounding step short at most). */
+    int last = p->fading == 1;
     for (int i = 0; i < MS20_INPUT_COUNT; ++i) {
         if (p->source[i] < MS20_OUTPUT_COUNT) continue;
         float f = p->fade[i] - p->fade_step;
-        if (f <= 0.0f) {
+        if (f <= 0.0f || last) {
             p->fade[i] = 0.0f;
             p->source[i] = p->routed[i];
             continue;
@@ -42,7 +45,6 @@ void patchbay_fade(patchbay_state *p)
         p->fade[i] = f;
         float now = p->jack[p->routed[i]];
         p->jack[MS20_OUTPUT_COUNT + i] = now + f * (p->jack[p->previous[i]] - now);
-        still = 1;
     }
-    p->fading = still;
+    p->fading--;
 }

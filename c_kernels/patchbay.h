@@ -5,7 +5,7 @@
  * computed later in the sample than the reader arrive one sample late: that is the only
  * delay a feedback patch sees. A new cable crossfades the input from its old source to the
  * new one over PATCHBAY_FADE_MS: while it fades, the input reads a slot of its own that
- * patchbay_tick mixes once per sample, so a read is always one indexed load.
+ * patchbay_fade mixes once per sample, so a read is always one indexed load.
  */
 #ifndef MS20_PATCHBAY_H
 #define MS20_PATCHBAY_H
@@ -22,7 +22,8 @@ typedef struct {
     unsigned char previous[MS20_INPUT_COUNT]; /* the output it is fading away from */
     float fade[MS20_INPUT_COUNT];             /* 1 -> 0: weight of the previous output */
     float fade_step;
-    int fading;                               /* inputs still crossfading */
+    int fade_samples;                         /* a whole fade's length */
+    int fading;                               /* samples the fades still run; 0: none */
 } patchbay_state;
 
 void patchbay_init(patchbay_state *p, float fs_hz);
@@ -31,14 +32,10 @@ void patchbay_init(patchbay_state *p, float fs_hz);
  * Out-of-range sources fall back to the normal. */
 void patchbay_apply(patchbay_state *p, const signed char *route);
 
-/* Mix the fade slots from the outputs' latest values (called once, first in the sample). */
+/* Mix the fade slots from the outputs' latest values (called once, first in the sample,
+ * while p->fading is not 0). */
 void patchbay_fade(patchbay_state *p);
 
 static inline float patchbay_read(const patchbay_state *p, int input) { return p->jack[p->source[input]]; }
-
-static inline void patchbay_tick(patchbay_state *p)
-{
-    if (p->fading) patchbay_fade(p);
-}
 
 #endif
