@@ -12,9 +12,9 @@
 #define KEYBOARD_RETRIGGER_GAP 2 /* samples the trigger line stays open on a retrigger */
 
 typedef struct {
-    float pitch;        /* semitones, gliding */
-    float cv_v;         /* Hz/V of pitch, recomputed only while it moves */
     float target;       /* semitones of the key that sounds */
+    float rest;         /* semitones still to glide: the pitch is target - rest */
+    float cv_v;         /* Hz/V of the pitch, recomputed only while it moves */
     float glide_coef;   /* per-sample one-pole coefficient, 1 = no portamento */
     int gate;
     int gap;            /* samples left of a retrigger gap */
@@ -39,12 +39,13 @@ static inline void keyboard_release(keyboard_state *s)
     s->gate = 0;
     s->gap = 0;
     s->trig_v = 5.0f;
-    s->moving = s->pitch != s->target; /* a glide goes on */
+    s->moving = s->rest != 0.0f; /* a glide goes on */
 }
 
 static inline void keyboard_init(keyboard_state *s)
 {
-    s->pitch = s->target = 60.0f;
+    s->target = 60.0f;
+    s->rest = 0.0f;
     s->cv_v = 1.0f;
     s->glide_coef = 1.0f;
     keyboard_release(s);
@@ -55,30 +56,35 @@ void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz);
 
 static inline void keyboard_key(keyboard_state *s, float note, int gate, int retrigger, float *out)
 {
-    if (!s->gate && gate && s->glide_coef >= 1.0f && s->pitch != note) {
-        s->pitch = note; /* no glide: jump */
+    float pitch = s->target - s->rest;
+    if (!s->gate && gate && s->glide_coef >= 1.0f && pitch != note) {
+        pitch = note; /* no glide: jump */
         s->cv_v = exp2_fast((note - 60.0f) * (1.0f / 12.0f));
     }
     s->target = note;
+    s->rest = note - pitch;
     s->gap = (retrigger && gate && s->gate) ? KEYBOARD_RETRIGGER_GAP : 0;
     s->gate = gate;
     s->trig_v = (gate && s->gap == 0) ? 0.0f : 5.0f;
-    s->moving = s->pitch != s->target || s->gap;
+    s->moving = s->rest != 0.0f || s->gap;
     keyboard_outputs(s, out);
 }
 
-/* A glide step and the gap's count. */
+/* A glide step and the gap's count. The glide shrinks what is left of the interval rather
+ * than stepping the pitch: steps near a high pitch would round to its float spacing, a
+ * long glide would run 9 % short and stall cents away from the key. It ends where the
+ * pitch rounds to the key. */
 static inline void keyboard_move(keyboard_state *s, float *out)
 {
-    if (s->pitch != s->target) {
-        float moved = s->pitch + s->glide_coef * (s->target - s->pitch);
-        if (moved == s->pitch) moved = s->target; /* rounding stalled it a step short */
-        s->cv_v = exp2_fast((moved - 60.0f) * (1.0f / 12.0f));
-        s->pitch = moved;
+    if (s->rest != 0.0f) {
+        s->rest -= s->glide_coef * s->rest;
+        float pitch = s->target - s->rest;
+        if (pitch == s->target) s->rest = 0.0f;
+        s->cv_v = exp2_fast((pitch - 60.0f) * (1.0f / 12.0f));
     }
     keyboard_outputs(s, out);
     if (s->gap && --s->gap == 0) s->trig_v = s->gate ? 0.0f : 5.0f;
-    s->moving = s->pitch != s->target || s->gap || s->trig_v != out[KBD_TRIG];
+    s->moving = s->rest != 0.0f || s->gap || s->trig_v != out[KBD_TRIG];
 }
 
 /* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger) when they move. */

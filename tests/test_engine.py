@@ -203,19 +203,24 @@ def test_white_noise_is_flat_and_pink_falls_3_db_per_octave(engine: Engine) -> N
     assert 0.1 < np.std(pink) < 0.5  # about 1 V peak, like the white source
 
 
-def test_portamento_glides_over_its_set_time_and_lands_on_the_key(engine: Engine) -> None:
+@pytest.mark.parametrize(("glide_ms", "low", "high"), [(200.0, 48, 60), (4000.0, 84, 96), (4000.0, 96, 84)])
+def test_portamento_glides_over_its_set_time_and_settles_on_the_key(engine: Engine, glide_ms: float, low: int,
+                                                                    high: int) -> None:
     engine.patch(route(CV_OUT_1=lib.MS20_OUT_KBD_CV, CV_OUT_2=lib.MS20_OUT_KBD_TRIG))
-    engine.key(48, True, at=0)  # no portamento yet: the first key jumps
-    engine.set_param(lib.MS20_P_PORTAMENTO_MS, 200.0, at=1000)
-    engine.key(60, True, at=2000)  # legato, an octave up
-    _, cv, trig = render_cv(engine, RATE)
-    semitones = 60.0 + 12.0 * np.log2(cv)  # KBD CV is Hz/V: 1 V is C4
-    assert semitones[1999] == pytest.approx(48.0, abs=0.001)
-    glide = semitones[2000:]
+    engine.key(low, True, at=0)  # no portamento yet: the first key jumps
+    engine.set_param(lib.MS20_P_PORTAMENTO_MS, glide_ms, at=1000)
+    engine.key(high, True, at=2000)  # legato, an octave away
+    n = 2000 + int(glide_ms * 0.004 * RATE)
+    _, cv, trig = render_cv(engine, n)
+    semitones = 60.0 + 12.0 * np.log2(cv.astype(np.float64))  # KBD CV is Hz/V: 1 V is C4
+    assert semitones[1999] == pytest.approx(low, abs=0.001)
+    glide = (semitones[2000:] - low) * np.sign(high - low)
     assert np.all(np.diff(glide) >= 0.0)  # one way, no overshoot
-    reached_ms = np.argmax(glide > 60.0 - 0.12) / RATE * 1000.0  # 99 % of the interval
-    assert reached_ms == pytest.approx(200.0, rel=0.05)
-    assert np.all(np.abs(glide[RATE // 2:] - 60.0) < 0.001)  # settled on the key: 0.1 cent
+    reached_ms = np.argmax(glide > 0.99 * abs(high - low)) / RATE * 1000.0  # 99 % of the interval
+    assert reached_ms == pytest.approx(glide_ms, rel=0.05)
+    # Settled on the key within 0.1 cent by three glide times, and no jump on the way there.
+    assert np.all(np.abs(semitones[-RATE // 10:] - high) < 0.001)
+    assert np.max(np.abs(np.diff(semitones[2000 + int(glide_ms * 0.001 * RATE):]))) < 0.001
     assert np.all(trig[1000:] == 0.0)  # legato: the trigger line stays closed (after the cable fades in)
 
 
