@@ -11,6 +11,11 @@
  * holds w * 0.1848; pink is the sum of the lanes. */
 typedef float noise_v4 __attribute__((vector_size(16)));
 typedef int32_t noise_i4 __attribute__((vector_size(16)));
+#if defined(__clang__)
+#define NOISE_SWAP_HALVES(v) __builtin_shufflevector((v), (v), 2, 3, 0, 1)
+#else
+#define NOISE_SWAP_HALVES(v) __builtin_shuffle((v), (noise_i4){2, 3, 0, 1})
+#endif
 
 typedef struct {
     uint32_t seed;
@@ -41,7 +46,7 @@ static inline void noise_tick(noise_state *s, float *white_v, float *pink_v)
     noise_v4 b = pole * s->b + w * gain; /* scaled by 1/4 already: the pink output's level */
     s->b = b;
     *white_v = w;
-    noise_v4 pairs = b + __builtin_shuffle(b, (noise_i4){2, 3, 0, 1});
+    noise_v4 pairs = b + NOISE_SWAP_HALVES(b); /* one shuffle and one add, then a scalar add */
     *pink_v = pairs[0] + pairs[1];
 }
 
