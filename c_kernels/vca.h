@@ -7,6 +7,8 @@
 #ifndef MS20_VCA_H
 #define MS20_VCA_H
 
+#include <math.h>
+
 #include "dsp/fastmath.h"
 
 #define VCA_DIRT 0.06f     /* second-harmonic content at full gain, about -30 dB */
@@ -33,8 +35,8 @@ static inline float output_tick(vca_state *s, float in_v, float volume)
     float y = x - s->dc_x + s->dc_coef * s->dc_y;
     s->dc_x = x;
     s->dc_y = y;
-    if (!(y > VCA_KNEE || y < -VCA_KNEE)) return y; /* the linear range; NaN too, for the engine to catch */
-    float a = y < 0.0f ? -y : y;
+    float a = fabsf(y);
+    if (!(a > VCA_KNEE)) return y; /* the linear range; NaN too, for the engine to catch */
     float limited = VCA_KNEE + (1.0f - VCA_KNEE) * tanh_fast((a - VCA_KNEE) / (1.0f - VCA_KNEE));
     return y < 0.0f ? -limited : limited;
 }
