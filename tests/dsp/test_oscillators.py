@@ -155,6 +155,36 @@ def test_the_pitch_meter_resolves_a_tenth_of_a_cent() -> None:
     assert cents(measure_hz(x, 16.35), 16.35) == pytest.approx(0.2, abs=0.02)
 
 
+@pytest.mark.parametrize(("which", "param", "value", "semitones"), [
+    (2, "VCO2_PITCH_SEMI", 12.0, 12.0), (2, "VCO2_PITCH_SEMI", -12.0, -12.0), (2, "VCO2_PITCH_SEMI", 7.0, 7.0),
+    (1, "MASTER_TUNE_SEMI", 1.0, 1.0), (2, "MASTER_TUNE_SEMI", -1.0, -1.0),
+    (1, "PITCH_BEND_SEMI", 2.0, 2.0), (2, "PITCH_BEND_SEMI", -2.0, -2.0),
+], ids=["vco2-pitch+12", "vco2-pitch-12", "vco2-pitch+7", "tune+1-vco1", "tune-1-vco2", "bend+2-vco1",
+        "bend-2-vco2"])
+def test_pitch_controls_move_the_vcos_by_their_semitones(which: int, param: str, value: float,
+                                                        semitones: float) -> None:
+    e = voice(vco1_level=float(which == 1), vco2_level=float(which == 2))
+    e.set_param(getattr(lib, f"MS20_P_{param}"), value)
+    expected = equal_tempered_hz(57) * 2.0 ** (semitones / 12.0)  # A3 at 8'
+    assert abs(cents(measure_hz(hold(e, 57, 0.1, 1.0), expected), expected)) < 1.0
+
+
+@pytest.mark.parametrize(("bus", "depth", "volts"), [
+    ("TOTAL", "FM_MG_OCT_PER_V", 1.0), ("TOTAL", "FM_MG_OCT_PER_V", -2.0), ("FREQ", "FM_EG1_OCT_PER_V", 2.0),
+])
+def test_fm_knobs_bend_both_vcos_exponentially_by_their_depth(bus: str, depth: str, volts: float) -> None:
+    """A steady voltage into TOTAL or FREQ moves the pitch by depth x volts octaves."""
+    for which in (1, 2):
+        e = voice(vco1_level=float(which == 1), vco2_level=float(which == 2))
+        e.set_param(lib.MS20_P_WHEEL_V, volts)
+        route = [-1] * lib.MS20_INPUT_COUNT
+        route[getattr(lib, f"MS20_IN_{bus}")] = lib.MS20_OUT_WHEEL
+        e.patch(route)
+        e.set_param(getattr(lib, f"MS20_P_{depth}"), 0.25)
+        expected = equal_tempered_hz(57) * 2.0 ** (0.25 * volts)
+        assert abs(cents(measure_hz(hold(e, 57, 0.1, 1.0), expected), expected)) < 1.0, f"VCO-{which}"
+
+
 # -- (2) aliasing -------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("which", "wave", "pw"), [
