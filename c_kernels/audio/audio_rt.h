@@ -44,6 +44,7 @@ typedef struct {
     int32_t capture;                                 /* 1: LINE IN is read from the capture PCM */
     int32_t step, error;                             /* playback: where it failed and the errno */
     int32_t capture_step, capture_error;             /* why LINE IN is off, when it was asked for */
+    char alsa_message[160];                          /* alsa-lib's last complaint while opening */
 } ms20_sink_granted;
 
 /* Setup: open the device(s) and allocate. NULL on failure (granted->step, ->error say why). */

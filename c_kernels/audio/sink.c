@@ -8,6 +8,8 @@
 #include <alsa/asoundlib.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +25,20 @@
 static int frame_bytes(const ms20_sink *s) { return s->channels * (s->format == MS20_FORMAT_S32_LE ? 4 : 2); }
 
 /* -- setup ------------------------------------------------------------------------------ */
+
+/* alsa-lib prints its complaints to stderr itself: with a card missing, one line in the
+ * journal every retry, for ever. They are kept here instead (libasound has one handler per
+ * process, so the buffer is global), and the open hands the last one to the supervisor,
+ * which reports a failure once, with its reason. */
+static char alsa_message[sizeof ((ms20_sink_granted *)0)->alsa_message];
+
+static void keep_alsa_message(const char *file, int line, const char *function, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(alsa_message, sizeof alsa_message, fmt, ap);
+    va_end(ap);
+}
 
 static int set_params(snd_pcm_t *pcm, const ms20_sink_config *c, ms20_sink_granted *g, int32_t *step)
 {
@@ -95,9 +111,8 @@ static void open_capture(ms20_sink *s, const ms20_sink_config *c, ms20_sink_gran
     g->capture = s->cap != 0;
 }
 
-ms20_sink *ms20_sink_open(const ms20_sink_config *c, ms20_sink_granted *g)
+static ms20_sink *open_sink(const ms20_sink_config *c, ms20_sink_granted *g)
 {
-    memset(g, 0, sizeof *g);
     ms20_sink *s = calloc(1, sizeof *s);
     if (!s) goto nomem;
     if (c->device) {
@@ -129,6 +144,16 @@ nomem:
     g->step = MS20_SINK_NOMEM;
     g->error = ENOMEM;
     return 0;
+}
+
+ms20_sink *ms20_sink_open(const ms20_sink_config *c, ms20_sink_granted *g)
+{
+    memset(g, 0, sizeof *g);
+    snd_lib_error_set_handler(keep_alsa_message);
+    alsa_message[0] = '\0';
+    ms20_sink *s = open_sink(c, g);
+    memcpy(g->alsa_message, alsa_message, sizeof alsa_message);
+    return s;
 }
 
 void ms20_sink_close(ms20_sink *s)

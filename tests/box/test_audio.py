@@ -119,7 +119,7 @@ def test_a_missing_card_is_explained_and_retried_without_crashing():
     assert audio.state == "stopped"
 
 
-def test_a_pcm_alsa_does_not_know_is_explained_and_retried():
+def test_a_pcm_alsa_does_not_know_is_explained_and_retried(capfd):
     audio = AudioThread(voiced_engine(), AlsaSink("ms20nosuchpcm"), realtime_priority=0, retry_s=0.1)
     audio.start()
     assert wait_until(lambda: audio.state == "waiting", 2.0)
@@ -127,6 +127,8 @@ def test_a_pcm_alsa_does_not_know_is_explained_and_retried():
     assert audio.alive(0.3)
     audio.stop()
     assert "no sound card 'ms20nosuchpcm'" in audio.error and "audio.device" in audio.error
+    assert "Unknown PCM ms20nosuchpcm" in audio.error       # alsa-lib's reason, in our one message
+    assert "ALSA lib" not in capfd.readouterr().err         # not printed by alsa-lib on every retry
     assert audio.state == "stopped" and audio.periods == 0
 
 

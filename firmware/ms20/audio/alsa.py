@@ -91,10 +91,10 @@ class AlsaSink(Sink):
                     f"{self.periods} periods ({text}): try another audio.period or audio.rate")
         return explain(self.device, OSError(text))
 
-    def _no_line_in(self, capture: str, step: int, err: int) -> None:
+    def _no_line_in(self, capture: str, step: int, err: int, said: str) -> None:
         if step == lib.MS20_SINK_MISMATCH:
             log.warning("audio: capture on %r could not match playback's rate and period; LINE IN disabled",
                         capture)
         else:
-            log.warning("audio: no LINE IN capture on %r (%s); LINE IN stays silent "
-                        "(set audio.capture = \"none\" to silence this)", capture, os.strerror(err))
+            log.warning("audio: no LINE IN capture on %r (%s%s); LINE IN stays silent "
+                        "(set audio.capture = \"none\" to silence this)", capture, os.strerror(err), said)

@@ -96,8 +96,9 @@ class Sink:
     def _refused(self, step: int, err: int) -> str:
         return f"cannot open {self.name}: {os.strerror(err)}"
 
-    def _no_line_in(self, capture: str, step: int, err: int) -> None:
-        """Capture was asked for and could not be had (playback works)."""
+    def _no_line_in(self, capture: str, step: int, err: int, said: str) -> None:
+        """Capture was asked for and could not be had (playback works); `said` is alsa-lib's
+        reason, bracketed, or empty."""
 
     def open(self) -> Granted:
         device, capture, paced = self._request()
@@ -112,13 +113,16 @@ class Sink:
             cfg.tap_frames = ffi.from_buffer("int64_t[]", self.tap._frames)
         g = ffi.new("ms20_sink_granted *")
         ptr = lib.ms20_sink_open(cfg, g)
+        # alsa-lib's own words, which the C sink keeps off stderr (it would print them on every retry)
+        alsa = ffi.string(g.alsa_message).decode(errors="replace").strip()
+        said = f" [alsa: {alsa}]" if alsa else ""
         if ptr == ffi.NULL:
-            raise DeviceUnavailable(self._refused(g.step, g.error))
+            raise DeviceUnavailable(self._refused(g.step, g.error) + said)
         self.handle = ffi.gc(ptr, lib.ms20_sink_destroy)
         pacer = lib.ms20_sink_pacer(ptr)
         self.pacer = Pacer(pacer, self.handle) if pacer != ffi.NULL else None
         if capture is not None and not g.capture:
-            self._no_line_in(capture, g.capture_step, g.capture_error)
+            self._no_line_in(capture, g.capture_step, g.capture_error, said)
         self.rate = int(g.rate)
         return Granted(self.name, int(g.rate), int(g.period), int(g.periods), int(g.channels), self.format,
                        capture if g.capture else "", paced)
