@@ -1,5 +1,6 @@
-"""The modulation sources a player patches first: the MG (rate, wave form, rectangle width)
-and the modulation VCA (gain from its control voltage, and its lag), read at CV OUT."""
+"""The modulation sources a player patches first: the MG (rate, wave form, rectangle width),
+the modulation VCA (gain from its control voltage, and its lag), read at CV OUT, and the
+VCA's INITIAL GAIN (the drone), read at the output."""
 
 from __future__ import annotations
 
@@ -74,3 +75,25 @@ def test_mvca_follows_a_control_step_with_a_four_millisecond_lag(engine: Engine)
     assert tau_ms == pytest.approx(4.0, rel=0.05)
     assert np.max(np.abs(np.diff(out))) < 2.0 * 0.01  # no step: at most 1 % of the swing a sample
     assert abs(out[-1]) < 1e-6
+
+
+def _vca_rms(initial_gain_v: float, key: bool) -> float:
+    """RMS at the output, VCO-1 through wide-open filters, with INITIAL GAIN fed from CV IN 1."""
+    e = Engine(RATE)
+    for param, value in [("VCO1_LEVEL", 1.0), ("LPF_CUTOFF_HZ", 20000.0), ("HPF_CUTOFF_HZ", 10.0),
+                         ("EG2_SUSTAIN", 1.0), ("CV_IN_1_V", initial_gain_v)]:
+        e.set_param(getattr(lib, f"MS20_P_{param}"), value)
+    e.patch(route(INITIAL_GAIN=lib.MS20_OUT_CV_IN_1))
+    if key:
+        e.key(57, True)
+    render_cv(e, RATE // 2)
+    out, _, _ = render_cv(e, RATE // 2)
+    return float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
+
+
+def test_initial_gain_opens_the_vca_without_a_key_like_eg2_at_full_sustain() -> None:
+    """The drone: +5 V at INITIAL GAIN is the gain a held key at full SUSTAIN gives."""
+    keyed = _vca_rms(0.0, key=True)
+    assert 20 * np.log10(_vca_rms(5.0, key=False) / keyed) == pytest.approx(0.0, abs=0.2)
+    assert 20 * np.log10(_vca_rms(2.5, key=False) / keyed) == pytest.approx(-6.0, abs=0.5)
+    assert _vca_rms(0.0, key=False) < 1e-6 * keyed  # no key, no gain: silence
