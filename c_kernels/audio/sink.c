@@ -27,13 +27,17 @@ static int frame_bytes(const ms20_sink *s) { return s->channels * (s->format == 
 /* -- setup ------------------------------------------------------------------------------ */
 
 /* alsa-lib prints its complaints to stderr itself: with a card missing, one line in the
- * journal every retry, for ever. They are kept here instead (libasound has one handler per
- * process, so the buffer is global), and the open hands the last one to the supervisor,
- * which reports a failure once, with its reason. */
+ * journal every retry, for ever. While a sink opens they are kept here instead (libasound
+ * has one handler per process, so the buffer is global), and the open hands the last one to
+ * the supervisor, which reports a failure once, with its reason. At any other time, on the
+ * audio thread above all, they are dropped without formatting: its own counters say what
+ * went wrong there. */
 static char alsa_message[sizeof ((ms20_sink_granted *)0)->alsa_message];
+static int alsa_keeping; /* an open is running (opens run on the supervisor's thread only) */
 
 static void keep_alsa_message(const char *file, int line, const char *function, int err, const char *fmt, ...)
 {
+    if (!__atomic_load_n(&alsa_keeping, __ATOMIC_ACQUIRE)) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(alsa_message, sizeof alsa_message, fmt, ap);
@@ -151,7 +155,9 @@ ms20_sink *ms20_sink_open(const ms20_sink_config *c, ms20_sink_granted *g)
     memset(g, 0, sizeof *g);
     snd_lib_error_set_handler(keep_alsa_message);
     alsa_message[0] = '\0';
+    __atomic_store_n(&alsa_keeping, 1, __ATOMIC_RELEASE);
     ms20_sink *s = open_sink(c, g);
+    __atomic_store_n(&alsa_keeping, 0, __ATOMIC_RELEASE);
     memcpy(g->alsa_message, alsa_message, sizeof alsa_message);
     return s;
 }
