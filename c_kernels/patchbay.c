@@ -10,7 +10,7 @@ void patchbay_init(patchbay_state *p, float fs_hz)
     for (int i = 0; i < MS20_INPUT_COUNT; ++i)
         p->source[i] = p->routed[i] = p->previous[i] = ms20_input_normal[i];
     p->fade_step = 1.0f / (PATCHBAY_FADE_MS * 0.001f * fs_hz);
-    p->fade_samples = (int)(PATCHBAY_FADE_MS * 0.001f * fs_hz) + 1; /* ceil(1 / fade_step) */
+    p->fade_samples = (int)(PATCHBAY_FADE_MS * 0.001f * fs_hz) + 1; /* 1 / fade_step, rounded down, + 1 */
 }
 
 void patchbay_apply(patchbay_state *p, const signed char *route)
