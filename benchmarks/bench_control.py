@@ -20,10 +20,10 @@ import logging
 import statistics
 import time
 
-from ms20.controller import PanelController
-from ms20.controls.calibration import Calibration
-from ms20.mock_board import MockBoard
-from ms20.scanner import Scanner
+from ms20.control.calibration import Calibration
+from ms20.control.controller import PanelController
+from ms20.control.scanner import Scanner
+from ms20.sim.board import MockBoard
 
 POT_HZ, MATRIX_HZ, BUDGET = 200.0, 50.0, 0.10
 CABLES = [("MG TRIANGLE OUT", "LP CUTOFF FREQ"), ("MG TRIANGLE OUT", "HP CUTOFF FREQ"), ("EG-1 OUT", "FREQ"),

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ms20._kernel import ffi
 
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 from session import BLOCK, PATCHES, RATE, ROOT, playing_engine
 
 sys.path.insert(0, str(ROOT / "c_kernels"))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ms20.controller import PanelController
-from ms20.engine import Engine
-from ms20.patch import load_patch
+from ms20.control.controller import PanelController
+from ms20.model.engine import Engine
+from ms20.model.patch import load_patch
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 48000

@@ -114,7 +114,7 @@ if [ -f "$ETC/ms20.toml" ]; then
 elif [ "$DRY_RUN" = 1 ]; then
     echo "would write $ETC/ms20.toml (defaults, audio.device = $DEVICE, board.backend = rpi)"
 else
-    "$PREFIX/venv/bin/python" -c 'import sys; from ms20.config import default_toml; print(default_toml({"audio.device": sys.argv[1], "board.backend": "rpi", "patch.file": "/opt/ms20/patches/first-voice.toml"}), end="")' "$DEVICE" > "$ETC/ms20.toml"
+    "$PREFIX/venv/bin/python" -c 'import sys; from ms20.box.config import default_toml; print(default_toml({"audio.device": sys.argv[1], "board.backend": "rpi", "patch.file": "/opt/ms20/patches/first-voice.toml"}), end="")' "$DEVICE" > "$ETC/ms20.toml"
 fi
 
 if [ -f "$BOARD_TOML" ]; then

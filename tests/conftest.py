@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from measure import RATE
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 
 
 @pytest.fixture

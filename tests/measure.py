@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from ms20._kernel import lib
 
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 
 RATE = 48000
 

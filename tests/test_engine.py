@@ -8,9 +8,9 @@ import pytest
 from ms20._kernel import lib
 
 from measure import RATE, render_cv, rms, route
-from ms20.engine import Engine, QueueFull
-from ms20.panel import PanelState, layout, send
-from ms20.patchbay import resolve
+from ms20.model.engine import Engine, QueueFull
+from ms20.model.panel import PanelState, layout, send
+from ms20.model.patchbay import resolve
 
 
 def scripted(block: int) -> np.ndarray:
@@ -86,7 +86,7 @@ def random_state(rng: np.random.Generator) -> PanelState:
         state = state.with_knob(knob.name, float(rng.uniform(0, 10)))
     for sw in lay.switches.values():
         state = state.with_switch(sw.name, int(rng.integers(len(sw.positions))))
-    from ms20.jacks import jack_table
+    from ms20.model.jacks import jack_table
 
     jacks = [j.name for j in jack_table().patchable()]
     pairs = [(jacks[i], jacks[j]) for i, j in rng.integers(len(jacks), size=(int(rng.integers(0, 12)), 2))]

@@ -8,8 +8,8 @@ import mido
 import numpy as np
 import pytest
 
-from ms20.patch import load_patch
-from ms20.render import TimedMessage, note_number, render_patch
+from ms20.commands.render import TimedMessage, note_number, render_patch
+from ms20.model.patch import load_patch
 
 RATE = 48000
 PATCHES = Path(__file__).resolve().parent.parent / "patches"

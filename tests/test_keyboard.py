@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ms20.keyboard import KeyChange, MonoKeyboard
+from ms20.midi.note_priority import KeyChange, MonoKeyboard
 
 
 def test_low_note_priority_and_legato_does_not_retrigger() -> None:

@@ -9,8 +9,8 @@ import pytest
 from ms20._kernel import lib
 
 from measure import RATE, render_cv, route
-from ms20.engine import Engine
-from ms20.panel import layout
+from ms20.model.engine import Engine
+from ms20.model.panel import layout
 
 
 def rising_edges(rect: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ms20.panel import PanelError, PanelState, layout, parse_position
+from ms20.model.panel import PanelError, PanelState, layout, parse_position
 
 
 @pytest.mark.parametrize(("clock", "position"), [("7 o'clock", 0.0), ("12 o'clock", 5.0), ("2 o'clock", 7.0),

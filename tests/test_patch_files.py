@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from ms20._kernel import lib
 
-from ms20.patch import PatchError, load_patch, parse_patch
-from ms20.patchbay import resolve
+from ms20.model.patch import PatchError, load_patch, parse_patch
+from ms20.model.patchbay import resolve
 
 PATCHES = Path(__file__).resolve().parent.parent / "patches"
 

@@ -6,9 +6,9 @@ import numpy as np
 from ms20._kernel import lib
 
 from measure import RATE, render_cv, route
-from ms20.engine import Engine
-from ms20.jacks import jack_table
-from ms20.patchbay import resolve
+from ms20.model.engine import Engine
+from ms20.model.jacks import jack_table
+from ms20.model.patchbay import resolve
 
 
 def test_the_panel_has_the_ms20s_35_jacks_15_in_and_20_out() -> None:

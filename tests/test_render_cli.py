@@ -9,8 +9,8 @@ import mido
 import numpy as np
 import pytest
 
-from ms20.cli import main
-from ms20.render import read_wav
+from ms20.commands.cli import main
+from ms20.commands.render import read_wav
 
 PATCHES = Path(__file__).resolve().parent.parent / "patches"
 

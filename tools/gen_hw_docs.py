@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "firmware"))
 
 from generated import write_or_check  # noqa: E402
-from ms20.board import BoardDef, load_board  # noqa: E402
-from ms20.drivers.mcp4822 import VREF_V  # noqa: E402
-from ms20.drivers.switches import ladder_tap_fraction  # noqa: E402
-from ms20.jacks import jack_table  # noqa: E402
-from ms20.panel import layout  # noqa: E402
-from ms20.pins import SPI_BUSES  # noqa: E402
+from ms20.hardware.board import BoardDef, load_board  # noqa: E402
+from ms20.hardware.drivers.mcp4822 import VREF_V  # noqa: E402
+from ms20.hardware.drivers.switches import ladder_tap_fraction  # noqa: E402
+from ms20.hardware.pins import SPI_BUSES  # noqa: E402
+from ms20.model.jacks import jack_table  # noqa: E402
+from ms20.model.panel import layout  # noqa: E402
 
 BOARD = ROOT / "hw" / "board.toml"
 OUT = ROOT / "hw" / "BUILD.md"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ms20.box import Box
-from ms20.config import Config, default_config
+from ms20.box.box import Box
+from ms20.box.config import Config, default_config
 
 RATE = 48000
 
@@ -97,7 +97,7 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
     Returns (box, midi system, tap)."""
     from ms20.audio import NullSink, Tap
     from ms20.midi import FakeMidiBackend
-    from ms20.patch import load_patch
+    from ms20.model.patch import load_patch
 
     cfg = fast_config(**settings)
     tap = Tap(seconds, cfg.audio.rate)
@@ -123,7 +123,7 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
         p = dataclasses.replace(p, panel=panel)
     midi_sys = FakeMidiBackend()
     if surface == "sim":   # the hardware layer's simulated board, set up as the patch
-        from ms20.box import open_surface
+        from ms20.box.box import open_surface
 
         def surface(controller, _patch=p):
             return open_surface("sim", controller, _patch)

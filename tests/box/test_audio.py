@@ -17,9 +17,9 @@ from ms20._kernel import ffi, lib
 from ms20.audio import XRUN, AlsaSink, AudioThread, DeviceUnavailable, Granted, NullSink, Pacer, Tap
 from ms20.audio.alsa import card_present, explain
 from ms20.audio.sinks import FORMATS
-from ms20.controller import PanelController
-from ms20.engine import Engine
-from ms20.patch import load_patch
+from ms20.control.controller import PanelController
+from ms20.model.engine import Engine
+from ms20.model.patch import load_patch
 
 RT = 60   # SCHED_FIFO as on the box (falls back, logged, where not allowed)
 

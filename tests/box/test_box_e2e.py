@@ -10,7 +10,7 @@ import wave
 import numpy as np
 from boxkit import RATE, cents, make_box, note_hz, onset, pitch_hz, rms_db, running, wait_until
 
-from ms20.patchbay import resolve
+from ms20.model.patchbay import resolve
 
 KEYS = "Keystation 49:Keystation 49 MIDI 1 24:0"
 SNAPPY = {"EG-2 ATTACK": 0.0, "EG-2 RELEASE": 0.0}   # notes start and stop at once

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ms20.config import (
+from ms20.box.config import (
     PINS_ENV,
     ConfigError,
     board_backend,

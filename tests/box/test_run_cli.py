@@ -24,7 +24,7 @@ def ms20(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
     e.pop("MS20_PINS", None)
     e.pop("NOTIFY_SOCKET", None)
     e.update(env or {})
-    return subprocess.Popen([sys.executable, "-m", "ms20.cli", *args], cwd=ROOT, env=e, text=True,
+    return subprocess.Popen([sys.executable, "-m", "ms20.commands.cli", *args], cwd=ROOT, env=e, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from boxkit import make_box, running, wait_until
 
 from ms20.audio import NullSink
-from ms20.box import SystemdNotifier
+from ms20.box.box import SystemdNotifier
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ms20.service"
@@ -65,7 +65,7 @@ def test_install_takes_the_overlays_from_the_board_file():
     lines = r.stdout.split()
     assert "dtparam=spi=on" in lines and any(x.startswith("dtoverlay=") for x in lines)
     try:
-        from ms20.board import load_board
+        from ms20.hardware.board import load_board
     except ImportError:
         return
     assert set(lines) == set(load_board(ROOT / "hw" / "board.toml").config_txt())   # the hardware layer agrees

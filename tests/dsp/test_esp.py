@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from ms20._kernel import ffi, lib
 
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 from signals import (
     C4_HZ,
     TestSignal,

@@ -16,7 +16,7 @@ import pytest
 from ms20._kernel import ffi, lib
 from scipy.signal.windows import blackmanharris
 
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 
 RATE = 48000
 K_FULL = 2.2  # PEAK 10

@@ -12,7 +12,7 @@ import pytest
 from ms20._kernel import ffi, lib
 from scipy.signal.windows import blackmanharris
 
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 
 RATE = 48000
 VCO1_SCALES = {"32'": 0.25, "16'": 0.5, "8'": 1.0, "4'": 2.0}  # switch positions 0..3

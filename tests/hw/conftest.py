@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from ms20.board import Board, load_board, open_board
-from ms20.controller import PanelController
-from ms20.controls.calibration import Calibration
-from ms20.engine import Engine
-from ms20.mock_board import MockBoard
-from ms20.scanner import Scanner
+from ms20.control.calibration import Calibration
+from ms20.control.controller import PanelController
+from ms20.control.scanner import Scanner
+from ms20.hardware.board import Board, load_board, open_board
+from ms20.model.engine import Engine
+from ms20.sim.board import MockBoard
 
 SR = 48000
 BLOCK = 240                  # 5 ms: the kernel gets the panel every 5 ms, as in the box

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from ms20.cli import main
-from ms20.controls import calibration as calmod
-from ms20.controls.calibration import CalibrationError, PotCalibration, load_calibration, save_calibration
+from ms20.commands.cli import main
+from ms20.control import calibration as calmod
+from ms20.control.calibration import CalibrationError, PotCalibration, load_calibration, save_calibration
 
 
 def test_hwtest_once_on_the_simulated_board_shows_every_control(capsys):
@@ -39,8 +39,8 @@ def test_calibrate_on_the_simulated_board_stores_every_pot(tmp_path, capsys):
 
 
 def test_a_pot_not_turned_end_to_end_stores_nothing(tmp_path):
-    from ms20.calibrate import calibrate
-    from ms20.mock_board import MockBoard
+    from ms20.commands.calibrate import calibrate
+    from ms20.sim.board import MockBoard
 
     board = MockBoard()
     steps = iter((0.0, 10.0))

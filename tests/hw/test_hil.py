@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from ms20._kernel import lib
 
-from ms20.mock_board import MockBoard
-from ms20.panel import layout
+from ms20.model.panel import layout
+from ms20.sim.board import MockBoard
 
 SR = 48000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ms20.controls.jack_sense import ContactDebouncer, Observation, decide_nets, lone, pairs
+from ms20.control.jack_sense import ContactDebouncer, Observation, decide_nets, lone, pairs
 
 
 def B(*positions: int) -> int:

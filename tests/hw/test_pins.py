@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from ms20.pins import PinError, backend_name, make_factory
-from ms20.pins.base import PinContention, PinInvalidFunction, PinInvalidPin, PinReserved, PinUnavailable
-from ms20.pins.mock import MockFactory
+from ms20.hardware.pins import PinError, backend_name, make_factory
+from ms20.hardware.pins.base import PinContention, PinInvalidFunction, PinInvalidPin, PinReserved, PinUnavailable
+from ms20.hardware.pins.mock import MockFactory
 
 
 def test_driving_an_input_is_refused():
@@ -92,13 +92,13 @@ def test_the_real_backend_says_what_to_install_when_the_library_is_missing(monke
 
 
 def test_the_real_backend_module_imports_anywhere():
-    import ms20.pins.rpi as rpi  # RPi.GPIO and spidev are imported only when a factory is made
+    import ms20.hardware.pins.rpi as rpi  # RPi.GPIO and spidev are imported only when a factory is made
 
     assert rpi.RPiFactory.__doc__
 
 
 def test_batched_spi_frames_pack_as_the_kernel_expects():
-    from ms20.pins.rpi import SPI_IOC_TRANSFER, pack_transfers, spi_ioc_message
+    from ms20.hardware.pins.rpi import SPI_IOC_TRANSFER, pack_transfers, spi_ioc_message
 
     assert spi_ioc_message(1) == 0x40206B00           # SPI_IOC_MESSAGE(1) in linux/spi/spidev.h
     assert spi_ioc_message(8) == 0x41006B00

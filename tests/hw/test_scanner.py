@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ms20.controls.calibration import Calibration, PotCalibration
-from ms20.controls.cv import CvConvention
-from ms20.controls.pot_filter import PotFilter
-from ms20.mock_board import MockBoard
-from ms20.patchbay import NORMALLED
+from ms20.control.calibration import Calibration, PotCalibration
+from ms20.control.cv import CvConvention
+from ms20.control.pot_filter import PotFilter
+from ms20.model.patchbay import NORMALLED
+from ms20.sim.board import MockBoard
 
 
 def test_resting_pots_with_adc_noise_never_move_the_panel(rig):

@@ -20,7 +20,7 @@ import time
 from ms20._kernel import ffi, lib
 from ms20.audio.rt import report_realtime
 from ms20.audio.sinks import DeviceUnavailable, Granted, Sink
-from ms20.engine import Engine
+from ms20.model.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ class DemoPlayer:
     """Plays a phrase of `NAME:SECONDS` notes in a loop on its own thread."""
 
     def __init__(self, handler: Handler, phrase: str = DEMO_PHRASE, loop: bool = True) -> None:
-        from ms20.render import parse_notes  # the same note syntax as `ms20 render --notes`
+        from ms20.commands.render import parse_notes  # the same note syntax as `ms20 render --notes`
 
         events = parse_notes(phrase)
         self.length_s = sum(float(t.partition(":")[2] or 0.5) for t in phrase.split())

@@ -1,0 +1,446 @@
+"""The running firmware: the board, the panel controller, the audio thread, MIDI and the
+control loop, wired together the way plaits.cc wires its drivers and DSP.
+
+Threads and who feeds the kernel. The kernel's event queue has one producer side; every
+producer here (MIDI ports, the demo, the control loop) takes `_producer` first, and the
+audio thread, the consumer, never takes it. MIDI events are scheduled one period after
+their arrival on the audio clock (the audio thread's sample time at the start of its
+latest period), so they land sample-accurately with a constant latency. The control loop
+scans the board, flushes panel changes to the kernel, feeds the systemd watchdog only while
+the audio thread is alive, and logs a status line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import mido
+
+from ms20.audio import AudioThread, Sink
+from ms20.audio.rt import (
+    current_policy,
+    lock_memory,
+    restore_policy,
+    set_realtime,
+    tune_switch_interval,
+    unlock_memory,
+)
+from ms20.box.config import Config
+from ms20.control.controller import PanelController
+from ms20.midi import DEMO_PORT, DemoPlayer, MidiInput, PortBackend
+from ms20.midi.note_priority import MonoKeyboard
+from ms20.midi.performance import Performance
+from ms20.model.engine import Engine, QueueFull
+from ms20.model.panel import send
+from ms20.model.patch import Patch
+
+log = logging.getLogger(__name__)
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def note_name(note: int) -> str:
+    """C4 = 60, as `ms20 render --notes` spells notes."""
+    return f"{NOTE_NAMES[note % 12]}{note // 12 - 1}"
+
+
+# -- the panel as the control loop sees it -------------------------------------------------
+
+class ControlSurface(Protocol):
+    """Whatever reads the physical panel: `poll` reads what is due and reports changes to
+    the PanelController (pot_moved, switch_moved, cables_changed)."""
+
+    def poll(self, now: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullSurface:
+    """No panel (board.backend = "none", or the hardware layer is missing)."""
+
+    def poll(self, now: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class ScannerSurface:
+    """The hardware layer's Scanner over a board (real or simulated) as a ControlSurface."""
+
+    XRUN_WINK_S = 0.25   # the status LED goes dark this long after an underrun
+
+    def __init__(self, scanner, board) -> None:
+        self.scanner = scanner
+        self.board = board
+        self._cv_sent = (float("nan"), float("nan"))
+        self._wink_until = 0.0
+
+    def poll(self, now: float) -> None:
+        self.scanner.poll(now)
+        if now < self._wink_until:
+            self.board.led.off()   # after the scanner set it: dark until the wink ends
+
+    def show_xrun(self, now: float) -> None:
+        """An underrun happened: wink the status LED (it is otherwise lit, or blinking for a
+        patch problem)."""
+        self._wink_until = now + self.XRUN_WINK_S
+
+    def write_cv_out(self, v1: float, v2: float) -> None:
+        """Kernel volts at CV OUT 1/2 to the DAC, only when they moved (an SPI write each)."""
+        old1, old2 = self._cv_sent
+        if not (abs(v1 - old1) < 1e-3 and abs(v2 - old2) < 1e-3):
+            self._cv_sent = (v1, v2)
+            self.scanner.write_cv_outs(v1, v2)
+
+    def close(self) -> None:
+        self.board.close()
+
+
+def open_surface(backend: str, controller: PanelController, patch: Patch | None = None,
+                 board_file: str = "", cv=None) -> ControlSurface:
+    """The board named by `backend` ("rpi", "sim" or "none") behind a Scanner.
+
+    The simulated board runs on the wall clock with the patch set on its pots, switches and
+    jacks, so the patch is what sounds (the scanner takes the physical panel). A board that
+    cannot be opened is logged and the box runs without a panel: MIDI still plays it."""
+    if backend == "none":
+        return NullSurface()
+    try:
+        from ms20.control.scanner import Scanner
+        from ms20.hardware.board import open_board  # the hardware layer (issue 4)
+    except ImportError as exc:
+        log.warning("board: the hardware layer is not available (%s); running without a panel", exc)
+        return NullSurface()
+    try:
+        if backend == "sim":
+            board = open_board("mock", board_file or None, clock=time.monotonic,
+                               panel=patch.panel if patch else None)
+        else:
+            board = open_board("rpi", board_file or None)
+    except (OSError, ValueError, ImportError) as exc:   # BoardError, PinError, no spidev/RPi.GPIO
+        log.error("board: cannot open the %s board (%s); running without a panel, MIDI still plays",
+                  backend, exc)
+        return NullSurface()
+    log.info("board: %s (%s)", board.definition.name, "simulated" if backend == "sim" else "GPIO/SPI")
+    return ScannerSurface(Scanner(board, controller, cv=cv), board)
+
+
+def cv_convention(config: Config):
+    """The [cv] settings as the hardware layer's CvConvention (None without the layer)."""
+    try:
+        from ms20.control.cv import CvConvention
+    except ImportError:
+        return None
+    c = config.cv
+    return CvConvention(c.pitch, c.trigger, c.in_gain, c.in_offset_v, c.out_gain, c.out_offset_v)
+
+
+# -- systemd --------------------------------------------------------------------------------
+
+class SystemdNotifier:
+    """sd_notify(3) in a few lines: a datagram to $NOTIFY_SOCKET. No dependency to install on
+    the Pi, and nothing happens when not run by systemd (no NOTIFY_SOCKET)."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        addr = env.get("NOTIFY_SOCKET", "")
+        self.address = "\0" + addr[1:] if addr.startswith("@") else addr   # abstract namespace
+        usec = env.get("WATCHDOG_USEC", "")
+        pid = env.get("WATCHDOG_PID", "")
+        self.watchdog_s = (int(usec) / 1e6 if usec.isdigit() and (not pid or pid == str(os.getpid()))
+                           else 0.0)
+        self._sock: socket.socket | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.address)
+
+    def notify(self, state: str) -> bool:
+        if not self.address:
+            return False
+        try:
+            if self._sock is None:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+            # Never block the control loop on a busy systemd: drop the datagram instead.
+            self._sock.sendto(state.encode(), socket.MSG_DONTWAIT, self.address)
+            return True
+        except OSError as exc:
+            log.debug("systemd: notify failed: %s", exc)
+            return False
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+# -- the box ----------------------------------------------------------------------------------
+
+class Box:
+    """The whole firmware. `start`, then `run` the control loop (blocks), then `stop`."""
+
+    def __init__(
+        self,
+        config: Config,
+        sink: Sink,
+        midi_backend: PortBackend,
+        patch: Patch | None = None,
+        surface: ControlSurface | Callable[[PanelController], ControlSurface] | None = None,
+        demo: bool = False,
+        notifier: SystemdNotifier | None = None,
+    ) -> None:
+        self.config = config
+        self.patch = patch
+        self.engine = Engine(config.audio.rate)
+        self.controller = PanelController(patch.panel if patch else None)
+        self.keyboard = MonoKeyboard(config.midi.priority, config.midi.multi_trigger)
+        cc_map = {**config.midi.cc, **(patch.cc_map if patch else {})}
+        self.performance = Performance(self.engine, self._knob_sink, cc_map, config.midi.bend_range,
+                                       self.keyboard)
+        self.audio = AudioThread(self.engine, sink, config.audio.realtime_priority, config.audio.retry_s)
+        self.midi = MidiInput(midi_backend, self._on_midi, config.midi.ignore_ports, config.midi.rescan_s)
+        if surface is None:
+            surface = NullSurface()
+        elif not hasattr(surface, "poll"):
+            surface = surface(self.controller)
+        self.surface: ControlSurface = surface
+        self.notifier = notifier or SystemdNotifier()
+        self.demo = DemoPlayer(self._on_midi) if demo else None
+        self._producer = threading.Lock()    # the kernel queue's single producer side
+        self._stop = threading.Event()
+        self._last_at = 0
+        self._resync = False                 # a push was refused: resend keys and panel
+        self._old_switch = sys.getswitchinterval()
+        self._locked = False
+        self._saved_policy: tuple[int, int] | None = None
+        self._started = False
+        # Counters for the status line and tests.
+        self.queue_full = 0
+        self.midi_events = 0
+        self.ticks = 0
+        self.worst_tick_s = 0.0
+        self.watchdog_fed = 0
+        self.watchdog_withheld = 0
+        self.exit_code = 0
+
+    # -- producers ------------------------------------------------------------------------
+
+    def _schedule(self, t_ns: int) -> int | None:
+        """Sample time for an event that arrived at t_ns: one period after its arrival on the
+        audio clock (the render of the next period), never earlier than the last event."""
+        sample = self.audio.sample_at(t_ns)
+        if sample is None:
+            return None   # no audio clock yet: apply when the kernel next renders
+        granted = self.audio.granted
+        at = sample + (granted.period if granted else self.config.audio.period)
+        if at < self._last_at:
+            at = self._last_at   # keep queue order = time order (the queue is FIFO)
+        self._last_at = at
+        return at
+
+    def _on_midi(self, msg: mido.Message, t_ns: int, port: str) -> None:
+        with self._producer:
+            at = self._schedule(t_ns)
+            self.midi_events += 1
+            try:
+                vel_knob = self.config.midi.velocity_knob
+                if vel_knob and msg.type == "note_on" and msg.velocity > 0:
+                    lo, hi = self.config.midi.velocity_range
+                    self._knob_sink(vel_knob, lo + (hi - lo) * (msg.velocity - 1) / 126.0, at)
+                self.performance.handle(msg, at)
+            except QueueFull:
+                self.queue_full += 1
+                self._resync = True
+
+    def _knob_sink(self, name: str, position: float, at: int | None) -> None:
+        # Called with the producer lock held (from performance.handle).
+        self.controller.midi_knob(name, position, at)
+        self.controller.flush(self.engine, at)
+
+    def _flush_to_kernel(self) -> None:
+        """Control loop: queue panel changes; after a refused push, resend everything."""
+        with self._producer:
+            try:
+                if self._resync:
+                    send(self.engine, self.controller.state)
+                    kb = self.keyboard
+                    self.engine.key(kb.note, kb.gate, False)
+                    self._resync = False
+                self.controller.flush(self.engine)
+            except QueueFull:
+                self.queue_full += 1
+                self._resync = True
+
+    def _cv_out(self) -> None:
+        # CV OUT 1/2 as the kernel left them at the end of the last period, to the board's DAC.
+        write = getattr(self.surface, "write_cv_out", None)
+        if write is not None:
+            write(*self.audio.cv_out_v)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start audio and MIDI; the panel is queued to the kernel before the first period."""
+        cfg = self.config.audio
+        tune_switch_interval(cfg.switch_interval_ms)
+        if cfg.lock_memory:
+            self._locked = lock_memory()
+        # The audio thread is C and never takes the GIL, but MIDI shares it with this loop: if
+        # a thread holding it is starved by another program, a note waits too. So every thread
+        # that runs Python here (this one and the MIDI and demo threads it starts, which
+        # inherit it) gets SCHED_FIFO, below the audio thread's priority so it never delays a
+        # period.
+        self._saved_policy = current_policy()
+        if 0 < cfg.control_priority < cfg.realtime_priority:
+            set_realtime(cfg.control_priority, "box: control loop and MIDI threads")
+        elif cfg.control_priority:
+            log.warning("box: audio.control_priority %d must be below audio.realtime_priority %d; "
+                        "control threads keep normal priority", cfg.control_priority, cfg.realtime_priority)
+        try:
+            self.surface.poll(time.monotonic())   # the physical panel, before the first period
+        except Exception:
+            log.exception("board: first scan failed")
+        with self._producer:
+            self.controller.flush(self.engine, at=0)
+        self.audio.start()
+        self.midi.start()
+        self._started = True
+        name = self.patch.name if self.patch else "panel defaults"
+        log.info("box: running %r; MIDI ports: %s", name, ", ".join(self.midi.ports) or "none")
+        self.notifier.notify("READY=1\nSTATUS=running")
+
+    def request_stop(self) -> None:
+        """Ask the control loop to end (signal handlers call this)."""
+        self._stop.set()
+
+    def run(self, duration: float | None = None, on_tick: Callable[[Box, float], None] | None = None) -> int:
+        """The control loop, in the calling thread, until request_stop or `duration` seconds.
+
+        Returns the exit code: 0, or 1 if the audio thread failed (so systemd restarts us)."""
+        if not self._started:
+            self.start()
+        interval = 1.0 / self.config.board.scan_hz
+        status_every = self.config.status.interval_s
+        start = time.monotonic()
+        end = start + duration if duration is not None else None
+        next_tick = start
+        next_status = start + status_every if status_every else None
+        next_feed = start
+        self._status_mark = (start, time.process_time(), self.audio.busy_ns)
+        stalled = False
+        seen_xruns = logged_xruns = self.audio.xruns
+        logged_xrun_at = float("-inf")
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if end is not None and now >= end:
+                break
+            try:
+                self.surface.poll(now)
+            except Exception:
+                log.exception("board: scan failed")
+            self._flush_to_kernel()
+            self._cv_out()
+            xruns = self.audio.xruns
+            if xruns != seen_xruns:
+                show = getattr(self.surface, "show_xrun", None)
+                if show is not None:
+                    show(now)
+                if now - logged_xrun_at >= 1.0:   # a burst of xruns is one line, not a flood
+                    log.warning("audio: %d xrun(s) (%d in all)", xruns - logged_xruns, xruns)
+                    logged_xrun_at, logged_xruns = now, xruns
+                seen_xruns = xruns
+            if on_tick is not None:
+                on_tick(self, now)
+            self._demo_check()
+            # Watchdog: fed only while the audio thread finishes periods (or retries a card).
+            alive = self.audio.alive(self.config.audio.stall_s)
+            if alive and now >= next_feed and self.notifier.enabled:
+                self.notifier.notify("WATCHDOG=1")
+                self.watchdog_fed += 1
+                next_feed = now + (self.notifier.watchdog_s / 4 if self.notifier.watchdog_s else 1.0)
+            if not alive:
+                self.watchdog_withheld += 1
+                if not stalled:
+                    log.error("audio: thread %s (no period for %.1f s); not feeding the watchdog",
+                              self.audio.state, self.config.audio.stall_s)
+                    stalled = True
+                if self.audio.state == "failed":
+                    self.exit_code = 1
+                    break
+            elif stalled:
+                log.warning("audio: thread is running again")
+                stalled = False
+            if next_status is not None and now >= next_status:
+                self._log_status(now)
+                next_status = now + status_every
+            took = time.monotonic() - now
+            self.ticks += 1
+            if took > self.worst_tick_s:
+                self.worst_tick_s = took
+            next_tick += interval
+            if next_tick < now:
+                next_tick = now + interval     # fell behind: skip, do not burst
+            self._stop.wait(max(0.0, next_tick - time.monotonic()))
+        return self.exit_code
+
+    def stop(self) -> None:
+        """Stop cleanly: demo and keyboards released, audio stopped, the card closed."""
+        self.notifier.notify("STOPPING=1")
+        if self.demo is not None:
+            self.demo.stop()
+        self.midi.stop()
+        self.audio.stop()
+        try:
+            self.surface.close()
+        except Exception:
+            log.exception("board: close failed")
+        sys.setswitchinterval(self._old_switch)
+        if self._saved_policy is not None:
+            restore_policy(self._saved_policy)
+        if self._locked:
+            unlock_memory()
+            self._locked = False
+        self.notifier.close()
+        log.info("box: stopped (%s)", self.summary())
+
+    def _demo_check(self) -> None:
+        demo = self.demo
+        if demo is None:
+            return
+        keyboards = [p for p in self.midi.ports if p != DEMO_PORT]
+        if keyboards and demo.running:
+            log.info("demo: a keyboard is here (%s); stopping the demo", keyboards[0])
+            demo.stop()
+        elif not keyboards and not demo.running and self.audio.state == "running":
+            log.info("demo: no keyboard plugged in; playing the demo phrase")
+            demo.start()
+
+    # -- status ---------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        a = self.audio
+        kb = self.keyboard
+        note = f"{note_name(kb.note)}{' held' if kb.gate else ''}"
+        patch = self.patch.name if self.patch else "panel defaults"
+        state = a.state if a.state != "waiting" else f"waiting ({a.error})"
+        return (f"audio {state} | xruns {a.xruns} | periods {a.periods} | note {note} | patch {patch} | "
+                f"midi {len(self.midi.ports)} port(s), {self.midi_events} events | queue full {self.queue_full}")
+
+    def _log_status(self, now: float) -> None:
+        t0, cpu0, busy0 = self._status_mark
+        cpu1, busy1 = time.process_time(), self.audio.busy_ns
+        wall = max(now - t0, 1e-9)
+        self._status_mark = (now, cpu1, busy1)
+        dsp = (busy1 - busy0) / 1e9 / wall * 100.0
+        cpu = (cpu1 - cpu0) / wall * 100.0
+        line = f"{self.summary()} | dsp {dsp:.1f}% cpu {cpu:.1f}%"
+        log.info("status: %s", line)
+        self.notifier.notify(f"STATUS={line}")

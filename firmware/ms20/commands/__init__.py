@@ -1,0 +1,1 @@
+"""The `ms20` command line: one module per subcommand."""

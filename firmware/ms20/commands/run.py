@@ -1,0 +1,127 @@
+"""`ms20 run`: the firmware itself, as systemd starts it on the box and as anyone can run it.
+
+    ms20 run                                  # board, sound card and MIDI from the config file
+    ms20 run --sim                            # simulated board; a WAV file if there is no sound card
+    ms20 run --sim --duration 10 --wav out/run.wav   # scripted: 10 s of the demo phrase to a WAV
+    ms20 run --print-config > ms20.toml       # the documented defaults
+
+The board comes from the config (board.backend) or $MS20_BOARD, never from guessing the
+machine; --sim always means the simulated board. Without a keyboard, --sim plays a demo
+phrase on the first-voice patch. Ctrl-C or SIGTERM stop cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+from pathlib import Path
+
+from ms20.audio import AlsaSink, DeviceUnavailable, Sink
+from ms20.box.box import Box, cv_convention, open_surface
+from ms20.box.config import Config, board_backend, default_toml, load_config
+from ms20.midi import RtMidiBackend
+from ms20.model.patch import Patch, load_patch
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[3]
+SIM_FALLBACK_WAV = Path("out/ms20-run.wav")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the firmware: board, audio, MIDI and the control loop",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", metavar="FILE", help="config file (default: $MS20_CONFIG, /etc/ms20/ms20.toml)")
+    p.add_argument("--patch", metavar="FILE", help="patch to load (default: patch.file in the config)")
+    p.add_argument("--sim", action="store_true", help="use the simulated board (and a WAV file if no sound card)")
+    p.add_argument("--wav", metavar="FILE", help="write the audio to this WAV file instead of a sound card")
+    p.add_argument("--device", metavar="PCM", help="ALSA playback device (overrides audio.device)")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
+    p.add_argument("--demo", action=argparse.BooleanOptionalAction, default=None,
+                   help="play the demo phrase while no keyboard is plugged in (default: on with --sim)")
+    p.add_argument("--print-config", action="store_true", help="print the documented default config and exit")
+    p.set_defaults(func=run)
+
+
+def find_patch(name: str) -> Path | None:
+    """A patch path as given, else relative to the firmware's tree (an installed box), else
+    among the patches the package carries (`patches/` is data/patches, also in a wheel)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    if path.is_absolute():
+        return None
+    for base in (REPO, Path(__file__).resolve().parents[1] / "data"):
+        if (base / path).exists():
+            return base / path
+    return None
+
+
+def _load_patch(args: argparse.Namespace, config: Config) -> Patch | None:
+    if args.patch:
+        return load_patch(args.patch)      # asked for by name: a missing file is an error
+    path = find_patch(config.patch.file)
+    if path is None:
+        log.warning("patch: %s not found; starting from the panel defaults", config.patch.file)
+        return None
+    return load_patch(path)
+
+
+def wav_sink(path: Path, config: Config) -> Sink:
+    """The WAV output: ALSA's file plugin as the sound card, paced by the system clock."""
+    a = config.audio
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return AlsaSink(f'file:FILE="{path}",FORMAT=wav', "none", a.rate, a.period, a.periods, 1, "S16_LE", "yes")
+
+
+def card_sink(config: Config, device: str) -> AlsaSink:
+    a = config.audio
+    return AlsaSink(device, a.capture, a.rate, a.period, a.periods, a.channels, a.format, a.paced)
+
+
+def choose_sink(args: argparse.Namespace, config: Config) -> tuple[Sink, Path | None]:
+    """The sink to play into, and the WAV file it writes (None for a sound card)."""
+    if args.wav:
+        return wav_sink(Path(args.wav), config), Path(args.wav)
+    sink = card_sink(config, args.device or config.audio.device)
+    if args.sim:
+        # A newcomer's machine may have no sound card: say so and write a WAV instead.
+        try:
+            sink.open()
+            sink.close()
+        except DeviceUnavailable as exc:
+            log.warning("audio: %s; writing to %s instead", exc, SIM_FALLBACK_WAV)
+            return wav_sink(SIM_FALLBACK_WAV, config), SIM_FALLBACK_WAV
+    return sink, None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.print_config:
+        print(default_toml(), end="")
+        return 0
+    config = load_config(args.config)
+    backend = board_backend(config, sim=args.sim)
+    patch = _load_patch(args, config)
+    sink, wav = choose_sink(args, config)
+    demo = args.sim if args.demo is None else args.demo
+    box = Box(config, sink, RtMidiBackend(), patch,
+              surface=lambda controller: open_surface(backend, controller, patch, config.board.file,
+                                                      cv_convention(config)), demo=demo)
+    log.info("box: config %s, board %s, audio %s", config.source, backend, sink.name)
+
+    def on_signal(signum: int, _frame) -> None:
+        log.info("box: %s, stopping", signal.Signals(signum).name)
+        box.request_stop()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        box.start()
+        code = box.run(args.duration)
+    finally:
+        box.stop()
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if wav is not None:
+        print(f"wrote {wav}")
+    return code
