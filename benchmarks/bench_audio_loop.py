@@ -29,8 +29,9 @@ import numpy as np
 
 from ms20.audio import AlsaSink, NullSink
 from ms20.audio.pacer import SLACK_BIN_NS
-from ms20.box.box import Box, NullSurface, cv_convention, open_surface
+from ms20.box.box import Box, NullSurface, cv_convention
 from ms20.box.config import default_config
+from ms20.commands.board_args import open_surface
 from ms20.midi import FakeMidiBackend
 from ms20.model.patch import load_patch
 

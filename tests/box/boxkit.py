@@ -123,7 +123,7 @@ def make_box(patch: str | None = "patches/first-voice.toml", seconds: float = 6.
         p = dataclasses.replace(p, panel=panel)
     midi_sys = FakeMidiBackend()
     if surface == "sim":   # the hardware layer's simulated board, set up as the patch
-        from ms20.box.box import open_surface
+        from ms20.commands.board_args import open_surface
 
         def surface(controller, _patch=p):
             return open_surface("sim", controller, _patch)

@@ -16,7 +16,7 @@ from pathlib import Path
 from boxkit import make_box, running, wait_until
 
 from ms20.audio import NullSink
-from ms20.box.box import SystemdNotifier
+from ms20.box.systemd import SystemdNotifier
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ms20.service"

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from ms20.commands.board_args import open_board
 from ms20.control.calibration import Calibration
 from ms20.control.controller import PanelController
 from ms20.control.scanner import Scanner
-from ms20.hardware.board import Board, load_board, open_board
+from ms20.hardware.board import Board, load_board
 from ms20.model.engine import Engine
 from ms20.sim.board import MockBoard
 

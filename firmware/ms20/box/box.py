@@ -13,8 +13,6 @@ the audio thread is alive, and logs a status line.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import sys
 import threading
 import time
@@ -33,23 +31,17 @@ from ms20.audio.rt import (
     unlock_memory,
 )
 from ms20.box.config import Config
+from ms20.box.systemd import SystemdNotifier
 from ms20.control.controller import PanelController
 from ms20.midi import DEMO_PORT, DemoPlayer, MidiInput, PortBackend
 from ms20.midi.note_priority import MonoKeyboard
+from ms20.midi.notes import note_name
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine, QueueFull
 from ms20.model.panel import send
 from ms20.model.patch import Patch
 
 log = logging.getLogger(__name__)
-
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
-def note_name(note: int) -> str:
-    """C4 = 60, as `ms20 render --notes` spells notes."""
-    return f"{NOTE_NAMES[note % 12]}{note // 12 - 1}"
-
 
 # -- the panel as the control loop sees it -------------------------------------------------
 
@@ -104,35 +96,6 @@ class ScannerSurface:
         self.board.close()
 
 
-def open_surface(backend: str, controller: PanelController, patch: Patch | None = None,
-                 board_file: str = "", cv=None) -> ControlSurface:
-    """The board named by `backend` ("rpi", "sim" or "none") behind a Scanner.
-
-    The simulated board runs on the wall clock with the patch set on its pots, switches and
-    jacks, so the patch is what sounds (the scanner takes the physical panel). A board that
-    cannot be opened is logged and the box runs without a panel: MIDI still plays it."""
-    if backend == "none":
-        return NullSurface()
-    try:
-        from ms20.control.scanner import Scanner
-        from ms20.hardware.board import open_board  # the hardware layer (issue 4)
-    except ImportError as exc:
-        log.warning("board: the hardware layer is not available (%s); running without a panel", exc)
-        return NullSurface()
-    try:
-        if backend == "sim":
-            board = open_board("mock", board_file or None, clock=time.monotonic,
-                               panel=patch.panel if patch else None)
-        else:
-            board = open_board("rpi", board_file or None)
-    except (OSError, ValueError, ImportError) as exc:   # BoardError, PinError, no spidev/RPi.GPIO
-        log.error("board: cannot open the %s board (%s); running without a panel, MIDI still plays",
-                  backend, exc)
-        return NullSurface()
-    log.info("board: %s (%s)", board.definition.name, "simulated" if backend == "sim" else "GPIO/SPI")
-    return ScannerSurface(Scanner(board, controller, cv=cv), board)
-
-
 def cv_convention(config: Config):
     """The [cv] settings as the hardware layer's CvConvention (None without the layer)."""
     try:
@@ -141,45 +104,6 @@ def cv_convention(config: Config):
         return None
     c = config.cv
     return CvConvention(c.pitch, c.trigger, c.in_gain, c.in_offset_v, c.out_gain, c.out_offset_v)
-
-
-# -- systemd --------------------------------------------------------------------------------
-
-class SystemdNotifier:
-    """sd_notify(3) in a few lines: a datagram to $NOTIFY_SOCKET. No dependency to install on
-    the Pi, and nothing happens when not run by systemd (no NOTIFY_SOCKET)."""
-
-    def __init__(self, environ: dict[str, str] | None = None) -> None:
-        env = os.environ if environ is None else environ
-        addr = env.get("NOTIFY_SOCKET", "")
-        self.address = "\0" + addr[1:] if addr.startswith("@") else addr   # abstract namespace
-        usec = env.get("WATCHDOG_USEC", "")
-        pid = env.get("WATCHDOG_PID", "")
-        self.watchdog_s = (int(usec) / 1e6 if usec.isdigit() and (not pid or pid == str(os.getpid()))
-                           else 0.0)
-        self._sock: socket.socket | None = None
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.address)
-
-    def notify(self, state: str) -> bool:
-        if not self.address:
-            return False
-        try:
-            if self._sock is None:
-                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-            # Never block the control loop on a busy systemd: drop the datagram instead.
-            self._sock.sendto(state.encode(), socket.MSG_DONTWAIT, self.address)
-            return True
-        except OSError as exc:
-            log.debug("systemd: notify failed: %s", exc)
-            return False
-
-    def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
 
 
 # -- the box ----------------------------------------------------------------------------------
@@ -201,6 +125,7 @@ class Box:
         self.patch = patch
         self.engine = Engine(config.audio.rate)
         self.controller = PanelController(patch.panel if patch else None)
+        self._knob_sink = self.controller.knob_sink(self.engine)   # called with _producer held
         self.keyboard = MonoKeyboard(config.midi.priority, config.midi.multi_trigger)
         cc_map = {**config.midi.cc, **(patch.cc_map if patch else {})}
         self.performance = Performance(self.engine, self._knob_sink, cc_map, config.midi.bend_range,
@@ -259,11 +184,6 @@ class Box:
             except QueueFull:
                 self.queue_full += 1
                 self._resync = True
-
-    def _knob_sink(self, name: str, position: float, at: int | None) -> None:
-        # Called with the producer lock held (from performance.handle).
-        self.controller.midi_knob(name, position, at)
-        self.controller.flush(self.engine, at)
 
     def _flush_to_kernel(self) -> None:
         """Control loop: queue panel changes; after a refused push, resend everything."""

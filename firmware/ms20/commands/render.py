@@ -11,7 +11,6 @@ that contains it is rendered.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import wave
 from collections.abc import Iterable, Iterator
@@ -22,14 +21,13 @@ import mido
 import numpy as np
 
 from ms20.control.controller import PanelController
+from ms20.midi.notes import note_number
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine
 from ms20.model.patch import Patch, load_patch
 
 BLOCK = 256
 GATE_FRACTION = 0.9   # a --notes note holds its key for this share of its length
-NOTE_NAMES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_NOTE = re.compile(r"^([A-Ga-g])([#b]?)(-?\d+)$")
 
 
 class RenderError(ValueError):
@@ -40,18 +38,6 @@ class RenderError(ValueError):
 class TimedMessage:
     seconds: float
     message: mido.Message
-
-
-def note_number(name: str) -> int:
-    """Scientific pitch: C4 = 60 = middle C; sharps with '#', flats with 'b'."""
-    m = _NOTE.match(name.strip())
-    if not m:
-        raise RenderError(f"{name!r} is not a note name (e.g. C3, F#4, Bb2)")
-    letter, accidental, octave = m.groups()
-    n = NOTE_NAMES[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental] + 12 * (int(octave) + 1)
-    if not 0 <= n <= 127:
-        raise RenderError(f"{name!r} is outside the MIDI note range")
-    return n
 
 
 def parse_notes(text: str) -> list[TimedMessage]:
@@ -143,11 +129,7 @@ def render_patch(
     controller = PanelController(patch.panel)
     controller.flush(engine, at=0)
 
-    def knob_sink(name: str, position: float, at: int | None) -> None:
-        controller.midi_knob(name, position, at)
-        controller.flush(engine, at)
-
-    performance = Performance(engine, knob_sink, patch.cc_map)
+    performance = Performance(engine, controller.knob_sink(engine), patch.cc_map)
     audio = np.zeros(total, dtype=np.float32)
     lin = np.zeros(BLOCK, dtype=np.float32)
     pending: Iterator[TimedMessage] = iter(timeline)

@@ -18,8 +18,9 @@ import signal
 from pathlib import Path
 
 from ms20.audio import AlsaSink, DeviceUnavailable, Sink
-from ms20.box.box import Box, cv_convention, open_surface
+from ms20.box.box import Box, cv_convention
 from ms20.box.config import Config, board_backend, default_toml, load_config
+from ms20.commands.board_args import open_surface
 from ms20.midi import RtMidiBackend
 from ms20.model.patch import Patch, load_patch
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ms20._kernel import lib
-from ms20.model.engine import Engine
+from ms20.model.kernel_ids import PARAMS
 from ms20.model.panel import PanelState, layout, send
 from ms20.model.patchbay import Routing
+
+if TYPE_CHECKING:
+    from ms20.model.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +27,8 @@ PICKUP_WINDOW = 0.15  # panel units (0-10 scale)
 
 
 class PanelController:
+    """The one PanelState every control source changes; `flush` queues its changes to the kernel."""
+
     def __init__(self, initial: PanelState | None = None) -> None:
         self._lock = threading.Lock()
         self._state = initial or PanelState.default()
@@ -66,6 +72,16 @@ class PanelController:
             if knob in self._pots:
                 self._midi_owned.add(knob)
 
+    def knob_sink(self, engine: Engine) -> Callable[[str, float, int | None], None]:
+        """A Performance's knob sink: a CC-mapped knob moves and reaches the kernel at its time.
+        The caller holds the kernel queue's producer side (the box's lock, or a render's loop)."""
+
+        def sink(name: str, position: float, at: int | None) -> None:
+            self.midi_knob(name, position, at)
+            self.flush(engine, at)
+
+        return sink
+
     def switch_moved(self, name: str, position: str | int) -> None:
         with self._lock:
             self._state = self._state.with_switch(name, position)
@@ -79,7 +95,7 @@ class PanelController:
         """A performance input that is not a panel knob, from the box's hardware: name is the
         kernel parameter without its prefix (WHEEL_V, MOMENTARY, CV_IN_1_V, CV_IN_2_V) and
         value is in the kernel's unit. Queued with the next flush."""
-        param = getattr(lib, f"MS20_P_{name}", None)
+        param = PARAMS.get(name)
         if param is None:
             raise ValueError(f"unknown performance parameter {name!r}")
         with self._lock:

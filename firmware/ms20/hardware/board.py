@@ -4,15 +4,13 @@
 twice (including the SPI bus's and the codec's lines), an ADC channel out of range, a chip
 select used twice, a panel control or jack missing from the file or unknown to the panel.
 Every error names the file, the line and the key. `Board` builds the drivers from a checked
-definition on any pin factory; `open_board` picks the backend (mock or rpi) by argument or
-by the MS20_PINS environment variable.
+definition on any pin factory (commands/board_args.py chooses which).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ from ms20.hardware.drivers.mcp3208 import MCP3208, AnalogIn
 from ms20.hardware.drivers.mcp4822 import MCP4822, CvOut
 from ms20.hardware.drivers.shift_register import ShiftRegister74HC165, ShiftRegister74HC595
 from ms20.hardware.drivers.switches import ControlWheel, MomentarySwitch, RotarySwitch
-from ms20.hardware.pins import SPI_BUSES, Factory, backend_name, make_factory
+from ms20.hardware.pins import SPI_BUSES, Factory
 from ms20.hardware.pins.base import GPIO_LINES, SPI
 from ms20.model.jacks import UnknownJack, jack_table
 from ms20.model.panel import layout
@@ -573,18 +571,3 @@ class Board:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_board(kind: str | None = None, board_file: str | Path | None = None, **mock_options: Any) -> Board:
-    """The box's drivers on the chosen backend: `kind` "mock" or "rpi", else $MS20_PINS.
-
-    With "mock" (or "sim"), a MockBoard simulates the electronics (reachable as `board.sim`)
-    on the wall clock, as a live box would be; `mock_options` go to it (seed, noise_lsb,
-    bounce_s, panel: a PanelState to start from, clock: e.g. a SimClock for tests).
-    """
-    definition = load_board(board_file)
-    if backend_name(kind) == "mock":
-        from ms20.sim.board import MockBoard
-        mock_options.setdefault("clock", time.monotonic)
-        return MockBoard(definition, **mock_options).hardware
-    return Board(definition, make_factory("rpi"))

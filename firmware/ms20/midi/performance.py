@@ -9,12 +9,15 @@ land sample-accurately.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import mido
 
-from ms20._kernel import lib
 from ms20.midi.note_priority import KeyChange, MonoKeyboard
-from ms20.model.engine import Engine
+from ms20.model.kernel_ids import PARAMS
+
+if TYPE_CHECKING:
+    from ms20.model.engine import Engine
 
 MOD_WHEEL_CC = 1
 SUSTAIN_CC = 64
@@ -22,6 +25,8 @@ ALL_SOUND_OFF_CC = 120
 RESET_CONTROLLERS_CC = 121
 ALL_NOTES_OFF_CC = 123
 WHEEL_MAX_V = 5.0
+BEND = PARAMS["PITCH_BEND_SEMI"]
+WHEEL = PARAMS["WHEEL_V"]
 
 # Called with (knob name, position 0-10, sample time) when a mapped CC moves a knob.
 KnobSink = Callable[[str, float, int | None], None]
@@ -53,7 +58,7 @@ class Performance:
         elif kind == "note_off" or (kind == "note_on" and msg.velocity == 0):
             self._key(self.keyboard.release(msg.note), at)
         elif kind == "pitchwheel":
-            self.engine.set_param(lib.MS20_P_PITCH_BEND_SEMI, msg.pitch / 8192.0 * self.bend_range, at)
+            self.engine.set_param(BEND, msg.pitch / 8192.0 * self.bend_range, at)
         elif kind == "control_change":
             self._control(msg.control, msg.value, at)
         elif kind in ("stop", "reset"):
@@ -63,18 +68,18 @@ class Performance:
         if cc in self.cc_map:  # a mapping in the patch overrides the defaults below
             self.knob_sink(self.cc_map[cc], value / 127.0 * 10.0, at)
         elif cc == MOD_WHEEL_CC:
-            self.engine.set_param(lib.MS20_P_WHEEL_V, value / 127.0 * WHEEL_MAX_V, at)
+            self.engine.set_param(WHEEL, value / 127.0 * WHEEL_MAX_V, at)
         elif cc == SUSTAIN_CC:
             self._key(self.keyboard.set_sustain(value >= 64), at)
         elif cc in (ALL_NOTES_OFF_CC, ALL_SOUND_OFF_CC):
             self._key(self.keyboard.all_off(), at)
         elif cc == RESET_CONTROLLERS_CC:
-            self.engine.set_param(lib.MS20_P_PITCH_BEND_SEMI, 0.0, at)
-            self.engine.set_param(lib.MS20_P_WHEEL_V, 0.0, at)
+            self.engine.set_param(BEND, 0.0, at)
+            self.engine.set_param(WHEEL, 0.0, at)
             self._key(self.keyboard.set_sustain(False), at)
 
     def panic(self, at: int | None = None) -> None:
         """All notes off and the voice back to rest (envelopes, filters)."""
         self._key(self.keyboard.all_off(), at)
-        self.engine.set_param(lib.MS20_P_PITCH_BEND_SEMI, 0.0, at)
+        self.engine.set_param(BEND, 0.0, at)
         self.engine.reset(at)

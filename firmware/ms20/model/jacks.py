@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ms20._kernel import lib
+from ms20.model.kernel_ids import INPUTS, OUTPUTS
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,11 @@ def _norm(name: str) -> str:
 def jack_table() -> JackTable:
     data = tomllib.loads(resources.files("ms20").joinpath("data/jacks.toml").read_text())
     outs = tuple(
-        Jack(o["id"], o["name"], o["kind"], True, o["where"], getattr(lib, f"MS20_OUT_{o['id']}"), None, o["note"])
+        Jack(o["id"], o["name"], o["kind"], True, o["where"], OUTPUTS[o["id"]], None, o["note"])
         for o in data["output"]
     )
     ins = tuple(
-        Jack(i["id"], i["name"], i["kind"], False, i.get("where", "panel"), getattr(lib, f"MS20_IN_{i['id']}"),
+        Jack(i["id"], i["name"], i["kind"], False, i.get("where", "panel"), INPUTS[i["id"]],
              i["normal"], i["note"])
         for i in data["input"]
     )

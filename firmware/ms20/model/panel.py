@@ -16,10 +16,13 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from ms20._kernel import lib
-from ms20.model.engine import Engine
+from ms20.model.kernel_ids import PARAMS, SWITCHES
 from ms20.model.patchbay import NORMALLED, Routing
+
+if TYPE_CHECKING:
+    from ms20.model.engine import Engine
 
 
 class PanelError(ValueError):
@@ -113,14 +116,14 @@ def layout() -> PanelLayout:
     data = tomllib.loads(resources.files("ms20").joinpath("data/panel.toml").read_text())
     knobs = {
         _norm(k["name"]): Knob(
-            k["name"], getattr(lib, f"MS20_P_{k['param']}"), k["taper"], float(k.get("min", 0.0)),
+            k["name"], PARAMS[k["param"]], k["taper"], float(k.get("min", 0.0)),
             float(k.get("max", 0.0)), tuple(tuple(p) for p in k.get("points", ())), k.get("unit", ""),
             float(k["default"]), k["note"],
         )
         for k in data["knob"]
     }
     switches = {
-        _norm(s["name"]): Switch(s["name"], getattr(lib, f"MS20_S_{s['param']}"), tuple(s["positions"]), s["default"])
+        _norm(s["name"]): Switch(s["name"], SWITCHES[s["param"]], tuple(s["positions"]), s["default"])
         for s in data["switch"]
     }
     return PanelLayout(MappingProxyType(knobs), MappingProxyType(switches))

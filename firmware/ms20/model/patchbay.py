@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ms20._kernel import lib
 from ms20.model.jacks import Jack, jack_table
+from ms20.model.kernel_ids import INPUT_COUNT, OUTPUTS
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Routing:
         return all(r < 0 for r in self.route)
 
 
-NORMALLED = Routing(tuple([-1] * lib.MS20_INPUT_COUNT), (), ())
+NORMALLED = Routing(tuple([-1] * INPUT_COUNT), (), ())
 
 
 def resolve(connections: Iterable[tuple[str, str]], lone: Iterable[str] = ()) -> Routing:
@@ -63,7 +63,7 @@ def resolve(connections: Iterable[tuple[str, str]], lone: Iterable[str] = ()) ->
         nets.setdefault(root(j), []).append(j)
 
     order = {j: k for k, j in enumerate(table.outputs)}
-    route = [-1] * lib.MS20_INPUT_COUNT
+    route = [-1] * INPUT_COUNT
     cables: list[tuple[str, str]] = []
     for members in nets.values():
         outs = sorted((j for j in members if j.is_output), key=order.__getitem__)
@@ -76,7 +76,7 @@ def resolve(connections: Iterable[tuple[str, str]], lone: Iterable[str] = ()) ->
         if not outs:
             problems.append(f"{' and '.join(i.name for i in ins)} joined with no output: reading 0 V")
             for i in ins:
-                route[i.index] = lib.MS20_OUT_ZERO
+                route[i.index] = OUTPUTS["ZERO"]
             continue
         for i in ins:
             route[i.index] = outs[0].index
@@ -84,5 +84,5 @@ def resolve(connections: Iterable[tuple[str, str]], lone: Iterable[str] = ()) ->
     for name in lone:
         j = table.find(name)
         if not j.is_output and j not in parent:
-            route[j.index] = lib.MS20_OUT_ZERO
+            route[j.index] = OUTPUTS["ZERO"]
     return Routing(tuple(route), tuple(sorted(cables)), tuple(problems))
