@@ -10,7 +10,7 @@ from ms20.hardware.drivers.mcp3208 import MCP3208, AdcError
 from ms20.hardware.drivers.shift_register import ShiftRegister74HC165, ShiftRegister74HC595
 from ms20.hardware.drivers.switches import decode_ladder, ladder_tap_fraction
 from ms20.hardware.pins.mock import MockFactory
-from ms20.sim.board import Mock74HC165Chain, Mock74HC595Chain, MockMCP3208, MockMCP4822
+from ms20.sim.chips import Mock74HC165Chain, Mock74HC595Chain, MockMCP3208, MockMCP4822
 
 
 def _adc(volts_by_channel, noise=0, **kw):
@@ -116,7 +116,7 @@ def test_a_short_dac_frame_is_ignored():
 # -- 74HC138, 74HC595, 74HC165 ----------------------------------------------------------------------------
 
 def test_the_decoder_sends_each_frame_to_the_chip_its_address_picks():
-    from ms20.sim.board import Mock74HC138
+    from ms20.sim.chips import Mock74HC138
 
     f = MockFactory()
     decoder_mock = Mock74HC138([f.line(p) for p in (22, 23, 24)])

@@ -13,7 +13,7 @@ from ms20.commands.board_args import add_board_arguments, open_board_from_args
 from ms20.control.calibration import load_calibration
 from ms20.control.controller import PanelController
 from ms20.control.scanner import MATRIX_INTERVAL_S, Scanner, Snapshot
-from ms20.sim.board import SimClock
+from ms20.sim.clock import SimClock
 
 SETTLE_S = 0.1            # long enough for a full matrix decision and the switch debounce
 POLL_S = 0.002

@@ -1,5 +1,6 @@
 """The simulated box: the board's electronics behind the mock pin layer, so the real drivers,
-scanner and controller run unchanged in tests, benchmarks and `--sim`.
+scanner and controller run unchanged in tests, benchmarks and `--sim`. The chips are in
+chips.py, the jacks and cables in jack_field.py; this file places them as hw/board.toml says.
 
 What it models (from hw/board.toml, so a changed board file changes the simulation):
 - MCP3208 ADCs answering SPI frames bit by bit (a misframed request reads garbage, as on
@@ -22,308 +23,22 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from ms20.hardware.board import Board, BoardDef, load_board
 from ms20.hardware.drivers import mcp3208, mcp4822
 from ms20.hardware.drivers.switches import ladder_tap_fraction
-from ms20.hardware.pins.mock import MockFactory, MockPin
+from ms20.hardware.pins.mock import MockFactory
 from ms20.model.jacks import jack_table
 from ms20.model.panel import PanelState, layout, parse_position
+from ms20.sim.chips import Mock74HC138, Mock74HC165Chain, Mock74HC595Chain, MockMCP3208, MockMCP4822
+from ms20.sim.clock import SimClock, unit_hash
+from ms20.sim.jack_field import BOUNCE_SLOT_S, JackField
 
 BOUNCE_S = 0.006             # how long a plug's contacts chatter going in or out
-BOUNCE_SLOT_S = 0.0003       # contacts hold each bounce state this long
 SWITCH_BREAK_S = 0.002       # a rotary switch's wiper touches nothing between detents
 MOMENTARY_BOUNCE_S = 0.002
 NOISE_LSB = 4
 
-
-def _unit_hash(*values: int) -> float:
-    """A deterministic number in [0, 1) from integers (splitmix64), for repeatable bounce."""
-    x = 0x9E3779B97F4A7C15
-    for v in values:
-        x = (x ^ (v & 0xFFFFFFFFFFFFFFFF)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
-        x = (x ^ (x >> 31)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
-    return ((x ^ (x >> 29)) >> 11) / float(1 << 53)
-
-
-class SimClock:
-    """Simulated seconds that only move when told to."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.t = start
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("time only moves forward")
-        self.t += seconds
-        return self.t
-
-
-# -- chips on the SPI bus ----------------------------------------------------------------------
-
-class MockMCP3208:
-    """An MCP3208 that decodes each frame bit by bit (see drivers/mcp3208.py for the table).
-
-    DOUT is high-impedance until the null bit; the mock reads those bits as ones, so a driver
-    that does not mask them gets a wrong value. After B0 the chip repeats the result LSB
-    first (B1..B11), then sends zeros. Clocked faster than the 3.3 V limit, the sample
-    capacitor does not settle and the low bits are garbage. In SPI modes 1 and 2 the master
-    samples on the wrong edge and reads every bit one place early.
-    """
-
-    def __init__(self, name: str, vref_v: float, volts: Callable[[int], float], noise: Callable[[], int],
-                 max_clock_hz: int = mcp3208.MAX_CLOCK_HZ_3V3) -> None:
-        self.name, self.vref_v = name, vref_v
-        self.volts, self.noise, self.max_clock_hz = volts, noise, max_clock_hz
-        self.conversions = 0
-
-    def convert(self, config: int) -> int:
-        sgl, ch = config >> 3 & 1, config & 0b111
-        if sgl:
-            v = self.volts(ch)
-        else:                       # pseudo-differential pairs (datasheet table 5-2)
-            plus, minus = (ch & 0b110, ch | 1) if ch % 2 == 0 else (ch | 1, ch & 0b110)
-            v = self.volts(plus) - self.volts(minus)
-        code = int(v / self.vref_v * (mcp3208.FULL_SCALE + 1)) + self.noise()
-        self.conversions += 1
-        return min(max(code, 0), mcp3208.FULL_SCALE)
-
-    def __call__(self, mosi: bytes, clock_hz: int, mode: int) -> bytes:
-        n = len(mosi) * 8
-        word = int.from_bytes(mosi, "big")
-        out = (1 << n) - 1                       # high-impedance everywhere by default
-        start = n - word.bit_length()            # index of the first 1 bit: the start bit
-        if word and start + 6 < n:
-            code = self.convert(word >> (n - start - 5) & 0b1111)
-            if clock_hz > self.max_clock_hz:
-                code = code & ~0xF | int(_unit_hash(code, self.conversions) * 16)
-            tail = n - (start + 6)               # bits from the null bit to the frame's end
-            # null bit, B11..B0, then B1..B11 (LSB first): 24 bits, then zeros
-            seq = code << 11 | int(format(code >> 1, "011b")[::-1], 2) if tail > 13 else code << 11
-            bits = seq >> (24 - tail) if tail <= 24 else seq << (tail - 24)
-            out = ((1 << (start + 6)) - 1) << tail | bits
-        if mode in (1, 2):
-            out = (out << 1 | 1) & ((1 << n) - 1)
-        return out.to_bytes(len(mosi), "big")
-
-
-class MockMCP4822:
-    """An MCP4822 with LDAC tied low: a complete 16-bit frame updates its output at CS rise;
-    a frame of any other length is ignored (the datasheet asks for exactly 16 clocks)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.pin_volts: dict[str, float | None] = {"A": None, "B": None}   # None: shut down
-        self.writes = 0
-
-    def __call__(self, mosi: bytes, clock_hz: int, mode: int) -> bytes:
-        if len(mosi) == 2 and mode in (0, 3) and clock_hz <= 20_000_000:
-            word = mosi[0] << 8 | mosi[1]
-            channel = "B" if word >> 15 else "A"
-            gain = 1 if word >> 13 & 1 else 2
-            active = word >> 12 & 1
-            code = word & mcp4822.FULL_SCALE
-            self.pin_volts[channel] = mcp4822.VREF_V * gain * code / (mcp4822.FULL_SCALE + 1) if active else None
-            self.writes += 1
-        return b"\xff" * len(mosi)               # no SDO pin: MISO floats
-
-
-class Mock74HC138:
-    """The chip-select decoder: a CE frame goes to the chip on the output its address picks."""
-
-    def __init__(self, address: list[MockPin]) -> None:
-        self.address = address
-        self.outputs: dict[int, Callable[[bytes, int, int], bytes]] = {}
-        # The decoder follows its address inputs as they change (no need to look per frame).
-        self.y = sum(1 << i for i, pin in enumerate(address) if pin.state)
-        for i, pin in enumerate(address):
-            pin.listen(lambda level, bit=1 << i: self._address_edge(bit, level))
-
-    def _address_edge(self, bit: int, level: bool) -> None:
-        self.y = self.y | bit if level else self.y & ~bit
-
-    def __call__(self, mosi: bytes, clock_hz: int, mode: int) -> bytes:
-        chip = self.outputs.get(self.y)
-        return chip(mosi, clock_hz, mode) if chip else b"\xff" * len(mosi)
-
-
-# -- the shift-register chains ---------------------------------------------------------------
-
-class Mock74HC595Chain:
-    """Stages move on SRCLK rising edges and reach the outputs on RCLK rising edges."""
-
-    def __init__(self, ser: MockPin, srclk: MockPin, rclk: MockPin, chips: int) -> None:
-        self.length = 8 * chips
-        self.mask = (1 << self.length) - 1
-        self.stages = 0
-        self.outputs = 0             # power-up: every output low (every jack driven)
-        self._ser = ser
-        srclk.listen(self._clock)
-        rclk.listen(self._latch)
-
-    def _clock(self, level: bool) -> None:
-        if level:
-            self.stages = (self.stages << 1 | self._ser.state) & self.mask
-
-    def _latch(self, level: bool) -> None:
-        if level:
-            self.outputs = self.stages
-
-
-class Mock74HC165Chain:
-    """SH/LD low loads the inputs (the last level before it rises is kept); CLK rising edges
-    shift towards chip 0's QH; the last chip's SER is tied to GND."""
-
-    def __init__(self, load: MockPin, clk: MockPin, qh: MockPin, chips: int, inputs: Callable[[], int]) -> None:
-        self.chips = chips
-        self.length = 8 * chips
-        self.mask = (1 << self.length) - 1
-        self.reg = 0                 # MSB is the bit on QH
-        self._inputs = inputs
-        self._load_pin = load
-        self._loading = False
-        load.listen(self._on_load)
-        clk.listen(self._on_clock)
-        qh.wire("74HC165 chip 0 QH", self._qh)
-
-    def _load(self) -> None:
-        # Chip 0's H comes out first: the register is the input bytes, chip 0 first, each MSB first.
-        self.reg = int.from_bytes((self._inputs() & self.mask).to_bytes(self.chips, "little"), "big")
-
-    def _on_load(self, level: bool) -> None:
-        self._loading = not level
-        if level:
-            self._load()
-
-    def _on_clock(self, level: bool) -> None:
-        if level and not self._loading:
-            self.reg = self.reg << 1 & self.mask
-
-    def _qh(self) -> bool:
-        if self._loading:
-            self._load()
-        return bool(self.reg >> (self.length - 1) & 1)
-
-
-# -- jacks and cables -----------------------------------------------------------------------------
-
-CONNECTED, OPEN, GROUNDED = 0, 1, 2
-
-
-@dataclass
-class _Cable:
-    ends: tuple[int, int | None]     # matrix positions; None: a dangling end
-    t_in: float
-    t_out: float | None
-    seed: int
-
-
-class JackField:
-    """The jacks' contacts: which tips are joined, grounded by their lug, or floating."""
-
-    def __init__(self, count: int, clock: Callable[[], float], bounce_s: float, seed: int) -> None:
-        self.count = count
-        self.clock = clock
-        self.bounce_s = bounce_s
-        self.cables: list[_Cable] = []
-        self._seed = seed
-        self._version = 0
-        self._cache: tuple[int, list[tuple[int, bool]]] | None = None
-
-    def plug(self, a: int, b: int | None) -> None:
-        self._seed += 1
-        self.cables.append(_Cable((a, b), self.clock(), None, self._seed))
-        self._version += 1
-
-    def unplug(self, cable: _Cable) -> None:
-        cable.t_out = self.clock()
-        self._version += 1
-
-    def live_cables(self) -> list[_Cable]:
-        return [c for c in self.cables if c.t_out is None]
-
-    def _end_state(self, cable: _Cable, end: int, t: float) -> int | None:
-        b = self.bounce_s
-        if t < cable.t_in or (cable.t_out is not None and t >= cable.t_out + b):
-            return None
-        if t < cable.t_in + b:
-            start, seated = cable.t_in, (t - cable.t_in) / b
-        elif cable.t_out is not None and t >= cable.t_out:
-            start, seated = cable.t_out, 1.0 - (t - cable.t_out) / b
-        else:
-            return CONNECTED
-        r = _unit_hash(cable.seed, end, int((t - start) / BOUNCE_SLOT_S))
-        if r < 0.12:
-            return GROUNDED          # the tip grazes the jack's grounded sleeve
-        if r < 0.12 + 0.6 * (1.0 - seated):
-            return OPEN
-        return CONNECTED
-
-    def _bouncing(self, t: float) -> bool:
-        b = self.bounce_s
-        return any(t < c.t_in + b or (c.t_out is not None and t < c.t_out + b) for c in self.cables)
-
-    def _nets(self, t: float) -> list[tuple[int, bool]]:
-        """(mask of tips, pulled low by a lug or the sleeve) for every net holding a tip."""
-        self.cables = [c for c in self.cables if c.t_out is None or t < c.t_out + self.bounce_s]
-        n = self.count
-        parent = list(range(n + len(self.cables)))
-        low = [False] * len(parent)
-        seated = [False] * n
-
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        for ci, cable in enumerate(self.cables):
-            node = n + ci
-            for e, jack in enumerate(cable.ends):
-                if jack is None:
-                    continue
-                state = self._end_state(cable, e, t)
-                if state == CONNECTED:
-                    parent[root(jack)] = root(node)
-                    seated[jack] = True
-                elif state == GROUNDED:
-                    low[node] = True
-                    seated[jack] = True
-                elif state == OPEN and _unit_hash(cable.seed, e, 7, int(t / BOUNCE_SLOT_S)) < 0.5:
-                    seated[jack] = True  # half the time the plug already holds the lug off
-        for p in range(n):
-            if not seated[p]:
-                low[p] = True            # the lug rests on the tip: GND
-        nets: dict[int, list] = {}
-        for i in range(len(parent)):
-            r = root(i)
-            entry = nets.setdefault(r, [0, False])
-            if i < n:
-                entry[0] |= 1 << i
-            entry[1] = entry[1] or low[i]
-        return [(mask, is_low) for mask, is_low in nets.values() if mask]
-
-    def levels(self, driven_low: int) -> int:
-        """Bit p set when jack p's tip is high, with the jacks in `driven_low` pulled low."""
-        t = self.clock()
-        if self._bouncing(t):
-            nets = self._nets(t)
-        else:
-            if self._cache is None or self._cache[0] != self._version:
-                self._cache = (self._version, self._nets(t))
-            nets = self._cache[1]
-        high = 0
-        for mask, is_low in nets:
-            if not is_low and not mask & driven_low:
-                high |= mask
-        return high
-
-
-# -- the box ----------------------------------------------------------------------------------------
 
 class MockBoard:
     """The simulated box. Act on it as a player would; read it as the firmware does.
@@ -424,7 +139,7 @@ class MockBoard:
         pressed, since = self._momentary
         t = self.clock() - since
         if 0.0 <= t < MOMENTARY_BOUNCE_S:
-            return _unit_hash(int(since * 1e6), int(t / BOUNCE_SLOT_S)) < 0.5
+            return unit_hash(int(since * 1e6), int(t / BOUNCE_SLOT_S)) < 0.5
         return pressed
 
     def _jack(self, name: str) -> int:
