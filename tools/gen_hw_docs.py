@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "firmware"))
 
 from generated import write_or_check  # noqa: E402
-from ms20.hardware.board import BoardDef, load_board  # noqa: E402
+from ms20.hardware.board_def import BoardDef, load_board  # noqa: E402
 from ms20.hardware.drivers.mcp4822 import VREF_V  # noqa: E402
 from ms20.hardware.drivers.switches import ladder_tap_fraction  # noqa: E402
 from ms20.hardware.pins import SPI_BUSES  # noqa: E402

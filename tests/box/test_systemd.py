@@ -65,7 +65,7 @@ def test_install_takes_the_overlays_from_the_board_file():
     lines = r.stdout.split()
     assert "dtparam=spi=on" in lines and any(x.startswith("dtoverlay=") for x in lines)
     try:
-        from ms20.hardware.board import load_board
+        from ms20.hardware.board_def import load_board
     except ImportError:
         return
     assert set(lines) == set(load_board(ROOT / "hw" / "board.toml").config_txt())   # the hardware layer agrees

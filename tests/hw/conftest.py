@@ -13,7 +13,8 @@ from ms20.commands.board_args import open_board
 from ms20.control.calibration import Calibration
 from ms20.control.controller import PanelController
 from ms20.control.scanner import Scanner
-from ms20.hardware.board import Board, load_board
+from ms20.hardware.board import Board
+from ms20.hardware.board_def import load_board
 from ms20.model.engine import Engine
 from ms20.sim.board import MockBoard
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ms20.commands.cli import main
-from ms20.hardware.board import BoardError, load_board, parse_board
+from ms20.hardware.board_def import BoardError, load_board, parse_board
 
 ROOT = Path(__file__).resolve().parents[2]
 BOARD = ROOT / "hw" / "board.toml"

@@ -8,7 +8,6 @@ gives an error naming the key (`audio.period`) and the line it is on.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ from typing import Any
 
 from ms20.midi.note_priority import PRIORITIES
 from ms20.model.panel import PanelError, layout
-from ms20.textfile import read_text
+from ms20.textfile import did_you_mean, read_text, where
 
 PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "mock" (the hardware layer's name)
 CONFIG_ENV = "MS20_CONFIG"     # a config file to use when --config is not given
@@ -297,27 +296,11 @@ def _build(values: Mapping[str, Any], source: str) -> Config:
     return Config(**parts, source=source)
 
 
-def _line_of(text: str, section: str, key: str | None) -> int | None:
-    current = ""
-    for n, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            current = stripped.strip("[] ").split(".")[0]
-            if key is None and current == section:
-                return n
-            continue
-        if key is not None and current == section and stripped.split("=")[0].strip().strip('"') == key:
-            return n
-    return None
-
-
 def parse_config(text: str, source: str = "<config>") -> Config:
     """Check a config text against SETTINGS; raises ConfigError naming the key."""
     def fail(section: str, key: str | None, message: str) -> ConfigError:
-        line = _line_of(text, section, key)
-        where = f"{source}:{line}" if line else source
         name = f"{section}.{key}" if key else f"[{section}]"
-        return ConfigError(f"{where}: {name}: {message}")
+        return ConfigError(f"{where(source, text, (section, key) if key else (section,))}: {name}: {message}")
 
     try:
         data = tomllib.loads(text)
@@ -328,18 +311,16 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     values = {s.name: s.check(s.default) if s.check else s.default for s in SETTINGS}
     for section, table in data.items():
         if section not in _SECTIONS:
-            hint = difflib.get_close_matches(section, _SECTIONS, 1)
-            raise fail(section, None, "unknown section" + (f" (did you mean [{hint[0]}]?)" if hint else
-                                                           f" (sections: {', '.join(_SECTIONS)})"))
+            hint = did_you_mean(section, _SECTIONS, "[{}]") or f" (sections: {', '.join(_SECTIONS)})"
+            raise fail(section, None, "unknown section" + hint)
         if not isinstance(table, dict):
             raise fail(section, None, "must be a [table]")
         for key, value in table.items():
             setting = by_name.get(f"{section}.{key}")
             if setting is None:
                 keys = [s.key for s in SETTINGS if s.section == section]
-                hint = difflib.get_close_matches(key, keys, 1)
-                raise fail(section, key, "unknown setting" + (f" (did you mean {section}.{hint[0]}?)" if hint
-                                                              else f" (known: {', '.join(keys)})"))
+                hint = did_you_mean(key, keys, section + ".{}") or f" (known: {', '.join(keys)})"
+                raise fail(section, key, "unknown setting" + hint)
             try:
                 values[setting.name] = setting.check(value) if setting.check else value
             except ValueError as exc:

@@ -14,7 +14,8 @@ from ms20.box.box import ControlSurface, NullSurface, ScannerSurface
 from ms20.commands.cli import CommandError
 from ms20.control.controller import PanelController
 from ms20.control.scanner import Scanner
-from ms20.hardware.board import Board, load_board
+from ms20.hardware.board import Board
+from ms20.hardware.board_def import load_board
 from ms20.hardware.pins import PinError, backend_name, make_factory
 from ms20.model.patch import Patch
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from ms20.model.jacks import UnknownJack
 from ms20.model.panel import PanelError, PanelState, layout
 from ms20.model.patchbay import resolve
-from ms20.textfile import read_text
+from ms20.textfile import read_text, where
 
 
 class PatchError(ValueError):
@@ -38,13 +38,6 @@ class Patch:
     source: str = ""
 
 
-def _line_of(text: str, key: str) -> int | None:
-    for n, line in enumerate(text.splitlines(), 1):
-        if key in line:
-            return n
-    return None
-
-
 def load_patch(path: str | Path) -> Patch:
     path = Path(path)
     return parse_patch(read_text(path, "patch file", PatchError), str(path))
@@ -52,9 +45,7 @@ def load_patch(path: str | Path) -> Patch:
 
 def parse_patch(text: str, source: str = "<patch>") -> Patch:
     def fail(key: str, message: str) -> PatchError:
-        line = _line_of(text, key)
-        where = f"{source}:{line}" if line else source
-        return PatchError(f"{where}: {message}")
+        return PatchError(f"{where(source, text, (key,))}: {message}")
 
     try:
         data = tomllib.loads(text)

@@ -24,7 +24,8 @@ import random
 import time
 from collections.abc import Callable, Mapping
 
-from ms20.hardware.board import Board, BoardDef, load_board
+from ms20.hardware.board import Board
+from ms20.hardware.board_def import BoardDef, load_board
 from ms20.hardware.drivers import mcp3208, mcp4822
 from ms20.hardware.drivers.switches import ladder_tap_fraction
 from ms20.hardware.pins.mock import MockFactory
