@@ -16,6 +16,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ms20.hardware.board_def import CV_IN_JACKS, CV_OUT_JACKS
+from ms20.model.patchbay import Routing
+
 PITCHES = ("hz_per_v", "v_per_oct")
 TRIGGERS = ("s_trig", "v_trig")
 STRIG_OFF_V = 5.0
@@ -57,3 +60,28 @@ class CvConvention:
         if kind == "strig" and self.trigger == "v_trig":
             return STRIG_OFF_V - v
         return v
+
+
+class CvPorts:
+    """The box's four CV jacks under a convention: what each one carries depends on the far end
+    of its cable, so the conversion follows the routing (looked up again only when it changes)."""
+
+    def __init__(self, convention: CvConvention | None = None) -> None:
+        self.convention = convention or CvConvention()
+        self._for: Routing | None = None
+        self._kind: dict[str, str] = {}
+
+    def _kinds(self, routing: Routing) -> dict[str, str]:
+        if routing is not self._for:
+            self._for = routing
+            self._kind = {**{j: routing.kind_out_of(j) for j in CV_IN_JACKS},
+                          **{j: routing.kind_into(j) for j in CV_OUT_JACKS}}
+        return self._kind
+
+    def to_kernel(self, jack: str, jack_v: float, routing: Routing) -> float:
+        """CV IN 1/2: volts at the jack -> kernel volts for what the cable feeds."""
+        return self.convention.to_kernel(jack_v, self._kinds(routing)[jack])
+
+    def to_jack(self, jack: str, kernel_v: float, routing: Routing) -> float:
+        """CV OUT 1/2: the kernel's volts -> volts at the jack for what feeds it."""
+        return self.convention.to_jack(kernel_v, self._kinds(routing)[jack])

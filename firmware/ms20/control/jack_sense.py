@@ -21,6 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ms20.control.settle import Debouncer
+from ms20.model.patchbay import Routing, resolve
+
 SETTLE_S = 0.010
 
 Nets = frozenset[int]   # each net a bit mask of joined jacks; one jack: a plug leading nowhere
@@ -76,28 +79,17 @@ def lone(nets: Nets, names: Sequence[str]) -> list[str]:
     return [names[bits(net)[0]] for net in sorted(nets) if not net & (net - 1)]
 
 
-class ContactDebouncer:
-    """Decide over a window: accept new nets once they have held for `settle_s`."""
+def routing_of(nets: Nets, names: Sequence[str]) -> Routing:
+    """The accepted nets as the kernel's routing: jacks joined in pairs, and lone plugs."""
+    return resolve(pairs(nets, names), lone(nets, names))
 
-    def __init__(self, settle_s: float = SETTLE_S, accepted: Nets = frozenset()) -> None:
-        self.settle_s = settle_s
-        self.accepted: Nets = accepted
-        self._candidate: Nets | None = None
-        self._since = 0.0
-        self.pending = False      # something differs from the accepted patch: keep looking
+
+class ContactDebouncer(Debouncer[Nets]):
+    """Rule 4: accept new nets once they have held, consistent, for `settle_s`."""
+
+    def __init__(self, settle_s: float = SETTLE_S, accepted: Nets | None = frozenset()) -> None:
+        super().__init__(settle_s, accepted)
 
     def observe(self, now: float, obs: Observation) -> Nets | None:
         """Feed one scan at time `now` (seconds); returns the newly accepted nets, or None."""
-        if obs.fault is not None:
-            self._candidate, self.pending = None, True
-            return None
-        if obs.nets == self.accepted:
-            self._candidate, self.pending = None, False
-            return None
-        if obs.nets != self._candidate:
-            self._candidate, self._since, self.pending = obs.nets, now, True
-            return None
-        if now - self._since >= self.settle_s:
-            self.accepted, self._candidate, self.pending = obs.nets, None, False
-            return self.accepted
-        return None
+        return self.accepted if self.update(now, obs.nets if obs.fault is None else None) else None

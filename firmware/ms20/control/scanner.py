@@ -16,17 +16,19 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
-from ms20.control.calibration import WHEEL, Calibration, CalibrationError, load_calibration
+from ms20.control.calibration import WHEEL, Calibration, CalibrationError, PotCalibration, load_calibration
 from ms20.control.controller import PanelController
-from ms20.control.cv import CvConvention
-from ms20.control.jack_sense import ContactDebouncer, Nets, Observation, bits, decide_nets, lone, pairs
+from ms20.control.cv import CvConvention, CvPorts
+from ms20.control.jack_sense import ContactDebouncer, Nets, Observation, bits, decide_nets, routing_of
 from ms20.control.pot_filter import PotFilter
+from ms20.control.settle import Debouncer
+from ms20.hardware.board_def import CvInDef
 from ms20.hardware.drivers.mcp3208 import FULL_SCALE, AdcError, AnalogIn
-from ms20.model.jacks import jack_table
+from ms20.hardware.drivers.switches import RotarySwitch
 from ms20.model.panel import layout
-from ms20.model.patchbay import Routing, resolve
+from ms20.model.patchbay import Routing
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +43,23 @@ PROBLEM_BLINK_HZ = 2.0          # the status LED blinks while the patch has a pr
 CV_IN_PARAMS = {"CV IN 1": "CV_IN_1_V", "CV IN 2": "CV_IN_2_V"}
 
 
+class Reading(NamedTuple):
+    """One control as last read: the raw reading and what it was taken to mean."""
+
+    raw: int | None              # ADC count (a switch: the detent read)
+    value: float | str | None    # pot: position 0-10; switch: accepted position; wheel, CV: volts
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What the scanner last saw, for `ms20 hwtest` and logs."""
 
     time: float
-    pots: Mapping[str, tuple[int | None, float | None]]      # name -> (ADC count, position 0-10)
-    switches: Mapping[str, tuple[int | None, str | None]]    # name -> (detent read, accepted position)
-    wheel: tuple[int | None, float | None]                   # (ADC count, volts)
+    pots: Mapping[str, Reading]
+    switches: Mapping[str, Reading]
+    wheel: Reading
     momentary: bool
-    cv_in: Mapping[str, tuple[int | None, float | None]]     # jack -> (ADC count, jack volts)
+    cv_in: Mapping[str, Reading]
     plugged: tuple[str, ...]
     nets: tuple[tuple[str, ...], ...]
     routing: Routing
@@ -58,33 +67,37 @@ class Snapshot:
     faults: tuple[str, ...]
 
 
-class _Stepped:
-    """Debounce for a stepped reading (a switch detent, a button): accept a value once it has
-    read the same for `settle_s`; None readings (between detents) never count."""
+@dataclass(frozen=True)
+class _Pot:
+    name: str
+    slot: int                    # index into the scan's readings
+    filter: PotFilter
+    calibration: PotCalibration
 
-    __slots__ = ("accepted", "candidate", "since", "settle_s")
 
-    def __init__(self, settle_s: float) -> None:
-        self.settle_s = settle_s
-        self.accepted: Any = None
-        self.candidate: Any = None
-        self.since = 0.0
+@dataclass(frozen=True)
+class _Switch:
+    name: str
+    slot: int
+    driver: RotarySwitch
+    detent: Debouncer[int]
+    positions: tuple[str, ...]
 
-    def update(self, now: float, value: Any, first: bool = False) -> bool:
-        """True when `value` became the accepted one."""
-        if value is None or value == self.accepted:
-            self.candidate = None
-            return False
-        if first:
-            self.accepted, self.candidate = value, None
-            return True
-        if value != self.candidate:
-            self.candidate, self.since = value, now
-            return False
-        if now - self.since >= self.settle_s:
-            self.accepted, self.candidate = value, None
-            return True
-        return False
+
+@dataclass(frozen=True)
+class _Wheel:
+    slot: int
+    filter: PotFilter
+    calibration: PotCalibration
+    volts_at_max: float
+
+
+@dataclass(frozen=True)
+class _CvIn:
+    jack: str
+    slot: int
+    stage: CvInDef
+    filter: PotFilter
 
 
 class Scanner:
@@ -107,7 +120,7 @@ class Scanner:
                 log.warning("board: %s; using typical pot end stops", exc)
                 calibration = Calibration()
         self.calibration = calibration
-        self.cv = cv or CvConvention()
+        self.cv_ports = CvPorts(cv)
         # Every analog input gets a slot; each ADC's channels are read in one batch per scan.
         inputs: list[AnalogIn] = [*board.pots.values(), *(d.adc for d in board.switches.values()),
                                   board.wheel.adc, *(ain for ain, _ in board.cv_ins.values())]
@@ -123,13 +136,13 @@ class Scanner:
         def at(ain: AnalogIn) -> int:
             return slot[(ain.adc.name, ain.channel)]
 
-        self._pots = [(name, at(ain), PotFilter(), self.calibration.of(name)) for name, ain in board.pots.items()]
-        self._switches = [(name, at(drv.adc), drv, _Stepped(SWITCH_SETTLE_S), layout().switch(name).positions)
+        self._pots = [_Pot(name, at(ain), PotFilter(), self.calibration.of(name)) for name, ain in board.pots.items()]
+        self._switches = [_Switch(name, at(drv.adc), drv, Debouncer(SWITCH_SETTLE_S), layout().switch(name).positions)
                           for name, drv in board.switches.items()]
-        self._wheel = (at(board.wheel.adc), PotFilter(), self.calibration.of(WHEEL),
-                       board.definition.wheel_volts_at_max)
-        self._cv_ins = [(jack, at(ain), d, PotFilter()) for jack, (ain, d) in board.cv_ins.items()]
-        self._momentary = _Stepped(MOMENTARY_SETTLE_S)
+        self._wheel = _Wheel(at(board.wheel.adc), PotFilter(), self.calibration.of(WHEEL),
+                             board.definition.wheel_volts_at_max)
+        self._cv_ins = [_CvIn(jack, at(ain), d, PotFilter()) for jack, (ain, d) in board.cv_ins.items()]
+        self._momentary: Debouncer[bool] = Debouncer(MOMENTARY_SETTLE_S)
         self._names = board.matrix.jacks
         self._debouncer = ContactDebouncer(accepted=frozenset() if not take_panel else None)
         self._first = take_panel
@@ -139,9 +152,6 @@ class Scanner:
         self._obs: Observation | None = None
         self._next_pots = self._next_matrix = self._next_verify = float("-inf")
         self._routing: Routing = controller.state.routing
-        self._kinds_for: Routing | None = None
-        self._cv_in_kind: dict[str, str] = {}
-        self._cv_out_kind: dict[str, str] = {}
         self._cv_in_sent: dict[str, float] = {}
         # The last readings, for snapshots.
         self.counts: dict[str, int] = {}
@@ -167,46 +177,47 @@ class Scanner:
                 for k in slots:
                     readings[k] = None
         counts, positions = self.counts, self.positions
-        for name, k, flt, cal in self._pots:
-            count = readings[k]
+        for pot in self._pots:
+            count = readings[pot.slot]
             if count is None:
                 continue
-            counts[name] = count
-            held = flt.update(count)
+            counts[pot.name] = count
+            held = pot.filter.update(count)
             if held is not None:
-                pos = cal.position(held)
-                if pos != positions.get(name):
-                    positions[name] = pos
-                    ctl.pot_moved(name, pos)
+                pos = pot.calibration.position(held)
+                if pos != positions.get(pot.name):
+                    positions[pot.name] = pos
+                    ctl.pot_moved(pot.name, pos)
                     changed += 1
-        for name, k, drv, step, names in self._switches:
-            count = readings[k]
+        for sw in self._switches:
+            count = readings[sw.slot]
             if count is None:
                 continue
-            detent = self.detents[name] = drv.decode(count)
-            if step.update(now, detent, first):
-                ctl.switch_moved(name, names[detent])
+            detent = self.detents[sw.name] = sw.driver.decode(count)
+            if sw.detent.update(now, detent, first):
+                ctl.switch_moved(sw.name, sw.positions[detent])
                 changed += 1
-        k, flt, cal, vmax = self._wheel
-        count = readings[k]
+        wheel = self._wheel
+        count = readings[wheel.slot]
         if count is not None:
             counts[WHEEL] = count
-            held = flt.update(count)
+            held = wheel.filter.update(count)
             if held is not None:
-                positions[WHEEL] = cal.position(held)
-                ctl.performance_moved("WHEEL_V", positions[WHEEL] / 10.0 * vmax)
+                positions[WHEEL] = wheel.calibration.position(held)
+                ctl.performance_moved("WHEEL_V", positions[WHEEL] / 10.0 * wheel.volts_at_max)
                 changed += 1
-        self._refresh_kinds()
-        for jack, k, d, flt in self._cv_ins:
-            count = readings[k]
+        routing = ctl.state.routing
+        for cv in self._cv_ins:
+            jack, count = cv.jack, readings[cv.slot]
             if count is None:
                 continue
             counts[jack] = count
-            held = flt.update(count)
+            held = cv.filter.update(count)
             if held is not None:
+                d = cv.stage
                 positions[jack] = d.volts_at_0 + (d.volts_at_full - d.volts_at_0) * held / FULL_SCALE
             if jack in positions:
-                v = self.cv.to_kernel(positions[jack], self._cv_in_kind.get(jack, "cv"))
+                v = self.cv_ports.to_kernel(jack, positions[jack], routing)
                 if v != self._cv_in_sent.get(jack):
                     self._cv_in_sent[jack] = v
                     ctl.performance_moved(CV_IN_PARAMS[jack], v)
@@ -241,7 +252,7 @@ class Scanner:
         accepted = deb.observe(now, self._obs)
         if accepted is None:
             return False
-        routing = resolve(pairs(accepted, self._names), lone(accepted, self._names))
+        routing = routing_of(accepted, self._names)
         self._routing = routing
         self.controller.cables_changed(routing)
         self.stats["routing_changes"] += 1
@@ -285,29 +296,20 @@ class Scanner:
     def write_cv_outs(self, kernel_volts_1: float, kernel_volts_2: float) -> None:
         """Send the kernel's CV OUT 1 and 2 (its own volts: cv_out of Engine.render_into) to the
         DAC, converted by the CV convention for what is patched into each jack."""
-        self._refresh_kinds()
+        routing = self.controller.state.routing
         for jack, v in (("CV OUT 1", kernel_volts_1), ("CV OUT 2", kernel_volts_2)):
             out = self.board.cv_outs.get(jack)
             if out is not None:
-                out.write(self.cv.to_jack(v, self._cv_out_kind.get(jack, "cv")))
+                out.write(self.cv_ports.to_jack(jack, v, routing))
 
-    def _refresh_kinds(self) -> None:
-        """The kind of signal at the far end of each CV jack's cable, for the CV convention."""
-        routing = self.controller.state.routing
-        if routing is self._kinds_for:
-            return
-        self._kinds_for = routing
-        table = jack_table()
-        by_id = {j.id: j for j in table.outputs}
-        for jack in CV_IN_PARAMS:
-            fed = [table.find(i) for o, i in routing.cables if o == jack]
-            self._cv_in_kind[jack] = fed[0].kind if fed else "cv"
-        for jack in ("CV OUT 1", "CV OUT 2"):
-            inp = table.find(jack)
-            r = routing.route[inp.index]
-            src = by_id[inp.normal] if r < 0 and inp.normal else next(
-                (o for o in table.outputs if o.index == r), None)
-            self._cv_out_kind[jack] = src.kind if src is not None else "cv"
+    @property
+    def cv(self) -> CvConvention:
+        """The CV jacks' convention (a setting: assigning it takes effect at the next scan)."""
+        return self.cv_ports.convention
+
+    @cv.setter
+    def cv(self, convention: CvConvention) -> None:
+        self.cv_ports.convention = convention
 
     # -- reporting -----------------------------------------------------------------------------------------
 
@@ -323,12 +325,17 @@ class Scanner:
         wheel_v = self.positions.get(WHEEL)
         return Snapshot(
             time=now,
-            pots=MappingProxyType({n: (self.counts.get(n), self.positions.get(n)) for n, *_ in self._pots}),
-            switches=MappingProxyType({n: (self.detents.get(n), names_[s.accepted] if s.accepted is not None
-                                           else None) for n, _, _, s, names_ in self._switches}),
-            wheel=(self.counts.get(WHEEL), wheel_v / 10.0 * self._wheel[3] if wheel_v is not None else None),
+            pots=MappingProxyType({p.name: Reading(self.counts.get(p.name), self.positions.get(p.name))
+                                   for p in self._pots}),
+            switches=MappingProxyType({
+                s.name: Reading(self.detents.get(s.name),
+                                s.positions[s.detent.accepted] if s.detent.accepted is not None else None)
+                for s in self._switches}),
+            wheel=Reading(self.counts.get(WHEEL),
+                          wheel_v / 10.0 * self._wheel.volts_at_max if wheel_v is not None else None),
             momentary=bool(self._momentary.accepted),
-            cv_in=MappingProxyType({j: (self.counts.get(j), self.positions.get(j)) for j, *_ in self._cv_ins}),
+            cv_in=MappingProxyType({c.jack: Reading(self.counts.get(c.jack), self.positions.get(c.jack))
+                                    for c in self._cv_ins}),
             plugged=tuple(names[p] for p in bits(max(self._present, 0))),
             nets=tuple(tuple(names[p] for p in bits(net)) for net in sorted(accepted)),
             routing=self._routing,

@@ -27,8 +27,8 @@ BOARD_ENV = "MS20_BOARD"
 ADC_PARTS = {"MCP3208": (mcp3208.CHANNELS, mcp3208.MAX_CLOCK_HZ_3V3)}
 DAC_PARTS = {"MCP4822": (mcp4822.CHANNELS, 20_000_000)}
 DECODER_OUTPUTS = {"74HC138": 8}
-CV_IN_JACKS = ("CV IN 1", "CV IN 2")
-CV_OUT_JACKS = ("CV OUT 1", "CV OUT 2")
+CV_IN_JACKS = ("CV IN 1", "CV IN 2")     # the box's CV inputs: outputs into the patch bay
+CV_OUT_JACKS = ("CV OUT 1", "CV OUT 2")  # the box's CV outputs: inputs of the patch bay
 SECTIONS = {"board", "reserved", "audio", "spi", "adc", "dac", "pots", "switches", "ladder", "wheel",
             "cv_in", "cv_out", "momentary", "status_led", "matrix"}
 

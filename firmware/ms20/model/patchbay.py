@@ -32,6 +32,22 @@ class Routing:
     def is_normal(self) -> bool:
         return all(r < 0 for r in self.route)
 
+    def kind_into(self, input_name: str) -> str:
+        """The kind of signal (jacks.toml) an input reads: its cable's output, else its normal."""
+        table = jack_table()
+        inp = table.find(input_name)
+        r = self.route[inp.index]
+        if r < 0:
+            src = next((o for o in table.outputs if o.id == inp.normal), None)
+        else:
+            src = next((o for o in table.outputs if o.index == r), None)
+        return src.kind if src is not None else "cv"
+
+    def kind_out_of(self, output_name: str) -> str:
+        """The kind of input an output's first cable feeds ("cv" when it feeds none)."""
+        fed = [i for o, i in self.cables if o == output_name]
+        return jack_table().find(fed[0]).kind if fed else "cv"
+
 
 NORMALLED = Routing(tuple([-1] * INPUT_COUNT), (), ())
 
