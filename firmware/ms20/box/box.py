@@ -248,59 +248,22 @@ class Box:
         if not self._started:
             self.start()
         interval = 1.0 / self.config.board.scan_hz
-        status_every = self.config.status.interval_s
         start = time.monotonic()
         end = start + duration if duration is not None else None
         next_tick = start
-        next_status = start + status_every if status_every else None
-        next_feed = start
+        status_every = self.config.status.interval_s
+        self._next_status = start + status_every if status_every else None
+        self._next_feed = start
         self._status_mark = (start, time.process_time(), self.audio.busy_ns)
-        stalled = False
-        seen_xruns = logged_xruns = self.audio.xruns
-        logged_xrun_at = float("-inf")
+        self._stalled = False
+        self._seen_xruns = self._logged_xruns = self.audio.xruns
+        self._logged_xrun_at = float("-inf")
         while not self._stop.is_set():
             now = time.monotonic()
             if end is not None and now >= end:
                 break
-            try:
-                self.surface.poll(now)
-            except Exception:
-                log.exception("board: scan failed")
-            self._flush_to_kernel()
-            self._cv_out()
-            xruns = self.audio.xruns
-            if xruns != seen_xruns:
-                show = getattr(self.surface, "show_xrun", None)
-                if show is not None:
-                    show(now)
-                if now - logged_xrun_at >= 1.0:   # a burst of xruns is one line, not a flood
-                    log.warning("audio: %d xrun(s) (%d in all)", xruns - logged_xruns, xruns)
-                    logged_xrun_at, logged_xruns = now, xruns
-                seen_xruns = xruns
-            if on_tick is not None:
-                on_tick(self, now)
-            self._demo_check()
-            # Watchdog: fed only while the audio thread finishes periods (or retries a card).
-            alive = self.audio.alive(self.config.audio.stall_s)
-            if alive and now >= next_feed and self.notifier.enabled:
-                self.notifier.notify("WATCHDOG=1")
-                self.watchdog_fed += 1
-                next_feed = now + (self.notifier.watchdog_s / 4 if self.notifier.watchdog_s else 1.0)
-            if not alive:
-                self.watchdog_withheld += 1
-                if not stalled:
-                    log.error("audio: thread %s (no period for %.1f s); not feeding the watchdog",
-                              self.audio.state, self.config.audio.stall_s)
-                    stalled = True
-                if self.audio.state == "failed":
-                    self.exit_code = 1
-                    break
-            elif stalled:
-                log.warning("audio: thread is running again")
-                stalled = False
-            if next_status is not None and now >= next_status:
-                self._log_status(now)
-                next_status = now + status_every
+            if not self.tick(now, on_tick):
+                break
             took = time.monotonic() - now
             self.ticks += 1
             if took > self.worst_tick_s:
@@ -310,6 +273,64 @@ class Box:
                 next_tick = now + interval     # fell behind: skip, do not burst
             self._stop.wait(max(0.0, next_tick - time.monotonic()))
         return self.exit_code
+
+    def tick(self, now: float, on_tick: Callable[[Box, float], None] | None = None) -> bool:
+        """One pass of the control loop; False when the audio thread has failed for good."""
+        self._scan_panel(now)
+        self._flush_to_kernel()
+        self._cv_out()
+        self._watch_xruns(now)
+        if on_tick is not None:
+            on_tick(self, now)
+        self._demo_check()
+        if not self._watch_audio(now):
+            return False
+        if self._next_status is not None and now >= self._next_status:
+            self._log_status(now)
+            self._next_status = now + self.config.status.interval_s
+        return True
+
+    def _scan_panel(self, now: float) -> None:
+        try:
+            self.surface.poll(now)
+        except Exception:
+            log.exception("board: scan failed")
+
+    def _watch_xruns(self, now: float) -> None:
+        """Wink the LED at each underrun; log a burst as one line a second, not a flood."""
+        xruns = self.audio.xruns
+        if xruns == self._seen_xruns:
+            return
+        show = getattr(self.surface, "show_xrun", None)
+        if show is not None:
+            show(now)
+        if now - self._logged_xrun_at >= 1.0:
+            log.warning("audio: %d xrun(s) (%d in all)", xruns - self._logged_xruns, xruns)
+            self._logged_xrun_at, self._logged_xruns = now, xruns
+        self._seen_xruns = xruns
+
+    def _watch_audio(self, now: float) -> bool:
+        """Feed the systemd watchdog only while the audio thread finishes periods (or retries a
+        card); False once the thread has failed (exit code 1)."""
+        alive = self.audio.alive(self.config.audio.stall_s)
+        if alive and now >= self._next_feed and self.notifier.enabled:
+            self.notifier.notify("WATCHDOG=1")
+            self.watchdog_fed += 1
+            self._next_feed = now + (self.notifier.watchdog_s / 4 if self.notifier.watchdog_s else 1.0)
+        if alive:
+            if self._stalled:
+                log.warning("audio: thread is running again")
+                self._stalled = False
+            return True
+        self.watchdog_withheld += 1
+        if not self._stalled:
+            log.error("audio: thread %s (no period for %.1f s); not feeding the watchdog",
+                      self.audio.state, self.config.audio.stall_s)
+            self._stalled = True
+        if self.audio.state == "failed":
+            self.exit_code = 1
+            return False
+        return True
 
     def stop(self) -> None:
         """Stop cleanly: demo and keyboards released, audio stopped, the card closed."""
