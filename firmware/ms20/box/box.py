@@ -367,6 +367,7 @@ class Box:
     # -- status ---------------------------------------------------------------------------
 
     def summary(self) -> str:
+        """One line for logs: audio state, xruns, the note, the patch, MIDI and queue counts."""
         a = self.audio
         kb = self.keyboard
         note = f"{note_name(kb.note)}{' held' if kb.gate else ''}"

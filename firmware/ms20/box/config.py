@@ -33,6 +33,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
+    """One config key: its section, name, default, check and the line `--print-config` writes for it."""
+
     section: str
     key: str
     default: Any
@@ -210,6 +212,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 @dataclass(frozen=True)
 class AudioConfig:
+    """[audio]: the card, rate, period, real-time priority and retry/stall times."""
+
     device: str
     capture: str
     rate: int
@@ -228,6 +232,8 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class MidiConfig:
+    """[midi]: note priority, triggering, bend range, ports to ignore, the CC map."""
+
     priority: str
     multi_trigger: bool
     bend_range: float
@@ -240,6 +246,8 @@ class MidiConfig:
 
 @dataclass(frozen=True)
 class BoardConfig:
+    """[board]: which board (rpi, sim or none), its definition file and scan rate."""
+
     backend: str
     file: str
     scan_hz: float
@@ -247,6 +255,8 @@ class BoardConfig:
 
 @dataclass(frozen=True)
 class CvConfig:
+    """[cv]: the CV jacks' pitch and trigger conventions and the analog stages' trims."""
+
     pitch: str
     trigger: str
     in_gain: float
@@ -257,16 +267,22 @@ class CvConfig:
 
 @dataclass(frozen=True)
 class PatchConfig:
+    """[patch]: the patch file the box loads at start."""
+
     file: str
 
 
 @dataclass(frozen=True)
 class StatusConfig:
+    """[status]: how often the box logs its one-line status."""
+
     interval_s: float
 
 
 @dataclass(frozen=True)
 class Config:
+    """A checked config file: one record per section."""
+
     audio: AudioConfig
     midi: MidiConfig
     board: BoardConfig
@@ -343,6 +359,7 @@ def load_config(path: str | Path | None = None) -> Config:
 
 
 def default_config() -> Config:
+    """Every setting at its default (a box with no config file)."""
     return parse_config("", "<defaults>")
 
 

@@ -27,6 +27,7 @@ SAMPLES = 16
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `ms20 calibrate` to the command line."""
     p = subparsers.add_parser("calibrate", help="measure the pots' end stops and store them",
                               description=__doc__)
     add_board_arguments(p, "calibrate the simulated board")
@@ -64,6 +65,7 @@ def calibrate(board: Board, ask: Callable[[str], object]) -> dict[str, PotCalibr
 
 
 def run(args: argparse.Namespace) -> int:
+    """`ms20 calibrate`: read each pot's end stops and store them."""
     board = open_board_from_args(args)
     try:
         sim = board.sim

@@ -22,6 +22,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `ms20` parser with every subcommand registered."""
     parser = argparse.ArgumentParser(prog="ms20", description="Korg MS-20 firmware for Raspberry Pi")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one `ms20` subcommand; a user-fixable error is one line on stderr and exit 2."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

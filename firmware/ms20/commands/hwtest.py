@@ -21,6 +21,7 @@ REFRESH_S = 0.1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `ms20 hwtest` to the command line."""
     p = subparsers.add_parser("hwtest", help="live view of the panel hardware (pots, switches, cables)",
                               description=__doc__)
     add_board_arguments(p, "use the simulated board instead of the GPIO/SPI pins")
@@ -72,6 +73,7 @@ def _settle(scanner: Scanner, clock: Callable[[], float], wait: Callable[[float]
 
 def run(args: argparse.Namespace) -> int:
     # A live simulation follows the wall clock; a snapshot runs on simulated time (no waiting).
+    """`ms20 hwtest`: show every pot, switch and cable as the scanner reads them."""
     board = open_board_from_args(args, **({"clock": SimClock()} if args.sim and args.once else {}))
     try:
         sim = board.sim

@@ -36,6 +36,8 @@ class RenderError(ValueError):
 
 @dataclass(frozen=True)
 class TimedMessage:
+    """A MIDI message at a time in seconds from the start of the render."""
+
     seconds: float
     message: mido.Message
 
@@ -63,6 +65,7 @@ def parse_notes(text: str) -> list[TimedMessage]:
 
 
 def read_midi(path: str | Path) -> list[TimedMessage]:
+    """A standard MIDI file's channel messages with their times in seconds."""
     try:
         mid = mido.MidiFile(str(path))
         events, t = [], 0.0
@@ -163,6 +166,7 @@ def _progress(total: int, enabled: bool):
 
 
 def run(args: argparse.Namespace) -> int:
+    """`ms20 render`: play a patch offline and write the audio file."""
     patch = load_patch(args.patch)
     if args.midi:
         events = read_midi(args.midi)
@@ -184,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `ms20 render` to the command line."""
     p = sub.add_parser("render", help="render a patch offline to a WAV file")
     p.add_argument("patch", help="patch file (TOML), e.g. patches/first-voice.toml")
     src = p.add_mutually_exclusive_group()

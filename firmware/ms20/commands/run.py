@@ -31,6 +31,7 @@ SIM_FALLBACK_WAV = Path("out/ms20-run.wav")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `ms20 run` to the command line."""
     p = sub.add_parser("run", help="run the firmware: board, audio, MIDI and the control loop",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", metavar="FILE", help="config file (default: $MS20_CONFIG, /etc/ms20/ms20.toml)")
@@ -77,6 +78,7 @@ def wav_sink(path: Path, config: Config) -> Sink:
 
 
 def card_sink(config: Config, device: str) -> AlsaSink:
+    """The sink the config names: the ALSA card, or a WAV file through ALSA's file plugin."""
     a = config.audio
     return AlsaSink(device, a.capture, a.rate, a.period, a.periods, a.channels, a.format, a.paced)
 
@@ -98,6 +100,7 @@ def choose_sink(args: argparse.Namespace, config: Config) -> tuple[Sink, Path | 
 
 
 def run(args: argparse.Namespace) -> int:
+    """`ms20 run`: the firmware's main job, until a signal or --duration."""
     if args.print_config:
         print(default_toml(), end="")
         return 0

@@ -77,6 +77,7 @@ def default_calibration_path() -> Path:
 
 
 def check_span(name: str, min_count: float, max_count: float, source: str = "calibration") -> PotCalibration:
+    """Refuse end stops too close together to be a pot's travel."""
     if not (0 <= min_count <= FULL_SCALE and 0 <= max_count <= FULL_SCALE):
         raise CalibrationError(f"{source}: {name}: counts must be 0-{FULL_SCALE}, got {min_count}..{max_count}")
     if max_count - min_count < MIN_SPAN_LSB:
@@ -109,6 +110,7 @@ def load_calibration(path: str | Path | None = None, missing_ok: bool = True) ->
 
 
 def format_calibration(cal: Mapping[str, PotCalibration]) -> str:
+    """The calibration file's text (TOML)."""
     lines = ["# Pot end stops in MCP3208 counts, written by `ms20 calibrate`: do not edit by hand.",
              "version = 1", ""]
     for name in sorted(cal):

@@ -58,6 +58,8 @@ class ChipDef:
 
 @dataclass(frozen=True)
 class CvInDef:
+    """A CV input jack: its ADC channel and the jack volts at count 0 and full scale."""
+
     jack: str
     ref: ChannelRef
     volts_at_0: float
@@ -66,6 +68,8 @@ class CvInDef:
 
 @dataclass(frozen=True)
 class CvOutDef:
+    """A CV output jack: its DAC channel and the jack volts at code 0 and full scale."""
+
     jack: str
     dac: str
     channel: str
@@ -84,6 +88,8 @@ class ChainDef:
 
 @dataclass(frozen=True)
 class MatrixDef:
+    """The jack-sense matrix: drive and sense chains, the jacks in shift-register order, parts."""
+
     drive: ChainDef
     sense: ChainDef
     jacks: tuple[str, ...]

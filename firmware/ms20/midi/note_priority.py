@@ -15,12 +15,16 @@ PRIORITIES = ("low", "high", "last")
 
 @dataclass(frozen=True)
 class KeyChange:
+    """What the keyboard CV and gate do after a key event."""
+
     note: int
     gate: bool
     retrigger: bool
 
 
 class MonoKeyboard:
+    """A monophonic keyboard's note priority (low as on the MS-20, or last/high), single or multi trigger, sustain."""
+
     def __init__(self, priority: str = "low", multi_trigger: bool = False) -> None:
         if priority not in PRIORITIES:
             raise ValueError(f"key priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")

@@ -33,6 +33,8 @@ KnobSink = Callable[[str, float, int | None], None]
 
 
 class Performance:
+    """Turns MIDI messages into kernel events: keys, bend, mod wheel, sustain, CC-mapped knobs, panic."""
+
     def __init__(
         self,
         engine: Engine,

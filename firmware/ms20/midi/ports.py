@@ -25,6 +25,8 @@ class BackendUnavailable(OSError):
 
 
 class MidiPort(Protocol):
+    """An open MIDI input port."""
+
     name: str
 
     def close(self) -> None: ...

@@ -12,6 +12,8 @@ from ms20.model.kernel_ids import INPUTS, OUTPUTS
 
 @dataclass(frozen=True)
 class Jack:
+    """One jack of the patch bay (or the box's own), as jacks.toml lists it."""
+
     id: str
     name: str
     kind: str          # audio | cv | hzv | strig | gate
@@ -31,6 +33,8 @@ class UnknownJack(KeyError):
 
 @dataclass(frozen=True)
 class JackTable:
+    """Every jack, outputs and inputs, indexed as the kernel numbers them."""
+
     outputs: tuple[Jack, ...]
     inputs: tuple[Jack, ...]
 
@@ -52,6 +56,7 @@ def _norm(name: str) -> str:
 
 @cache
 def jack_table() -> JackTable:
+    """The jack table from data/jacks.toml (read once)."""
     data = tomllib.loads(resources.files("ms20").joinpath("data/jacks.toml").read_text())
     outs = tuple(
         Jack(o["id"], o["name"], o["kind"], True, o["where"], OUTPUTS[o["id"]], None, o["note"])

@@ -31,6 +31,8 @@ class PanelError(ValueError):
 
 @dataclass(frozen=True)
 class Knob:
+    """A panel knob: its kernel parameter and the taper from 0-10 to the parameter's unit."""
+
     name: str
     param: int
     taper: str
@@ -62,6 +64,8 @@ class Knob:
 
 @dataclass(frozen=True)
 class Switch:
+    """A panel switch: its kernel switch number and named positions."""
+
     name: str
     param: int
     positions: tuple[str, ...]
@@ -93,6 +97,8 @@ ALIASES = {
 
 @dataclass(frozen=True)
 class PanelLayout:
+    """Every knob and switch of data/panel.toml, found by panel name or alias."""
+
     knobs: Mapping[str, Knob]
     switches: Mapping[str, Switch]
 
@@ -113,6 +119,7 @@ class PanelLayout:
 
 @cache
 def layout() -> PanelLayout:
+    """The panel layout from data/panel.toml (read once)."""
     data = tomllib.loads(resources.files("ms20").joinpath("data/panel.toml").read_text())
     knobs = {
         _norm(k["name"]): Knob(

@@ -32,6 +32,8 @@ class PatchError(ValueError):
 
 @dataclass(frozen=True)
 class Patch:
+    """A patch file: its name, the panel it sets (knobs, switches, cables) and its MIDI CC map."""
+
     name: str
     panel: PanelState
     cc_map: Mapping[int, str] = field(default_factory=dict)   # MIDI CC number -> knob name
@@ -39,11 +41,13 @@ class Patch:
 
 
 def load_patch(path: str | Path) -> Patch:
+    """Read and check a patch file; PatchError names the file, line and key."""
     path = Path(path)
     return parse_patch(read_text(path, "patch file", PatchError), str(path))
 
 
 def parse_patch(text: str, source: str = "<patch>") -> Patch:
+    """Check the text of a patch file (`source` names it in errors)."""
     def fail(key: str, message: str) -> PatchError:
         return PatchError(f"{where(source, text, (key,))}: {message}")
 
