@@ -16,13 +16,16 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ms20.model.kernel_ids import PARAMS, SWITCHES
 from ms20.model.patchbay import NORMALLED, Routing
 
 if TYPE_CHECKING:
     from ms20.model.engine import Engine
+
+
+T = TypeVar("T")
 
 
 class PanelError(ValueError):
@@ -103,18 +106,20 @@ class PanelLayout:
     switches: Mapping[str, Switch]
 
     def knob(self, name: str) -> Knob:
-        key = ALIASES.get(_norm(name), _norm(name))
-        try:
-            return self.knobs[key]
-        except KeyError:
-            raise PanelError(f"unknown knob {name!r}") from None
+        """A knob by panel name or alias (case and spacing insensitive); PanelError if none."""
+        return _lookup(self.knobs, name, "knob")
 
     def switch(self, name: str) -> Switch:
-        key = ALIASES.get(_norm(name), _norm(name))
-        try:
-            return self.switches[key]
-        except KeyError:
-            raise PanelError(f"unknown switch {name!r}") from None
+        """A switch by panel name or alias; PanelError if none."""
+        return _lookup(self.switches, name, "switch")
+
+
+def _lookup(table: Mapping[str, T], name: str, what: str) -> T:
+    key = ALIASES.get(_norm(name), _norm(name))
+    try:
+        return table[key]
+    except KeyError:
+        raise PanelError(f"unknown {what} {name!r}") from None
 
 
 @cache
