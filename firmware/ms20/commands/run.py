@@ -19,6 +19,7 @@ import signal
 from pathlib import Path
 
 from ms20.audio import AlsaSink, DeviceUnavailable, Sink
+from ms20.audio.desktop import desktop_audio, realtime_permitted
 from ms20.box.box import Box, cv_convention
 from ms20.box.config import Config, board_backend, default_toml, load_config
 from ms20.commands.board_args import open_surface
@@ -102,6 +103,20 @@ def choose_sink(args: argparse.Namespace, config: Config) -> tuple[Sink, Path | 
     return sink, None
 
 
+def desktop_config(config: Config, device: str, patch: Patch | None) -> Config:
+    """A laptop's sound server through the default device: a longer period without real-time
+    priority, and no capture stream unless the patch uses LINE IN (ms20.audio.desktop)."""
+    a = config.audio
+    line_in = patch is not None and any(out == "LINE IN" for out, _ in patch.panel.routing.cables)
+    d = desktop_audio(device, a.period, a.periods, a.capture, realtime_permitted(a.realtime_priority), line_in)
+    if d is None:
+        return config
+    log.info("audio: %s is a desktop device (%s): %d frames x %d periods (%.1f ms), capture %s", device,
+             ", ".join(d.reasons), d.period, d.periods, d.period * d.periods / a.rate * 1e3,
+             "off" if d.capture == "none" else d.capture)
+    return config.replace(**{"audio.period": d.period, "audio.periods": d.periods, "audio.capture": d.capture})
+
+
 def open_web(box: Box, address: str | None, config: Config):
     """The browser panel when asked for (--web, or web.enabled), else None."""
     if address is None and not config.web.enabled:
@@ -123,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     backend = board_backend(config, sim=args.sim)
     patch = _load_patch(args, config)
+    if args.sim and not args.wav:
+        config = desktop_config(config, args.device or config.audio.device, patch)
     sink, wav = choose_sink(args, config)
     demo = args.sim if args.demo is None else args.demo
     box = Box(config, sink, RtMidiBackend(), patch,
