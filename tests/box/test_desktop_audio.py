@@ -45,9 +45,13 @@ def test_without_realtime_priority_the_period_grows_so_a_busy_desktop_does_not_c
 def test_capture_is_opened_only_when_the_patch_uses_line_in():
     cfg = default_config()
     plain = parse_patch('name = "x"\n')
-    esp = parse_patch('name = "y"\ncables = [["LINE IN", "ESP SIGNAL IN"]]\n')
+    direct = parse_patch('name = "y"\ncables = [["LINE IN", "EXT SIGNAL"]]\n')
+    esp = parse_patch('name = "z"\ncables = [["ESP AMP OUT", "EXT SIGNAL"]]\n')    # the ESP reads LINE IN (its normal)
+    esp_fed = parse_patch('name = "w"\ncables = [["ESP AMP OUT", "EXT SIGNAL"], ["OUTPUT", "ESP SIGNAL IN"]]\n')
     assert desktop_config(cfg, "default", plain).audio.capture == "none"
-    assert desktop_config(cfg, "default", esp).audio.capture == cfg.audio.capture == "same"
+    assert desktop_config(cfg, "default", direct).audio.capture == cfg.audio.capture == "same"
+    assert desktop_config(cfg, "default", esp).audio.capture == "same"
+    assert desktop_config(cfg, "default", esp_fed).audio.capture == "none"     # the ESP hears OUTPUT, not LINE IN
     assert desktop_config(cfg, "hw:CARD=sndrpihifiberry", plain) is cfg      # the box is left alone
 
 
@@ -58,3 +62,37 @@ def test_ms20_devices_lists_what_alsa_knows_and_marks_the_configured_one():
     assert r.stdout.startswith('playback (audio.device = "default" now):')
     assert "\n  null " in r.stdout or "\n *null " in r.stdout            # every ALSA install has the null PCM
     assert 'capture (audio.capture = "same" now):' in r.stdout
+
+
+def test_plugging_line_in_opens_the_capture_stream_and_pulling_it_closes_it():
+    import threading
+
+    from boxkit import make_box, wait_until
+
+    from ms20.audio import AlsaSink, Tap
+    from ms20.audio.desktop import CaptureOnDemand
+
+    tap = Tap(6.0, 48000)
+    # ALSA's null PCM stands in for a laptop's default device (no sound card here); capture is
+    # named explicitly, as a desktop's "same" would name the default device.
+    sink = AlsaSink("null", "none", 48000, 256, 3, 2, "S16_LE", "yes", tap=tap)
+    box, _midi, _tap = make_box(sink=sink, surface="sim")
+    capture = CaptureOnDemand(box.audio, "null")
+    box.start()
+    loop = threading.Thread(target=box.run, kwargs={"on_tick": capture.on_tick}, daemon=True)
+    loop.start()
+    try:
+        assert wait_until(lambda: box.audio.state == "running", 3.0)
+        assert box.audio.granted.capture == ""                        # no LINE IN patched: no capture
+        mock = box.surface.board.sim
+        mock.plug("LINE IN", "EXT SIGNAL")
+        assert wait_until(lambda: box.audio.granted.capture == "null" and box.audio.state == "running", 3.0)
+        mock.unplug("LINE IN")
+        assert wait_until(lambda: box.audio.granted.capture == "" and box.audio.state == "running", 3.0)
+        frames = tap.frames
+        assert wait_until(lambda: tap.frames > frames + 4800, 2.0)   # and it plays on
+        assert capture.reopened == 2
+    finally:
+        box.request_stop()
+        loop.join(3.0)
+        box.stop()

@@ -1,7 +1,7 @@
 """Audio on a laptop or desktop (`ms20 run --sim` on a machine with a sound card): the
 default ALSA device (which reaches PulseAudio or PipeWire), a period long enough that a
 desktop's scheduler cannot starve it when real-time priority is not granted, and no capture
-stream (no microphone prompt, no second clock) unless the patch uses LINE IN. And the
+stream (no microphone prompt, no second clock) while the patch cannot hear LINE IN. And the
 device list `ms20 devices` prints, by the names audio.device and audio.capture accept.
 
 The box itself (a hw: codec with SCHED_FIFO from its systemd unit) is left alone.
@@ -15,6 +15,9 @@ import resource
 import shutil
 import subprocess
 from dataclasses import dataclass
+
+from ms20.model.jacks import jack_table
+from ms20.model.patchbay import Routing
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,44 @@ def desktop_audio(device: str, period: int, periods: int, capture: str, realtime
     if not reasons:
         return None
     return DesktopAudio(period, periods, capture, tuple(reasons))
+
+
+def line_in_used(routing: Routing) -> bool:
+    """Whether LINE IN can be heard: a cable leaves it, or the ESP (whose SIGNAL IN reads LINE
+    IN through its normal while nothing is plugged into it) has an output patched."""
+    table = jack_table()
+    if any(out == "LINE IN" for out, _ in routing.cables):
+        return True
+    esp_in = table.find("ESP SIGNAL IN")
+    reads_line_in = routing.route[esp_in.index] < 0 and esp_in.normal == table.find("LINE IN").id
+    return reads_line_in and any(out.startswith("ESP ") for out, _ in routing.cables)
+
+
+class CaptureOnDemand:
+    """Keeps a desktop sink's capture stream open only while LINE IN can be heard
+    (`line_in_used`): plugging or pulling a cable that changes that reopens the sink with or
+    without capture (a gap of a few periods, which the plug's own click covers). `on_tick`
+    runs on the control loop."""
+
+    def __init__(self, audio, capture: str) -> None:   # audio: ms20.audio.AudioThread on an AlsaSink
+        self.audio = audio
+        self.capture = capture if capture != "none" else "same"
+        self._routing = None
+        self.reopened = 0
+
+    def on_tick(self, box, now: float) -> None:
+        routing = box.controller.state.routing
+        if routing is self._routing:
+            return
+        self._routing = routing
+        wanted = line_in_used(routing)
+        sink = self.audio.sink
+        if wanted != (sink.capture != "none"):
+            sink.capture = self.capture if wanted else "none"
+            log.info("audio: LINE IN %s: reopening %s %s capture", "patched" if wanted else "unpatched",
+                     sink.name, "with" if wanted else "without")
+            self.reopened += 1
+            self.audio.reopen()
 
 
 def parse_pcm_list(text: str) -> list[Pcm]:
