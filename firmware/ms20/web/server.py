@@ -105,7 +105,9 @@ class WebPanel:
 
     def start(self, timeout: float = 10.0) -> None:
         """Start serving; raises WebError if the address cannot be had. Call before the box
-        starts its audio: the sink gets a ring tap for the scope if it has no tap."""
+        starts: the sink gets a ring tap for the scope if it has no tap, and the server's
+        thread is created before Box.start gives the control loop SCHED_FIFO (threads inherit
+        their creator's policy), so a browser is served at normal priority."""
         sink = self.box.audio.sink
         if sink.tap is None:
             sink.tap = Tap(SCOPE_TAP_S, sink.rate, ring=True)
@@ -141,6 +143,7 @@ class WebPanel:
     def _apply(self, g: protocol.Gesture) -> None:
         b = self.sim
         if isinstance(g, protocol.Key):
+            # As a MIDI keyboard's note: same note priority, scheduling and kernel queue.
             msg = mido.Message("note_on" if g.on else "note_off", note=g.note, velocity=100 if g.on else 0)
             self.box._on_midi(msg, time.monotonic_ns(), "web page")
         elif b is None:
@@ -163,7 +166,7 @@ class WebPanel:
     def _main(self) -> None:
         try:
             asyncio.run(self._serve())
-        except BaseException as exc:   # noqa: BLE001 - reported to start() or logged
+        except Exception as exc:      # reported to start() (the address is taken...) or logged
             if not self._ready.is_set():
                 self._error = exc
                 self._ready.set()
@@ -187,9 +190,8 @@ class WebPanel:
         try:
             site = web.TCPSite(runner, self.address.host, self.address.port)
             await site.start()
-            server = site._server
-            if server is not None and server.sockets:
-                self.port = server.sockets[0].getsockname()[1]
+            if runner.addresses:      # port 0 asks for any free port: say which one
+                self.port = runner.addresses[0][1]
             self._ready.set()
             src = sources_of(self.box)
             tasks = [asyncio.create_task(self._mirror(src)), asyncio.create_task(self._feed(src))]
