@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import math
 import sys
+from importlib import metadata
 
 # One line per subcommand module.
 COMMANDS = [
@@ -21,19 +23,42 @@ class CommandError(Exception):
     """An error the user can fix; printed without a traceback."""
 
 
+def seconds_arg(text: str) -> float:
+    """An argparse type: a finite number of seconds, zero or more (no -1, no 1e400)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number of seconds, 0 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `ms20` parser with every subcommand registered."""
     parser = argparse.ArgumentParser(prog="ms20", description="Korg MS-20 firmware for Raspberry Pi")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
     return parser
 
 
+def version() -> str:
+    """The installed package's version (pyproject.toml's), or "unknown" from a bare tree."""
+    try:
+        return metadata.version("ms20")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one `ms20` subcommand; a user-fixable error is one line on stderr and exit 2."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:       # Ctrl-C while the commands load
+        return 130
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

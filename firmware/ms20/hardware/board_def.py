@@ -9,7 +9,6 @@ Every error names the file, the line and the key.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from ms20.hardware.pins import SPI_BUSES
 from ms20.hardware.pins.base import GPIO_LINES
 from ms20.model.jacks import UnknownJack, jack_table
 from ms20.model.panel import layout
-from ms20.textfile import did_you_mean, read_text, where
+from ms20.textfile import did_you_mean, parse_toml, read_text, where
 
 BOARD_ENV = "MS20_BOARD"
 ADC_PARTS = {"MCP3208": (mcp3208.CHANNELS, mcp3208.MAX_CLOCK_HZ_3V3)}
@@ -210,10 +209,7 @@ def load_board(path: str | Path | None = None) -> BoardDef:
 
 def parse_board(text: str, source: str = "<board>") -> BoardDef:
     """Check the text of a board file; BoardError lists every problem found."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BoardError(f"{source}: not valid TOML ({exc})") from None
+    data = parse_toml(text, source, BoardError)
     c = _Checker(source, text)
     for key in data:
         if key not in SECTIONS:
