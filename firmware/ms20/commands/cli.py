@@ -74,4 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m ms20.commands.cli`: run the imported module's main, so that its CommandError
+    # is the one the subcommands raise (this file as __main__ is a second copy of the module).
+    from ms20.commands.cli import main as _main
+
+    sys.exit(_main())

@@ -161,21 +161,22 @@ def write_audio(path: str | Path, audio: np.ndarray, rate: int, sample_format: s
 
     path = Path(path)
     fmt, subtype = output_format(path, sample_format)
+    encoded = io.BytesIO()      # encoded in memory: a failed write is then an OSError, not a short write
+    soundfile.write(encoded, audio, rate, subtype=subtype, format=fmt)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
-            soundfile.write(f, audio, rate, subtype=subtype, format=fmt)
+            f.write(encoded.getbuffer())
             f.flush()
             os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except (OSError, soundfile.LibsndfileError, RuntimeError) as exc:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise RenderError(f"{path}: cannot write ({reason}); nothing was changed") from None
+        raise RenderError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
 
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
