@@ -19,7 +19,7 @@ from ms20.midi.note_priority import PRIORITIES
 from ms20.model.panel import PanelError, layout
 from ms20.textfile import did_you_mean, parse_toml, read_text, short_repr, where
 
-PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "mock" (the hardware layer's name)
+PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "sim" ("mock", the pin layer's word, too)
 CONFIG_ENV = "MS20_CONFIG"     # a config file to use when --config is not given
 SYSTEM_CONFIG = Path("/etc/ms20/ms20.toml")
 BOARD_BACKENDS = ("sim", "rpi", "none")   # "mock" is accepted for "sim" (the pin layer's word)
@@ -185,9 +185,9 @@ SETTINGS: tuple[Setting, ...] = (
     # -- board -------------------------------------------------------------------------
     Setting("board", "backend", "sim",
             f'"rpi": the real panel on GPIO/SPI; "sim": the simulated board; "none": no panel '
-            f"(the {PINS_ENV} environment variable, rpi or mock, overrides this)", _backend),
+            f"(the {PINS_ENV} environment variable, rpi or sim, overrides this; mock means sim)", _backend),
     Setting("board", "file", "",
-            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, or /etc/ms20/board.toml',
+            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, /etc/ms20/board.toml or the package\'s copy',
             _str),
     Setting("board", "scan_hz", 500.0, "control loop rate: pots, matrix and kernel updates per second",
             _float(10.0, 5000.0)),
@@ -376,7 +376,7 @@ def board_backend(config: Config, sim: bool = False) -> str:
         try:
             return _backend(env)
         except ValueError:
-            raise ConfigError(f"{PINS_ENV}={env!r}: must be rpi or mock") from None
+            raise ConfigError(f"{PINS_ENV}={env!r}: must be rpi or sim") from None
     return config.board.backend
 
 

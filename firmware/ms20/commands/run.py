@@ -5,7 +5,7 @@
     ms20 run --sim --duration 10 --wav out/run.wav   # scripted: 10 s of the demo phrase to a WAV
     ms20 run --print-config > ms20.toml       # the documented defaults
 
-The board comes from the config (board.backend) or $MS20_PINS (rpi or mock), never from
+The board comes from the config (board.backend) or $MS20_PINS (rpi or sim), never from
 guessing the machine; --sim always means the simulated board. Without a keyboard, --sim plays
 a demo phrase on the first-voice patch. Ctrl-C, SIGTERM or SIGHUP stop cleanly.
 

@@ -192,13 +192,21 @@ def _suggest(name: str, known: list[str]) -> str:
     return did_you_mean(name, known, "{!r}")
 
 
+REPO_BOARD = Path(__file__).resolve().parents[3] / "hw" / "board.toml"   # a source tree's
+SYSTEM_BOARD = Path("/etc/ms20/board.toml")                                # install.sh's copy
+PACKAGED_BOARD = Path(__file__).resolve().parents[1] / "data" / "board.toml"   # in every install
+
+
 def default_board_file() -> Path:
-    """$MS20_BOARD, else the repository's hw/board.toml, else /etc/ms20/board.toml."""
+    """$MS20_BOARD, else the source tree's hw/board.toml, else /etc/ms20/board.toml, else the
+    copy the package carries (tools/gen_hw_docs.py keeps it equal to hw/board.toml)."""
     env = os.environ.get(BOARD_ENV)
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[3] / "hw" / "board.toml"
-    return repo if repo.exists() else Path("/etc/ms20/board.toml")
+    for path in (REPO_BOARD, SYSTEM_BOARD):
+        if path.exists():
+            return path
+    return PACKAGED_BOARD
 
 
 def load_board(path: str | Path | None = None) -> BoardDef:

@@ -17,7 +17,7 @@ from typing import Any
 from ms20.hardware.pins.base import SPI, Factory, Function, Pin, PinUnavailable, Pull
 
 INSTALL_HINT = ("on a Pi: `pip install 'ms20[box]'` (rpi-lgpio provides RPi.GPIO on a Pi 5); "
-                "off a Pi, use the mock board: set MS20_PINS=mock or pass --sim")
+                "off a Pi, use the simulated board: set MS20_PINS=sim or pass --sim")
 
 
 def _import_gpio() -> Any:
