@@ -187,7 +187,8 @@ SETTINGS: tuple[Setting, ...] = (
             f'"rpi": the real panel on GPIO/SPI; "sim": the simulated board; "none": no panel '
             f"(the {PINS_ENV} environment variable, rpi or sim, overrides this; mock means sim)", _backend),
     Setting("board", "file", "",
-            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, /etc/ms20/board.toml or the package\'s copy',
+            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, /etc/ms20/board.toml '
+            "or the package's copy",
             _str),
     Setting("board", "scan_hz", 500.0, "control loop rate: pots, matrix and kernel updates per second",
             _float(10.0, 5000.0)),
