@@ -1,6 +1,7 @@
 """`ms20 hwtest`: a live view of every pot, switch, the wheel, the momentary switch, the CV
 inputs and the detected cables, for a builder checking the wiring. `--sim` (or
-MS20_PINS=sim) runs it on the simulated board; `--once` prints one snapshot (after the scanner has settled) and exits."""
+MS20_PINS=sim) runs it on the simulated board; `--once` prints one snapshot (after the
+scanner has settled) and exits."""
 
 from __future__ import annotations
 
