@@ -98,7 +98,26 @@ def generate(d: BoardDef) -> str:
            "Add these lines (`systemd/install.sh --print-overlays` prints them too) and reboot:", "", "```"]
     out += d.config_txt()
     out += ["```", "",
-            "On a Pi 5, RPi.GPIO comes from the `rpi-lgpio` package (`pip install 'ms20[box]'`).", ""]
+            "`sudo systemd/install.sh` adds them under an `[all]` section, so a `[pi4]` or `[cm4]`",
+            "section earlier in the file cannot swallow them.", "",
+            "## Which Pi, which OS", "",
+            "| model | supported | notes |", "|---|---|---|",
+            "| Raspberry Pi 5 | yes | GPIO through the RP1 chip, reached by `rpi-lgpio` (lgpio, /dev/gpiochip*) |",
+            "| Raspberry Pi 4 B, 400, CM4 | yes | the board this guide is drawn for |",
+            "| Raspberry Pi 3 B, 3 B+, 3 A+, CM3, Zero 2 W | yes | 64-bit OS recommended |",
+            "| Pi 1, Pi 2, Zero, Zero W | no | ARMv6/early ARMv7: not enough CPU for the kernel at 48 kHz |", "",
+            "OS: Raspberry Pi OS Bookworm (Debian 12) or later, 64-bit (aarch64) recommended, 32-bit",
+            "(armhf) works on the 3 and 4; Lite is enough. Python 3.11 or later (Bookworm ships 3.11).",
+            "The pins go through the RPi.GPIO API, which the `rpi-lgpio` package provides on every",
+            "model above (the box extra and `install.sh` install it; the original `RPi.GPIO` package",
+            "does not work on a Pi 5 and must not be installed beside it).", "",
+            "Checked here without a Pi: the pin backend against a faithful fake of the RPi.GPIO API",
+            "(`tests/hw/test_rpi_backend.py`). Check on each new model or OS release by hand:", "",
+            "1. `sudo systemd/install.sh`, reboot, then `journalctl -u ms20 -b` shows `board: ... (GPIO/SPI)`",
+            "   and `audio: opened hw:CARD=...`.",
+            "2. `python3 -c 'import RPi.GPIO as g; print(g.VERSION, g.RPI_INFO)'` in /opt/ms20/venv",
+            "   names rpi-lgpio and the model.",
+            "3. `MS20_PINS=rpi ms20 hwtest` (below) shows every pot, switch and cable.", ""]
 
     out += ["## GPIO lines", ""]
     out += table(["GPIO", "header pin", "use"],
@@ -206,7 +225,9 @@ def generate(d: BoardDef) -> str:
             f"- MOMENTARY SWITCH: a push button from GPIO {d.momentary_pin} to GND (the firmware enables the "
             "internal pull-up).",
             f"- Status LED: GPIO {d.status_led_pin} -> 330 Ohm -> LED -> GND. Steady while running; blinks "
-            "while the patch has a problem (two outputs joined).", ""]
+            "while the patch has a problem (two outputs joined), blinks fast while the box plays on a "
+            "fallback (a config, patch or calibration file it could not use: `journalctl -u ms20 -p err` "
+            "says which).", ""]
 
     n_jacks = len(m.jacks)
     ladder_resistors = sum(len(lay.switch(s).positions) + 1 for s in d.switches)
@@ -244,8 +265,9 @@ def generate(d: BoardDef) -> str:
             "2. On the Pi: `MS20_PINS=rpi ms20 hwtest`, then turn every pot, switch every switch and",
             "   plug a cable between any two jacks: each must show up. A jack that never appears, or",
             "   one that appears joined to everything, points at its diode, pull-up or lug.",
-            "3. `ms20 calibrate` measures every pot's end stops and stores them (atomically) where",
-            "   `ms20 run` and `ms20 hwtest` find them.", ""]
+            "3. `sudo /opt/ms20/venv/bin/ms20 calibrate` measures every pot's end stops and stores",
+            "   them (atomically, mode 0644) in /var/lib/ms20/calibration.toml, the service's state",
+            "   directory, where `ms20 run` and `ms20 hwtest` find them; it prints where it went.", ""]
     return "\n".join(out)
 
 
