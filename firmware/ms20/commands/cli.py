@@ -7,6 +7,7 @@ import argparse
 import importlib
 import logging
 import math
+import os
 import sys
 from importlib import metadata
 
@@ -45,6 +46,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# syslog priorities (sd-daemon(3)): journald reads a "<N>" prefix on each line it is given.
+JOURNAL_PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+
+
+class JournalFormatter(logging.Formatter):
+    """Lines for journald: "<4>ms20.audio: ..." so that `journalctl -p warning` finds warnings
+    (the level is the prefix; journald shows it as colour and filters by it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        prio = JOURNAL_PRIORITY.get(record.levelno, 3 if record.levelno > logging.ERROR else 6)
+        text = super().format(record)
+        return "\n".join(f"<{prio}>{line}" for line in text.splitlines() or [""])
+
+
+def configure_logging(verbose: bool = False, stream=None, environ: dict[str, str] | None = None) -> None:
+    """Log lines to stdout: "LEVEL name: message" at a terminal, with journald's priority
+    prefix when systemd connected stdout to the journal ($JOURNAL_STREAM is set)."""
+    env = os.environ if environ is None else environ
+    handler = logging.StreamHandler(stream or sys.stdout)
+    if env.get("JOURNAL_STREAM"):
+        handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
 def version() -> str:
     """The installed package's version (pyproject.toml's), or "unknown" from a bare tree."""
     try:
@@ -59,11 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except KeyboardInterrupt:       # Ctrl-C while the commands load
         return 130
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stdout,
-    )
+    configure_logging(args.verbose)
     try:
         return int(args.func(args) or 0)
     except (CommandError, ValueError, OSError) as exc:  # PatchError, RenderError, PanelError are ValueErrors
