@@ -138,3 +138,12 @@ def test_the_readme_render_examples_work_as_written(tmp_path):
             assert main([*args, "--quiet"]) == 0, args
         finally:
             os.chdir(cwd)
+
+
+def test_a_line_in_file_longer_than_the_limit_is_refused_before_it_is_read(tmp_path, capsys):
+    long = tmp_path / "long.wav"
+    soundfile.write(long, np.zeros(8000 * 5, dtype=np.float32), 8000)
+    out = tmp_path / "o.wav"
+    assert main(["render", "first-voice", "--input", str(long), "--out", str(out), "--max-seconds", "2",
+                 "--quiet"]) == 2
+    assert "long.wav: 5 s of LINE IN is longer than --max-seconds 2" in capsys.readouterr().err

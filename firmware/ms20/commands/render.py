@@ -119,16 +119,18 @@ def read_midi(path: str | Path) -> list[TimedMessage]:
     return events
 
 
-def read_audio(path: str | Path, rate: int) -> np.ndarray:
+def read_audio(path: str | Path, rate: int, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     """An audio file (WAV of any kind libsndfile reads: 16/24/32-bit, float, extensible;
-    FLAC, AIFF...) as mono float32, resampled to `rate` by soxr (band-limited, no aliasing)."""
+    FLAC, AIFF...) as mono float32, resampled to `rate` by soxr (band-limited, no aliasing).
+    A file longer than `max_seconds` is refused before it is read."""
     import soundfile
     import soxr
 
     try:
         with soundfile.SoundFile(str(path)) as f:
-            if f.frames > MAX_SECONDS * 4 * f.samplerate:
-                raise RenderError(f"{path}: {f.frames / f.samplerate:.0f} s is too long for LINE IN")
+            if f.frames > max_seconds * f.samplerate:
+                raise RenderError(f"{path}: {f.frames / f.samplerate:.0f} s of LINE IN is longer than "
+                                  f"--max-seconds {max_seconds:g}")
             x, src_rate = f.read(dtype="float32", always_2d=True), f.samplerate
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
         raise RenderError(f"{path}: not a readable audio file ({exc})") from None
@@ -260,6 +262,7 @@ def _progress(total: int, rate: int, enabled: bool):
 
 
 def _rate(text: str) -> int:
+    """An argparse type: one of RATES, the rates the help names."""
     try:
         value = int(text)
     except ValueError:
@@ -281,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
         events, score_s = score.events, score.seconds
     else:
         events = []
-    line_in = read_audio(args.input, args.rate) if args.input else None
+    line_in = read_audio(args.input, args.rate, args.max_seconds) if args.input else None
     if not events and line_in is None:
         raise RenderError("nothing to play: give --notes, --midi or --input")
     length = render_seconds(events, args.rate, args.seconds, args.tail, line_in, score_s)
