@@ -158,8 +158,10 @@ class AudioThread:
                 if lost:
                     # A card that fails at once again and again waits longer each time (up to
                     # BACKOFF_MAX_S) and is logged once, not every few milliseconds.
-                    backoff = min(max(backoff * 2, self.retry_s), BACKOFF_MAX_S) \
-                        if time.monotonic() - opened < BACKOFF_MAX_S else 0.0
+                    if time.monotonic() - opened < BACKOFF_MAX_S:
+                        backoff = min(max(backoff * 2, self.retry_s), BACKOFF_MAX_S)
+                    else:                  # it played a while: a new loss, said and retried at once
+                        backoff, last_lost = 0.0, ""
                     if lost != last_lost:
                         log.error("audio: %s; reopening", lost)
                         last_lost = lost
