@@ -114,3 +114,23 @@ def test_a_corrupt_calibration_plays_on_typical_stops_and_blinks_the_led_fast(tm
         lit.append(board.led_is_lit)
     changes = sum(a != b for a, b in zip(lit, lit[1:], strict=False))
     assert abs(changes - 2 * FILE_PROBLEM_BLINK_HZ) <= 2       # fast: not the patch problem's 2 Hz
+
+
+def test_a_box_on_a_fallback_blinks_its_status_led_fast_and_says_so_in_its_status(monkeypatch, tmp_path):
+    from ms20.audio import NullSink
+    from ms20.box.box import Box
+    from ms20.box.config import default_config
+    from ms20.commands.board_args import open_surface
+    from ms20.midi import FakeMidiBackend
+
+    monkeypatch.setenv("MS20_CALIBRATION", str(tmp_path / "none.toml"))
+    box = Box(default_config(), NullSink(), FakeMidiBackend(), None,
+              surface=lambda controller: open_surface("sim", controller), problems=("ms20.toml:2: audio.periods",))
+    lit = []
+    for k in range(200):                           # 1 s of the control loop's LED updates
+        box.surface.poll(100.0 + k * 0.005)
+        lit.append(box.surface.board.led.is_lit)
+    changes = sum(a != b for a, b in zip(lit, lit[1:], strict=False))
+    assert abs(changes - 2 * FILE_PROBLEM_BLINK_HZ) <= 2
+    assert "fell back: 1 bad file(s)" in box.summary()
+    box.surface.close()
