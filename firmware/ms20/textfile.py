@@ -143,11 +143,25 @@ def state_dir() -> Path:
     return Path(state) / "ms20"
 
 
+def refuse_special(path: Path, error: type[Exception]) -> None:
+    """`error` if `path` exists and is not a regular file: renaming a file over a device, a
+    FIFO or a directory (/dev/full as an output, run as root) must never happen."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise error(f"{path}: cannot write ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise error(f"{path}: not a regular file; give the name of a file to write")
+
+
 def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> Path:
     """Write `data` to `path` so a power cut or a kill leaves the old file or the new one,
     never half of one: a temp file in the same directory, fsynced, given `mode` (readable by
     the service whoever wrote it), renamed over the old file, the directory fsynced. Temp
     files a killed writer left behind are removed first."""
+    refuse_special(path, ValueError)
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         stale.unlink(missing_ok=True)

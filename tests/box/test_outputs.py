@@ -175,3 +175,13 @@ def test_a_trailing_rest_is_kept_and_the_gate_is_settable(tmp_path):
         # the release starts at the gate: still loud just before it, decaying just after
         assert env[int((held - 0.03) * rate)] > 0.9 * env[int(0.1 * rate)]
     assert main(["render", "first-voice", "--notes", "A2:0.5", "--gate", "0", "--out", str(out), "--quiet"]) == 2
+
+
+def test_an_output_that_is_a_device_or_a_directory_is_never_replaced(tmp_path, capsys):
+    # Run as root, a rename over /dev/full would replace the device node itself: a FIFO stands in.
+    full = tmp_path / "dev.wav"
+    os.mkfifo(full)                                    # a special file we may create anywhere
+    assert main(["render", "first-voice", "--notes", "C3:0.1", "--out", str(full), "--quiet"]) == 2
+    assert "not a regular file" in capsys.readouterr().err and stat.S_ISFIFO(full.stat().st_mode)
+    assert main(["calibrate", "--sim", "--file", str(full)]) == 2
+    assert "not a regular file" in capsys.readouterr().err and stat.S_ISFIFO(full.stat().st_mode)

@@ -29,7 +29,7 @@ from ms20.midi.notes import note_number
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine
 from ms20.model.patch import Patch, find_patch, load_patch
-from ms20.textfile import read_bytes
+from ms20.textfile import read_bytes, refuse_special
 
 BLOCK = 256
 GATE_FRACTION = 0.9        # a --notes note holds its key for this share of its length (--gate)
@@ -163,6 +163,7 @@ def write_audio(path: str | Path, audio: np.ndarray, rate: int, sample_format: s
 
     path = Path(path)
     fmt, subtype = output_format(path, sample_format)
+    refuse_special(path, RenderError)
     encoded = io.BytesIO()      # encoded in memory: a failed write is then an OSError, not a short write
     soundfile.write(encoded, audio, rate, subtype=subtype, format=fmt)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
