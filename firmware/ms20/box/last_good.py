@@ -60,7 +60,7 @@ class LastGood:
             data = path.read_bytes()
             if not copy.exists() or copy.read_bytes() != data:
                 write_atomically(copy, data)
-        except OSError as exc:       # a read-only state dir must not stop the box either
+        except (OSError, ValueError) as exc:   # a read-only state dir must not stop the box either
             log.debug("last good: cannot keep %s (%s)", copy, exc)
 
     def _fall_back(self, kind: str, reason: str, copy: Path | None, load: Callable[[Path], T]) -> T | None:
