@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup run demo test kernel tables lint bench clean screenshots
+.PHONY: setup run demo test kernel tables lint bench clean lock screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -33,6 +33,14 @@ kernel: $(PY)
 
 tables: $(PY)
 	$(PY) tools/gen_tables.py
+
+# The box's dependencies locked with hashes for Raspberry Pi OS 64-bit (Python 3.11, aarch64),
+# from pyproject's ranges: install.sh installs exactly these. Needs PyPI; commit the result.
+lock: $(PY)
+	$(PIP) install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml systemd/requirements-build.in --extra box --extra web \
+		--python-version 3.11 --python-platform aarch64-unknown-linux-gnu --generate-hashes \
+		--custom-compile-command "make lock" -o systemd/requirements-box.txt
 
 lint: $(PY)
 	$(VENV)/bin/ruff check firmware tests tools benchmarks c_kernels

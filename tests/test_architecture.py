@@ -115,3 +115,12 @@ def test_the_generated_kernel_ids_match_the_compiled_kernel():
         for name, number in table.items():
             assert getattr(lib, prefix + name) == number, prefix + name
     assert kernel_ids.INPUT_COUNT == lib.MS20_INPUT_COUNT
+
+
+def test_the_package_says_its_license_and_readme() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["license"] == {"text": "MIT"} and "MIT License" in (root / "LICENSE").read_text()
+    assert (root / project["readme"]).is_file()

@@ -28,7 +28,7 @@ def test_render_notes_plays_them_at_their_times(tmp_path: Path) -> None:
     with wave.open(str(out)) as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (48000, 1, 2)
     y = read_wav(out, 48000)
-    assert len(y) == pytest.approx(48000 * (1.45 + 1.0), abs=2)  # last note-off plus the 1 s tail
+    assert len(y) == pytest.approx(48000 * (1.5 + 1.0), abs=2)  # the notes' 1.5 s plus the 1 s tail
     first, rest, second = y[4800:19200], y[int(0.6 * 48000):int(0.95 * 48000)], y[52800:67200]
     assert dominant_hz(first, 48000) == pytest.approx(110.0, rel=0.02)
     assert dominant_hz(second, 48000) == pytest.approx(220.0, rel=0.02)

@@ -105,3 +105,28 @@ def test_a_failing_handler_does_not_kill_the_port():
     port.note_on(62)
     assert len(calls) == 2 and midi.handler_errors == 2
     midi.stop()
+
+
+def test_a_pulled_din_cable_releases_held_notes_after_active_sensing_stops():
+    midi_sys, rec = FakeMidiBackend(), Recorder()
+    midi = MidiInput(midi_sys, rec, rescan_s=0.05)
+    midi.start()
+    try:
+        port = midi_sys.plug(KEYS)
+        assert wait_until(lambda: port.is_open, 1.0)
+        port.send([0xFE])                       # the interface says it is alive...
+        port.note_on(60)
+        for _ in range(4):                      # ...every 200 ms while the note is held
+            time.sleep(0.2)
+            port.send([0xFE])
+        assert rec.types() == ["note_on"]       # alive: the note holds
+        t = time.monotonic()
+        assert wait_until(lambda: "note_off" in rec.types(), 1.0)   # the cable is pulled: silence
+        assert 0.25 < time.monotonic() - t < 0.5
+        assert port.is_open                     # the port stays; the next note plays
+        port.note_on(62)
+        assert rec.types()[-1] == "note_on"
+        time.sleep(0.5)                         # no Active Sensing since: a long note is not cut
+        assert rec.types()[-1] == "note_on"
+    finally:
+        midi.stop()

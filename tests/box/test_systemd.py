@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from boxkit import make_box, running, wait_until
 
 from ms20.audio import NullSink
@@ -32,8 +33,12 @@ def unit_settings() -> list[tuple[str, str]]:
     return out
 
 
+needs_systemd_analyze = pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                                           reason="systemd-analyze is missing: apt-get install systemd (.ci/run does)")
+
+
+@needs_systemd_analyze
 def test_the_unit_file_verifies(tmp_path):
-    assert shutil.which("systemd-analyze"), "systemd-analyze is missing: apt-get install systemd (.ci/run does)"
     # verify insists that ExecStart's program exists; on this machine /opt/ms20 does not, so
     # check a copy whose ExecStart points at a stand-in (everything else is the real unit).
     stub = tmp_path / "ms20"
@@ -49,7 +54,7 @@ def test_the_unit_file_verifies(tmp_path):
 def test_the_unit_runs_unprivileged_with_watchdog_realtime_and_the_hardware_reachable():
     s = unit_settings()
     d = dict(s)
-    assert d["Type"] == "notify" and int(d["WatchdogSec"]) > 0 and d["Restart"] == "on-failure"
+    assert d["Type"] == "notify" and int(d["WatchdogSec"]) > 0 and d["Restart"] == "always"
     assert d["User"] == "ms20" and set(d["SupplementaryGroups"].split()) >= {"audio", "gpio", "spi"}
     assert d["LimitRTPRIO"] and d["LimitMEMLOCK"] == "infinity"
     allowed = [v for k, v in s if k == "DeviceAllow"]
@@ -77,7 +82,7 @@ def test_install_dry_run_changes_nothing(tmp_path):
     r = subprocess.run(["bash", str(INSTALL), "--dry-run", "--boot-config", str(boot)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "would add: dtoverlay=" in r.stdout and "do_overlayfs 0" in r.stdout
+    assert "would add to" in r.stdout and "\ndtoverlay=" in r.stdout and "do_overlayfs 0" in r.stdout
     assert boot.read_text() == "dtparam=audio=on\n"
 
 
@@ -149,3 +154,59 @@ def test_a_card_refusing_a_call_mid_stream_ends_the_firmware_with_failure():
     code = box.run(duration=3.0)
     box.stop()
     assert code == 1 and time.monotonic() - t < 1.5 and box.audio.state == "failed"
+
+
+def test_the_unit_never_stops_restarting_a_failing_box():
+    # A box has nobody to restart it: no start rate limit, and any exit is restarted.
+    d = dict(unit_settings())
+    assert d["StartLimitIntervalSec"] == "0" and "StartLimitBurst" not in d
+    assert d["Restart"] == "always" and 0 < float(d["RestartSec"]) <= 5
+
+
+def test_the_unit_is_hardened_and_has_no_network_unless_the_web_drop_in_opens_it():
+    d = dict(unit_settings())
+    assert d["PrivateNetwork"] == "yes" and d["RestrictAddressFamilies"] == "AF_UNIX"
+    assert d["RemoveIPC"] == "yes" and d["ProcSubset"] == "pid" and d["PrivateMounts"] == "yes"
+    assert d["ProtectSystem"] == "strict"          # /opt/ms20 (patches) read-only to the service
+    web = (ROOT / "systemd" / "web.conf").read_text()
+    assert "PrivateNetwork=no" in web and "AF_INET" in web
+
+
+@needs_systemd_analyze
+def test_the_unit_with_the_web_drop_in_verifies(tmp_path):
+    stub = tmp_path / "ms20"
+    stub.write_text("#!/bin/sh\n")
+    stub.chmod(0o755)
+    unit = tmp_path / "ms20.service"
+    unit.write_text(UNIT.read_text().replace("/opt/ms20/venv/bin/ms20", str(stub)))
+    (tmp_path / "ms20.service.d").mkdir()
+    shutil.copy(ROOT / "systemd" / "web.conf", tmp_path / "ms20.service.d" / "web.conf")
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "ms20.service" not in r.stderr, r.stderr
+
+
+def test_under_systemd_log_lines_carry_journald_priorities():
+    import io
+    import logging
+
+    from ms20.commands.cli import configure_logging
+
+    out = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging(stream=out, environ={"JOURNAL_STREAM": "8:12345"})
+        log = logging.getLogger("ms20.test")
+        log.info("running")
+        log.warning("an xrun")
+        log.error("a bad patch")
+        assert out.getvalue().splitlines() == ["<6>ms20.test: running", "<4>ms20.test: an xrun",
+                                               "<3>ms20.test: a bad patch"]
+        out.truncate(0)
+        out.seek(0)
+        configure_logging(stream=out, environ={})       # at a terminal: the level spelt out
+        log.warning("an xrun")
+        assert out.getvalue() == "WARNING ms20.test: an xrun\n"
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])

@@ -24,7 +24,7 @@ def test_hwtest_without_the_gpio_library_says_what_to_do(monkeypatch, capsys):
 
     monkeypatch.setitem(sys.modules, "RPi", None)
     monkeypatch.setitem(sys.modules, "RPi.GPIO", None)
-    monkeypatch.delenv("MS20_PINS", raising=False)
+    monkeypatch.setenv("MS20_PINS", "rpi")          # as on the box (the unit sets it)
     assert main(["hwtest", "--once"]) == 2
     assert "--sim" in capsys.readouterr().err
 
@@ -76,3 +76,25 @@ def test_a_corrupt_calibration_file_is_named_in_the_error(tmp_path):
     path.write_text('[pots."VOLUME"]\nmin = 4000\nmax = 100\n')
     with pytest.raises(CalibrationError, match=f"{path}.*VOLUME.*turned end to end"):
         load_calibration(path)
+
+
+def test_calibrate_stores_in_the_services_state_dir_readable_and_cleans_stale_temp_files(
+        tmp_path, monkeypatch, capsys):
+    import os
+    import stat
+
+    state = tmp_path / "state"                    # systemd's StateDirectory=ms20 (/var/lib/ms20)
+    state.mkdir()
+    stale = state / ".calibration.toml.k2j4h.tmp"  # a calibration killed mid-write
+    stale.write_text("half")
+    monkeypatch.delenv("MS20_CALIBRATION", raising=False)
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    old = os.umask(0o077)                          # the unit's UMask: still readable by the service
+    try:
+        assert main(["calibrate", "--sim"]) == 0
+    finally:
+        os.umask(old)
+    path = state / "calibration.toml"
+    assert f"stored in {path}" in capsys.readouterr().out
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644 and not stale.exists()
+    assert len(load_calibration().pots) == 33      # and the service's default path finds it

@@ -87,7 +87,7 @@ def test_the_backend_comes_from_the_environment(monkeypatch):
 def test_the_real_backend_says_what_to_install_when_the_library_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "RPi", None)         # as on a machine without RPi.GPIO
     monkeypatch.setitem(sys.modules, "RPi.GPIO", None)
-    with pytest.raises(PinUnavailable, match="RPi.GPIO is not installed.*MS20_PINS=mock"):
+    with pytest.raises(PinUnavailable, match="RPi.GPIO is not installed.*MS20_PINS=sim"):
         make_factory("rpi")
 
 

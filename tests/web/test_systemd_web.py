@@ -14,7 +14,7 @@ from ms20.web.guard import parse_address
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ms20.service"
-DROP_INS = {"loopback": ROOT / "systemd" / "web-loopback.conf", "lan": ROOT / "systemd" / "web-lan.conf"}
+DROP_INS = {"loopback": ROOT / "systemd" / "web.conf", "lan": ROOT / "systemd" / "web-lan.conf"}
 
 
 def settings(text: str) -> dict[str, str]:
@@ -27,12 +27,14 @@ def settings(text: str) -> dict[str, str]:
 
 
 def test_without_the_page_the_service_has_no_network_at_all():
-    assert settings(UNIT.read_text())["RestrictAddressFamilies"] == "AF_UNIX"
+    s = settings(UNIT.read_text())
+    assert s["RestrictAddressFamilies"] == "AF_UNIX" and s["PrivateNetwork"] == "yes"
 
 
 @pytest.mark.parametrize("mode", sorted(DROP_INS))
 def test_with_the_page_the_service_may_bind_only_the_page_port_and_talk_only_nearby(mode):
     s = settings(DROP_INS[mode].read_text())
+    assert s["PrivateNetwork"] == "no"
     assert set(s["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
     assert s["IPAddressDeny"] == "any"
     assert s["SocketBindDeny"] == "any"

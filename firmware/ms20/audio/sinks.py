@@ -103,6 +103,9 @@ class Sink:
         self.tap = tap
         self.pacer: Pacer | None = None
         self.handle = None                  # the C ms20_sink, from open
+        # A card that vanished may come back, so a lost sink is reopened; a file that cannot
+        # be written (a full or read-only disk) will not, and reopening would truncate it.
+        self.reopen_when_lost = True
 
     def _request(self) -> tuple[str | None, str | None, bool]:
         """(playback PCM or None for no card, capture PCM or None, paced by the system clock)."""

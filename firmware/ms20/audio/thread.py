@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 STATES = ("starting", "waiting", "running", "stopped", "failed")
 POLL_S = 0.02   # how often the supervisor looks at the C thread
+BACKOFF_MAX_S = 30.0   # the longest wait between reopenings of a card that keeps failing
 
 
 def _audio_handle(engine: Engine):
@@ -141,7 +142,7 @@ class AudioThread:
 
     def _main(self) -> None:
         try:
-            last_error = ""
+            last_error, last_lost, backoff = "", "", 0.0
             while not self._stopping:
                 problem = self._open()
                 if problem:
@@ -152,13 +153,28 @@ class AudioThread:
                     self._wait_retry()
                     continue
                 last_error, self.error = "", ""
+                opened = time.monotonic()
                 try:
                     lost = self._run()
                 finally:
                     self.sink.close()
+                if lost and not self.sink.reopen_when_lost:
+                    log.error("audio: %s; giving up (a file is not reopened: that would truncate it)", lost)
+                    self.error, self.state = lost, "failed"
+                    return
                 if lost:
-                    log.error("audio: %s; reopening", lost)
-                    self.state = "waiting"
+                    # A card that fails at once again and again waits longer each time (up to
+                    # BACKOFF_MAX_S) and is logged once, not every few milliseconds.
+                    if time.monotonic() - opened < BACKOFF_MAX_S:
+                        backoff = min(max(backoff * 2, self.retry_s), BACKOFF_MAX_S)
+                    else:                  # it played a while: a new loss, said and retried at once
+                        backoff, last_lost = 0.0, ""
+                    if lost != last_lost:
+                        log.error("audio: %s; reopening", lost)
+                        last_lost = lost
+                    self.error, self.state = lost, "waiting"
+                    if backoff:
+                        self._wait_retry(backoff)
             self.state = "stopped"
         except Exception:
             log.exception("audio: thread failed")
@@ -203,10 +219,10 @@ class AudioThread:
             raise OSError(err, f"{what} refused a call: {os.strerror(err)}")
         return f"{what} failed: {os.strerror(err)}" if state == lib.MS20_AUDIO_LOST else ""
 
-    def _wait_retry(self) -> None:
-        """Sleep until the next attempt, beating the heart meanwhile: waiting for a card is
-        not a stall (a hung open() would be, and stops the beat)."""
-        end = time.monotonic() + self.retry_s
+    def _wait_retry(self, seconds: float | None = None) -> None:
+        """Sleep until the next attempt (retry_s, or `seconds`), beating the heart meanwhile:
+        waiting for a card is not a stall (a hung open() would be, and stops the beat)."""
+        end = time.monotonic() + (self.retry_s if seconds is None else seconds)
         while not self._stopping:
             self._beat_ns = time.monotonic_ns()
             left = end - time.monotonic()

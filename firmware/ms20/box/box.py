@@ -80,6 +80,10 @@ class ScannerSurface:
         if now < self._wink_until:
             self.board.led.off()   # after the scanner set it: dark until the wink ends
 
+    def show_file_problems(self, problems: tuple[str, ...]) -> None:
+        """The box fell back from a bad config or patch: the LED blinks fast (Scanner)."""
+        self.scanner.file_problems = (*self.scanner.file_problems, *problems)
+
     def show_xrun(self, now: float) -> None:
         """An underrun happened: wink the status LED (it is otherwise lit, or blinking for a
         patch problem)."""
@@ -120,8 +124,10 @@ class Box:
         surface: ControlSurface | Callable[[PanelController], ControlSurface] | None = None,
         demo: bool = False,
         notifier: SystemdNotifier | None = None,
+        problems: tuple[str, ...] = (),
     ) -> None:
         self.config = config
+        self.problems = problems          # files the box fell back from (LastGood), for LED and status
         self.patch = patch
         self.engine = Engine(config.audio.rate)
         self.controller = PanelController(patch.panel if patch else None)
@@ -137,6 +143,9 @@ class Box:
         elif not hasattr(surface, "poll"):
             surface = surface(self.controller)
         self.surface: ControlSurface = surface
+        show = getattr(surface, "show_file_problems", None)
+        if show is not None and problems:
+            show(problems)
         self.notifier = notifier or SystemdNotifier()
         self.demo = DemoPlayer(self._on_midi) if demo else None
         self._producer = threading.Lock()    # the kernel queue's single producer side
@@ -373,8 +382,10 @@ class Box:
         note = f"{note_name(kb.note)}{' held' if kb.gate else ''}"
         patch = self.patch.name if self.patch else "panel defaults"
         state = a.state if a.state != "waiting" else f"waiting ({a.error})"
+        fell_back = f" | fell back: {len(self.problems)} bad file(s)" if self.problems else ""
         return (f"audio {state} | xruns {a.xruns} | periods {a.periods} | note {note} | patch {patch} | "
-                f"midi {len(self.midi.ports)} port(s), {self.midi_events} events | queue full {self.queue_full}")
+                f"midi {len(self.midi.ports)} port(s), {self.midi_events} events | queue full {self.queue_full}"
+                f"{fell_back}")
 
     def _log_status(self, now: float) -> None:
         t0, cpu0, busy0 = self._status_mark

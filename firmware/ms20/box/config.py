@@ -9,7 +9,6 @@ gives an error naming the key (`audio.period`) and the line it is on.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,9 @@ from typing import Any
 
 from ms20.midi.note_priority import PRIORITIES
 from ms20.model.panel import PanelError, layout
-from ms20.textfile import did_you_mean, read_text, where
+from ms20.textfile import did_you_mean, parse_toml, read_text, short_repr, where
 
-PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "mock" (the hardware layer's name)
+PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "sim" ("mock", the pin layer's word, too)
 CONFIG_ENV = "MS20_CONFIG"     # a config file to use when --config is not given
 SYSTEM_CONFIG = Path("/etc/ms20/ms20.toml")
 BOARD_BACKENDS = ("sim", "rpi", "none")   # "mock" is accepted for "sim" (the pin layer's word)
@@ -123,8 +122,10 @@ def _cc_map(v: Any) -> Mapping[int, str]:
             raise ValueError(f"CC {cc!r} is not a number") from None
         if not 0 <= number <= 119:
             raise ValueError(f"CC {number} is outside 0-119 (120-127 are channel mode messages)")
+        if not isinstance(knob, str):
+            raise ValueError(f"CC {number} must name a knob")
         try:
-            out[number] = layout().knob(str(knob)).name
+            out[number] = layout().knob(knob).name
         except PanelError as exc:
             raise ValueError(f"CC {number}: {exc}") from None
     return MappingProxyType(out)
@@ -203,9 +204,10 @@ SETTINGS: tuple[Setting, ...] = (
     # -- board -------------------------------------------------------------------------
     Setting("board", "backend", "sim",
             f'"rpi": the real panel on GPIO/SPI; "sim": the simulated board; "none": no panel '
-            f"(the {PINS_ENV} environment variable, rpi or mock, overrides this)", _backend),
+            f"(the {PINS_ENV} environment variable, rpi or sim, overrides this; mock means sim)", _backend),
     Setting("board", "file", "",
-            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, or /etc/ms20/board.toml',
+            'the board definition; "" = $MS20_BOARD, the tree\'s hw/board.toml, /etc/ms20/board.toml '
+            "or the package's copy",
             _str),
     Setting("board", "scan_hz", 500.0, "control loop rate: pots, matrix and kernel updates per second",
             _float(10.0, 5000.0)),
@@ -353,10 +355,7 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         name = f"{section}.{key}" if key else f"[{section}]"
         return ConfigError(f"{where(source, text, (section, key) if key else (section,))}: {name}: {message}")
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    data = parse_toml(text, source, ConfigError)
 
     by_name = {s.name: s for s in SETTINGS}
     values = {s.name: s.check(s.default) if s.check else s.default for s in SETTINGS}
@@ -375,22 +374,27 @@ def parse_config(text: str, source: str = "<config>") -> Config:
             try:
                 values[setting.name] = setting.check(value) if setting.check else value
             except ValueError as exc:
-                raise fail(section, key, f"{exc}, got {value!r}") from None
+                raise fail(section, key, f"{exc}, got {short_repr(value)}") from None
     return _build(values, source)
+
+
+def config_path(path: str | Path | None = None) -> Path | None:
+    """The config file to read: `path`, else $MS20_CONFIG, else /etc/ms20/ms20.toml if it
+    exists; None means the defaults."""
+    if path is None:
+        env = os.environ.get(CONFIG_ENV)
+        if env:
+            return Path(env)
+        return SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None
+    return Path(path)
 
 
 def load_config(path: str | Path | None = None) -> Config:
     """The config from `path`, else $MS20_CONFIG, else /etc/ms20/ms20.toml, else the defaults."""
-    if path is None:
-        env = os.environ.get(CONFIG_ENV)
-        if env:
-            path = env
-        elif SYSTEM_CONFIG.exists():
-            path = SYSTEM_CONFIG
-        else:
-            return default_config()
-    path = Path(path)
-    return parse_config(read_text(path, "config file", ConfigError), str(path))
+    found = config_path(path)
+    if found is None:
+        return default_config()
+    return parse_config(read_text(found, "config file", ConfigError), str(found))
 
 
 def default_config() -> Config:
@@ -408,7 +412,7 @@ def board_backend(config: Config, sim: bool = False) -> str:
         try:
             return _backend(env)
         except ValueError:
-            raise ConfigError(f"{PINS_ENV}={env!r}: must be rpi or mock") from None
+            raise ConfigError(f"{PINS_ENV}={env!r}: must be rpi or sim") from None
     return config.board.backend
 
 

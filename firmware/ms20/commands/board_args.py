@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ms20.box.box import ControlSurface, NullSurface, ScannerSurface
+from ms20.box.config import board_backend, load_config
 from ms20.commands.cli import CommandError
 from ms20.control.controller import PanelController
 from ms20.control.scanner import Scanner
@@ -62,13 +63,27 @@ def open_surface(backend: str, controller: PanelController, patch: Patch | None 
 
 def add_board_arguments(parser: argparse.ArgumentParser, sim_help: str) -> None:
     """`--sim` and `--board FILE`, as every builder's command takes them."""
-    parser.add_argument("--sim", action="store_true", help=sim_help)
+    parser.add_argument("--sim", action="store_true",
+                        help=sim_help + " (default: $MS20_PINS, rpi or sim, else the config's board.backend)")
     parser.add_argument("--board", metavar="FILE", help="board definition (default: $MS20_BOARD or hw/board.toml)")
 
 
-def open_board_from_args(args: argparse.Namespace, **options: object) -> Board:
-    """The board `--sim`/`--board` name; a missing GPIO library or SPI device is a CommandError."""
+def builder_backend(args: argparse.Namespace) -> str:
+    """The board a builder's command opens, chosen as `ms20 run` chooses it: --sim, else
+    $MS20_PINS (rpi or sim), else board.backend in the config (install.sh writes "rpi" into
+    /etc/ms20/ms20.toml on a box; without a config file, the simulated board)."""
+    backend = board_backend(load_config(), sim=args.sim)
+    if backend == "none":
+        raise CommandError("the config says board.backend = \"none\": no board to open; pass --sim "
+                           "or set MS20_PINS=rpi")
+    return backend
+
+
+def open_board_from_args(args: argparse.Namespace, backend: str | None = None, **options: object) -> Board:
+    """The board `--sim`/`--board`/$MS20_PINS/the config name; a missing GPIO library or SPI
+    device is a CommandError."""
+    backend = backend or builder_backend(args)
     try:
-        return open_board("mock" if args.sim else None, args.board, **options)
+        return open_board("mock" if backend == "sim" else "rpi", args.board, **options)
     except PinError as exc:
         raise CommandError(str(exc)) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 from ms20.commands.board_args import add_board_arguments, open_board_from_args
 from ms20.control.calibration import (
@@ -24,6 +25,7 @@ from ms20.hardware.board import Board
 from ms20.hardware.drivers.mcp3208 import AnalogIn
 
 SAMPLES = 16
+BOX_STATE = Path("/var/lib/ms20")     # the service's state directory on a box
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -88,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         worst = max(result.items(), key=lambda kv: kv[1].min_count)
         print(f"calibrated {len(result)} pots; stored in {path} "
               f"(highest counter-clockwise stop: {worst[0]} at {worst[1].min_count:.0f} counts)")
+        if args.file is None and BOX_STATE.is_dir() and BOX_STATE not in path.parents:
+            print(f"note: the service reads {BOX_STATE / path.name}; run `sudo ms20 calibrate` so it finds this")
         return 0
     finally:
         board.close()

@@ -1,6 +1,7 @@
 """`ms20 hwtest`: a live view of every pot, switch, the wheel, the momentary switch, the CV
-inputs and the detected cables, for a builder checking the wiring. `--sim` runs it on the
-mock board; `--once` prints one snapshot (after the scanner has settled) and exits."""
+inputs and the detected cables, for a builder checking the wiring. `--sim` (or
+MS20_PINS=sim) runs it on the simulated board; `--once` prints one snapshot (after the
+scanner has settled) and exits."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from ms20.commands.board_args import add_board_arguments, open_board_from_args
+from ms20.commands.board_args import add_board_arguments, builder_backend, open_board_from_args
 from ms20.control.calibration import load_calibration
 from ms20.control.controller import PanelController
 from ms20.control.scanner import MATRIX_INTERVAL_S, Scanner, Snapshot
@@ -74,7 +75,8 @@ def _settle(scanner: Scanner, clock: Callable[[], float], wait: Callable[[float]
 def run(args: argparse.Namespace) -> int:
     # A live simulation follows the wall clock; a snapshot runs on simulated time (no waiting).
     """`ms20 hwtest`: show every pot, switch and cable as the scanner reads them."""
-    board = open_board_from_args(args, **({"clock": SimClock()} if args.sim and args.once else {}))
+    backend = builder_backend(args)
+    board = open_board_from_args(args, backend, **({"clock": SimClock()} if backend == "sim" and args.once else {}))
     try:
         sim = board.sim
         if sim is not None and args.once:

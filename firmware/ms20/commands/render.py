@@ -1,37 +1,48 @@
-"""`ms20 render`: play a patch offline through the same kernel the box runs, to a WAV file.
+"""`ms20 render`: play a patch offline through the same kernel the box runs, to an audio file.
 
-    ms20 render patches/first-voice.toml --notes "C3:0.5 E3:0.5 G3:0.5 C4:1" --out out.wav
-    ms20 render patches/first-voice.toml --midi song.mid --out out.wav
-    ms20 render patches/esp-vocoder.toml --input voice.wav --out out.wav   # feeds LINE IN
+    ms20 render first-voice --notes "C3:0.5 E3:0.5 G3:0.5 C4:1" --out out.wav
+    ms20 render patches/first-voice.toml --midi examples/arpeggio.mid --out out.flac --format 24
+    ms20 render 2-external-integration --input examples/voice.wav --out out.wav   # feeds LINE IN
 
-Notes are sample-accurate: every event is queued with its sample time before the block
-that contains it is rendered.
+A patch is a file, or the name of a shipped patch. Notes are sample-accurate: every event is
+queued with its sample time before the block that contains it is rendered. The output is
+WAV or FLAC (by the extension), 16-bit, 24-bit or float (--format), written to a temporary
+file and renamed, so a full disk never destroys the previous render.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
-import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import mido
 import numpy as np
 
+from ms20.commands.cli import seconds_arg
 from ms20.control.controller import PanelController
 from ms20.midi.notes import note_number
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine
-from ms20.model.patch import Patch, load_patch
+from ms20.model.patch import Patch, find_patch, load_patch
+from ms20.textfile import read_bytes, refuse_special
 
 BLOCK = 256
-GATE_FRACTION = 0.9   # a --notes note holds its key for this share of its length
+GATE_FRACTION = 0.9        # a --notes note holds its key for this share of its length (--gate)
+EVENTS_PER_RENDER = 1000   # MIDI messages queued before rendering up to them: the kernel's queue holds 4096 events
+RATES = (44100, 48000, 88200, 96000)
+MAX_SECONDS = 600.0        # longer renders need --max-seconds (memory: 4 bytes a sample)
+MAX_MIDI_BYTES = 16 << 20
+FORMATS = {".wav": "WAV", ".flac": "FLAC"}
+SUBTYPES = {"16": "PCM_16", "24": "PCM_24", "float": "FLOAT"}
 
 
 class RenderError(ValueError):
-    """Bad notes, MIDI or WAV input: the message says which and why."""
+    """Bad notes, MIDI or audio input or output: the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,19 @@ class TimedMessage:
     message: mido.Message
 
 
-def parse_notes(text: str) -> list[TimedMessage]:
-    """'C3:0.5 E3:0.5 r:0.25 G3:1' -> note on/off messages; durations in seconds, 'r' rests."""
+@dataclass(frozen=True)
+class Score:
+    """What to play: timed messages and how long the score lasts (a trailing rest counts)."""
+
+    events: list[TimedMessage]
+    seconds: float
+
+
+def parse_score(text: str, gate: float = GATE_FRACTION) -> Score:
+    """'C3:0.5 E3:0.5 r:0.25 G3:1' -> note on/off messages; durations in seconds, 'r' rests.
+    Each note holds its key for `gate` of its length (0 < gate <= 1; 1 = legato)."""
+    if not 0.0 < gate <= 1.0:
+        raise RenderError(f"gate {gate:g} must be above 0 and at most 1")
     events: list[TimedMessage] = []
     t = 0.0
     for token in text.split():
@@ -57,60 +79,122 @@ def parse_notes(text: str) -> list[TimedMessage]:
         if name.lower() not in ("r", "rest", "-"):
             n = note_number(name)
             events.append(TimedMessage(t, mido.Message("note_on", note=n, velocity=100)))
-            events.append(TimedMessage(t + seconds * GATE_FRACTION, mido.Message("note_off", note=n)))
+            events.append(TimedMessage(t + seconds * gate, mido.Message("note_off", note=n)))
         t += seconds
     if not events:
         raise RenderError("no notes to play")
-    return events
+    return Score(events, t)
+
+
+def parse_notes(text: str, gate: float = GATE_FRACTION) -> list[TimedMessage]:
+    """The timed messages of `parse_score`."""
+    return parse_score(text, gate).events
 
 
 def read_midi(path: str | Path) -> list[TimedMessage]:
-    """A standard MIDI file's channel messages with their times in seconds."""
+    """A standard MIDI file's channel messages with their times in seconds.
+
+    Untrusted input: read whole (at most MAX_MIDI_BYTES, a regular file) and parsed from
+    memory, so a header claiming a 4 GiB chunk cannot ask for 4 GiB; format 2 and SMPTE or
+    zero time division are refused by name."""
+    data = read_bytes(path, "MIDI file", RenderError, MAX_MIDI_BYTES)
     try:
-        mid = mido.MidiFile(str(path))
-        events, t = [], 0.0
+        mid = mido.MidiFile(file=io.BytesIO(data))
+    except Exception as exc:   # mido raises what its parser meets (EOFError, KeyError, IndexError...)
+        raise RenderError(f"{path}: not a readable MIDI file ({type(exc).__name__}: {exc})") from None
+    if mid.type == 2:
+        raise RenderError(f"{path}: MIDI format 2 (independent sequences) is not supported; "
+                          "save it as format 0 or 1")
+    if not 0 < mid.ticks_per_beat < 0x8000:
+        raise RenderError(f"{path}: time division {mid.ticks_per_beat} is not ticks per beat "
+                          "(zero, or SMPTE time code, which is not supported)")
+    events, t = [], 0.0
+    try:
         for msg in mid:  # iterating a MidiFile yields tempo-mapped delta times in seconds
             t += msg.time
             if not msg.is_meta:
                 events.append(TimedMessage(t, msg))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise RenderError(f"{path}: not a readable MIDI file ({exc})") from None
+    except Exception as exc:
+        raise RenderError(f"{path}: not a readable MIDI file ({type(exc).__name__}: {exc})") from None
     return events
 
 
-def read_wav(path: str | Path, rate: int) -> np.ndarray:
-    """A PCM WAV as mono float32 in [-1, 1], resampled (linearly) to `rate` if needed."""
+def read_audio(path: str | Path, rate: int, max_seconds: float = MAX_SECONDS) -> np.ndarray:
+    """An audio file (WAV of any kind libsndfile reads: 16/24/32-bit, float, extensible;
+    FLAC, AIFF...) as mono float32, resampled to `rate` by soxr (band-limited, no aliasing).
+    A file longer than `max_seconds` is refused before it is read."""
+    import soundfile
+    import soxr
+
     try:
-        with wave.open(str(path), "rb") as w:
-            width, channels, src_rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-            raw = w.readframes(w.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
-        raise RenderError(f"{path}: not a readable PCM WAV file ({exc})") from None
-    if width == 3:
-        b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
-        ints = (b[:, 0].astype(np.int32) << 8 | b[:, 1].astype(np.int32) << 16 | b[:, 2].astype(np.int32) << 24) >> 8
-        x = ints / float(1 << 23)
-    elif width in (1, 2, 4):
-        dtype = {1: np.uint8, 2: np.int16, 4: np.int32}[width]
-        x = np.frombuffer(raw, dtype).astype(np.float64)
-        x = (x - 128.0) / 128.0 if width == 1 else x / float(1 << (8 * width - 1))
-    else:
-        raise RenderError(f"{path}: {8 * width}-bit samples are not supported")
-    x = x.reshape(-1, channels).mean(axis=1)
-    if src_rate != rate and len(x) > 1:
-        t_out = np.arange(int(len(x) * rate / src_rate)) / rate
-        x = np.interp(t_out, np.arange(len(x)) / src_rate, x)
-    return x.astype(np.float32)
+        with soundfile.SoundFile(str(path)) as f:
+            if f.frames > max_seconds * f.samplerate:
+                raise RenderError(f"{path}: {f.frames / f.samplerate:.0f} s of LINE IN is longer than "
+                                  f"--max-seconds {max_seconds:g}")
+            x, src_rate = f.read(dtype="float32", always_2d=True), f.samplerate
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        raise RenderError(f"{path}: not a readable audio file ({exc})") from None
+    mono = x.mean(axis=1)
+    if src_rate != rate and len(mono) > 1:
+        mono = soxr.resample(mono, src_rate, rate, quality="HQ")
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+read_wav = read_audio     # the name tests and older scripts use
+
+
+def output_format(path: str | Path, sample_format: str = "16") -> tuple[str, str]:
+    """(soundfile format, subtype) for `path`'s extension and --format; RenderError otherwise."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        raise RenderError(f"{path}: can write {' or '.join(FORMATS)} files, not {ext or 'a name without extension'}")
+    if sample_format not in SUBTYPES:
+        raise RenderError(f"--format {sample_format}: use one of {', '.join(SUBTYPES)}")
+    if ext == ".flac" and sample_format == "float":
+        raise RenderError(f"{path}: FLAC holds 16 or 24-bit samples, not float (use .wav)")
+    return FORMATS[ext], SUBTYPES[sample_format]
+
+
+def write_audio(path: str | Path, audio: np.ndarray, rate: int, sample_format: str = "16") -> None:
+    """Mono audio to a WAV or FLAC file, atomically: written to a temporary file beside it and
+    renamed over it, so a full disk or a kill leaves the old file as it was. Mode 0644
+    (less the umask), as any file a program writes."""
+    import soundfile
+
+    path = Path(path)
+    fmt, subtype = output_format(path, sample_format)
+    refuse_special(path, RenderError)
+    encoded = io.BytesIO()      # encoded in memory: a failed write is then an OSError, not a short write
+    soundfile.write(encoded, audio, rate, subtype=subtype, format=fmt)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(encoded.getbuffer())
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RenderError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
 
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
-    """16-bit PCM mono; the kernel's output is already limited to [-1, 1]."""
-    pcm = np.clip(np.round(audio * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+    """16-bit PCM mono WAV (see write_audio)."""
+    write_audio(path, audio, rate, "16")
+
+
+def render_seconds(events: Iterable[TimedMessage], rate: int, seconds: float | None = None, tail: float = 1.0,
+                   line_in: np.ndarray | None = None, score_s: float = 0.0) -> float:
+    """How long a render lasts: `seconds`, else the last event (or the score's end, a
+    trailing rest included) plus `tail`, at least as long as LINE IN."""
+    if seconds is not None:
+        return seconds
+    last = max((e.seconds for e in events), default=0.0)
+    return max(max(last, score_s) + tail, len(line_in) / rate if line_in is not None else 0.0)
 
 
 def render_patch(
@@ -121,12 +205,13 @@ def render_patch(
     tail: float = 1.0,
     line_in: np.ndarray | None = None,
     progress: bool = False,
+    score_s: float = 0.0,
 ) -> np.ndarray:
-    """Render `patch` playing `events` (sorted by time); returns mono float32 audio."""
+    """Render `patch` playing `events`; returns mono float32 audio (see render_seconds for
+    its length). Events are queued ahead of the render, EVENTS_PER_RENDER at most before the
+    audio is rendered up to them, so any number of messages in one block fits the queue."""
     timeline = sorted(events, key=lambda e: e.seconds)
-    last = timeline[-1].seconds if timeline else 0.0
-    total_s = seconds if seconds is not None else max(last + tail, len(line_in) / rate if line_in is not None else 0.0)
-    total = int(round(total_s * rate))
+    total = int(round(render_seconds(timeline, rate, seconds, tail, line_in, score_s) * rate))
 
     engine = Engine(rate)
     controller = PanelController(patch.panel)
@@ -135,52 +220,84 @@ def render_patch(
     performance = Performance(engine, controller.knob_sink(engine), patch.cc_map)
     audio = np.zeros(total, dtype=np.float32)
     lin = np.zeros(BLOCK, dtype=np.float32)
-    pending: Iterator[TimedMessage] = iter(timeline)
-    upcoming = next(pending, None)
-    bar = _progress(total, progress)
-    for start in range(0, total, BLOCK):
-        end = min(start + BLOCK, total)
-        while upcoming is not None and int(round(upcoming.seconds * rate)) < end:
-            performance.handle(upcoming.message, at=int(round(upcoming.seconds * rate)))
-            upcoming = next(pending, None)
-        block_in = None
-        if line_in is not None:
-            lin[:] = 0.0
-            chunk = line_in[start:end]
-            lin[: len(chunk)] = chunk
-            block_in = lin
-        engine.render_into(audio[start:end], block_in)
-        if bar is not None:
-            bar.update(end - start)
+    bar = _progress(total, rate, progress)
+    done = 0
+
+    def render_to(end: int) -> None:
+        nonlocal done
+        while done < end:
+            stop = min(done + BLOCK, end)
+            block_in = None
+            if line_in is not None:
+                lin[:] = 0.0
+                chunk = line_in[done:stop]
+                lin[: len(chunk)] = chunk
+                block_in = lin
+            engine.render_into(audio[done:stop], block_in)
+            if bar is not None:
+                bar.update(stop - done)
+            done = stop
+
+    queued = 0
+    for event in timeline:
+        at = int(round(event.seconds * rate))
+        if at >= total:
+            break
+        if queued >= EVENTS_PER_RENDER:
+            render_to(max(at, done) + 1)   # the queue drains up to `at` (the rest: one sample late)
+            queued = 0
+        performance.handle(event.message, at=max(at, done))
+        queued += 1
+    render_to(total)
     if bar is not None:
         bar.close()
     return audio
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled or total < 48000 * 10:
+def _progress(total: int, rate: int, enabled: bool):
+    if not enabled or total < rate * 10:
         return None
     from tqdm import tqdm
 
     return tqdm(total=total, unit="smp", unit_scale=True, desc="rendering", file=sys.stderr)
 
 
+def _rate(text: str) -> int:
+    """An argparse type: one of RATES, the rates the help names."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value not in RATES:
+        raise argparse.ArgumentTypeError(f"{text}: use one of {', '.join(map(str, RATES))} Hz")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """`ms20 render`: play a patch offline and write the audio file."""
-    patch = load_patch(args.patch)
+    output_format(args.out, args.format)          # refuse a name we cannot write before rendering
+    patch = load_patch(find_patch(args.patch) or args.patch)
+    score_s = 0.0
     if args.midi:
         events = read_midi(args.midi)
     elif args.notes:
-        events = parse_notes(args.notes)
+        score = parse_score(args.notes, args.gate)
+        events, score_s = score.events, score.seconds
     else:
         events = []
-    line_in = read_wav(args.input, args.rate) if args.input else None
+    line_in = read_audio(args.input, args.rate, args.max_seconds) if args.input else None
     if not events and line_in is None:
         raise RenderError("nothing to play: give --notes, --midi or --input")
-    audio = render_patch(patch, events, args.rate, args.seconds, args.tail, line_in, progress=not args.quiet)
+    length = render_seconds(events, args.rate, args.seconds, args.tail, line_in, score_s)
+    if length > args.max_seconds:
+        what = f"{args.midi} asks for" if args.midi and args.seconds is None else "that is"
+        raise RenderError(f"{what} a render of {length:.0f} s ({length / 3600:.1f} h), longer than "
+                          f"--max-seconds {args.max_seconds:g}; give --seconds, or raise --max-seconds "
+                          f"(memory: {length * args.rate * 4 / 2**20:.0f} MiB)")
+    audio = render_patch(patch, events, args.rate, args.seconds, args.tail, line_in,
+                         progress=not args.quiet, score_s=score_s)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_wav(out, audio, args.rate)
+    write_audio(out, audio, args.rate, args.format)
     peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
     peak_db = 20 * np.log10(peak + 1e-12)
     print(f"wrote {out} ({len(audio) / args.rate:.2f} s at {args.rate} Hz, peak {peak_db:.1f} dBFS)")
@@ -189,15 +306,21 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `ms20 render` to the command line."""
-    p = sub.add_parser("render", help="render a patch offline to a WAV file")
-    p.add_argument("patch", help="patch file (TOML), e.g. patches/first-voice.toml")
+    p = sub.add_parser("render", help="render a patch offline to a WAV or FLAC file")
+    p.add_argument("patch", help="patch file (TOML), or a shipped patch's name, e.g. first-voice")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--midi", help="a standard MIDI file to play")
-    src.add_argument("--notes", help='notes as "C3:0.5 E3:0.5 r:0.25 G3:1" (seconds)')
-    p.add_argument("--input", help="a WAV file fed to LINE IN (the ESP's input)")
-    p.add_argument("--out", required=True, help="the WAV file to write")
-    p.add_argument("--rate", type=int, default=48000, help="sample rate (44100-96000)")
-    p.add_argument("--seconds", type=float, help="length (default: the notes plus --tail)")
-    p.add_argument("--tail", type=float, default=1.0, help="seconds after the last event")
+    src.add_argument("--midi", help="a standard MIDI file (format 0 or 1) to play")
+    src.add_argument("--notes", help='notes as "C3:0.5 E3:0.5 r:0.25 G3:1" (seconds; r rests)')
+    p.add_argument("--gate", type=float, default=GATE_FRACTION,
+                   help=f"share of each --notes note its key is held (default {GATE_FRACTION:g}; 1 = legato)")
+    p.add_argument("--input", help="an audio file (WAV, FLAC...) fed to LINE IN (the ESP's input)")
+    p.add_argument("--out", required=True, help="the file to write: .wav or .flac")
+    p.add_argument("--format", choices=tuple(SUBTYPES), default="16",
+                   help="samples: 16-bit, 24-bit or float (WAV only); default 16")
+    p.add_argument("--rate", type=_rate, default=48000, help=f"sample rate: {', '.join(map(str, RATES))}")
+    p.add_argument("--seconds", type=seconds_arg, help="length (default: the notes plus --tail)")
+    p.add_argument("--tail", type=seconds_arg, default=1.0, help="seconds after the last note (default 1)")
+    p.add_argument("--max-seconds", type=seconds_arg, default=MAX_SECONDS,
+                   help=f"refuse longer renders (default {MAX_SECONDS:g} s; 4 bytes of memory a sample)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

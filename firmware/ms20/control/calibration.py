@@ -9,15 +9,15 @@ panel's tapers (panel.py) then turn the position into kernel units: this file is
 
 from __future__ import annotations
 
+import math
 import os
-import tempfile
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from ms20.hardware.drivers.mcp3208 import FULL_SCALE
+from ms20.textfile import parse_toml, read_text, short_repr, state_dir, write_atomically
 
 END_MARGIN_LSB = 6.0            # more than the ADC noise, so the end stops read 0 and 10 exactly
 MIN_SPAN_LSB = 2000             # a pot whose stops are closer than this was not turned end to end
@@ -68,12 +68,12 @@ class Calibration:
 
 
 def default_calibration_path() -> Path:
-    """$MS20_CALIBRATION, else $XDG_STATE_HOME/ms20/calibration.toml (~/.local/state/...)."""
+    """$MS20_CALIBRATION, else calibration.toml in the box's state directory: the service's
+    /var/lib/ms20 ($STATE_DIRECTORY) on the box, ~/.local/state/ms20 elsewhere (textfile.state_dir)."""
     env = os.environ.get(CALIBRATION_ENV)
     if env:
         return Path(env)
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "ms20" / "calibration.toml"
+    return state_dir() / "calibration.toml"
 
 
 def check_span(name: str, min_count: float, max_count: float, source: str = "calibration") -> PotCalibration:
@@ -87,24 +87,25 @@ def check_span(name: str, min_count: float, max_count: float, source: str = "cal
 
 
 def load_calibration(path: str | Path | None = None, missing_ok: bool = True) -> Calibration:
-    """Read a calibration file; with missing_ok, a missing file is an empty calibration."""
+    """Read a calibration file; with missing_ok, a missing file is an empty calibration.
+    CalibrationError names the file and the pot for anything else."""
     path = Path(path) if path is not None else default_calibration_path()
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        if missing_ok:
-            return Calibration(source=str(path))
-        raise CalibrationError(f"{path}: no calibration file (run `ms20 calibrate`)") from None
-    except OSError as exc:
-        raise CalibrationError(f"{path}: cannot read calibration ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CalibrationError(f"{path}: not valid TOML ({exc}); run `ms20 calibrate` again") from None
+    if missing_ok and not path.exists():
+        return Calibration(source=str(path))
+    if not path.exists():
+        raise CalibrationError(f"{path}: no calibration file (run `ms20 calibrate`)")
+    data = parse_toml(read_text(path, "calibration", CalibrationError), str(path), CalibrationError)
+    table = data.get("pots", {})
+    if not isinstance(table, dict):
+        raise CalibrationError(f"{path}: pots: must be a table of [pots.\"NAME\"]; run `ms20 calibrate` again")
     pots: dict[str, PotCalibration] = {}
-    for name, t in data.get("pots", {}).items():
+    for name, t in table.items():
         if not isinstance(t, dict) or not {"min", "max"} <= t.keys():
             raise CalibrationError(f'{path}: pots."{name}": needs min and max counts')
+        for key in ("min", "max"):
+            v = t[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise CalibrationError(f'{path}: pots."{name}".{key}: must be a count, got {short_repr(v)}')
         pots[name] = check_span(f'pots."{name}"', t["min"], t["max"], str(path))
     return Calibration(MappingProxyType(pots), str(path))
 
@@ -120,25 +121,7 @@ def format_calibration(cal: Mapping[str, PotCalibration]) -> str:
 
 
 def save_calibration(cal: Mapping[str, PotCalibration], path: str | Path | None = None) -> Path:
-    """Write atomically: a temp file in the same directory, flushed and fsynced, renamed over
-    the old file, and the directory fsynced, so a power cut leaves the old or the new file,
-    never half of one."""
+    """Write atomically (textfile.write_atomically: a power cut leaves the old or the new
+    file), mode 0644 so the service's user reads what a builder wrote with sudo."""
     path = Path(path) if path is not None else default_calibration_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = format_calibration(cal)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)          # the rename itself must reach the disk
-    finally:
-        os.close(dir_fd)
-    return path
+    return write_atomically(path, format_calibration(cal).encode())

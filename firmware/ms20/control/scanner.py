@@ -40,6 +40,7 @@ VERIFY_INTERVAL_S = 0.25        # full probe even without a presence change (sta
 SWITCH_SETTLE_S = 0.004         # a detent must read the same on two scans
 MOMENTARY_SETTLE_S = 0.004
 PROBLEM_BLINK_HZ = 2.0          # the status LED blinks while the patch has a problem
+FILE_PROBLEM_BLINK_HZ = 6.0     # and fast while the box runs on a fallback (a bad config, patch or calibration)
 CV_IN_PARAMS = {"CV IN 1": "CV_IN_1_V", "CV IN 2": "CV_IN_2_V"}
 
 
@@ -113,12 +114,14 @@ class Scanner:
                  cv: CvConvention | None = None, take_panel: bool = True) -> None:
         self.board = board
         self.controller = controller
+        self.file_problems: tuple[str, ...] = ()   # files the box fell back from: the LED blinks fast
         if calibration is None:
             try:
                 calibration = load_calibration()
             except CalibrationError as exc:
-                log.warning("board: %s; using typical pot end stops", exc)
+                log.error("board: %s; using typical pot end stops", exc)
                 calibration = Calibration()
+                self.file_problems = (str(exc),)
         self.calibration = calibration
         self.cv_ports = CvPorts(cv)
         # Every analog input gets a slot; each ADC's channels are read in one batch per scan.
@@ -284,8 +287,8 @@ class Scanner:
             if self.settling:
                 self._next_matrix = min(self._next_matrix, now + CONFIRM_INTERVAL_S)
         led = self.board.led
-        if self.controller.problems:
-            led.blink(PROBLEM_BLINK_HZ)
+        if self.file_problems or self.controller.problems:
+            led.blink(FILE_PROBLEM_BLINK_HZ if self.file_problems else PROBLEM_BLINK_HZ)
             led.update(now)
         elif not led.is_lit or led.is_blinking:
             led.on()

@@ -9,7 +9,6 @@ Every error names the file, the line and the key.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from ms20.hardware.pins import SPI_BUSES
 from ms20.hardware.pins.base import GPIO_LINES
 from ms20.model.jacks import UnknownJack, jack_table
 from ms20.model.panel import layout
-from ms20.textfile import did_you_mean, read_text, where
+from ms20.textfile import did_you_mean, parse_toml, read_text, where
 
 BOARD_ENV = "MS20_BOARD"
 ADC_PARTS = {"MCP3208": (mcp3208.CHANNELS, mcp3208.MAX_CLOCK_HZ_3V3)}
@@ -193,13 +192,21 @@ def _suggest(name: str, known: list[str]) -> str:
     return did_you_mean(name, known, "{!r}")
 
 
+REPO_BOARD = Path(__file__).resolve().parents[3] / "hw" / "board.toml"   # a source tree's
+SYSTEM_BOARD = Path("/etc/ms20/board.toml")                                # install.sh's copy
+PACKAGED_BOARD = Path(__file__).resolve().parents[1] / "data" / "board.toml"   # in every install
+
+
 def default_board_file() -> Path:
-    """$MS20_BOARD, else the repository's hw/board.toml, else /etc/ms20/board.toml."""
+    """$MS20_BOARD, else the source tree's hw/board.toml, else /etc/ms20/board.toml, else the
+    copy the package carries (tools/gen_hw_docs.py keeps it equal to hw/board.toml)."""
     env = os.environ.get(BOARD_ENV)
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[3] / "hw" / "board.toml"
-    return repo if repo.exists() else Path("/etc/ms20/board.toml")
+    for path in (REPO_BOARD, SYSTEM_BOARD):
+        if path.exists():
+            return path
+    return PACKAGED_BOARD
 
 
 def load_board(path: str | Path | None = None) -> BoardDef:
@@ -210,10 +217,7 @@ def load_board(path: str | Path | None = None) -> BoardDef:
 
 def parse_board(text: str, source: str = "<board>") -> BoardDef:
     """Check the text of a board file; BoardError lists every problem found."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BoardError(f"{source}: not valid TOML ({exc})") from None
+    data = parse_toml(text, source, BoardError)
     c = _Checker(source, text)
     for key in data:
         if key not in SECTIONS:

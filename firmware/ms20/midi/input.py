@@ -3,7 +3,10 @@ are plugged in (or back) by rescanning, and hands each parsed message with its a
 to one handler.
 
 It remembers, per port, which notes are down, the sustain pedal and the bend, so that a
-keyboard pulled out mid-note releases its notes instead of leaving one stuck. No MIDI system
+keyboard pulled out mid-note releases its notes instead of leaving one stuck. A port that
+has sent Active Sensing (0xFE) and then nothing for ACTIVE_SENSING_TIMEOUT_S (the MIDI
+spec's 300 ms) has lost its cable (a DIN interface stays plugged in): its notes are released
+the same way. No MIDI system
 at all (no /dev/snd/seq) is a warning; the box keeps running and looks again now and then.
 """
 
@@ -27,6 +30,9 @@ Handler = Callable[[mido.Message, int, str], None]
 
 SUSTAIN_CC = 64
 ALL_OFF_CCS = (120, 123)
+ACTIVE_SENSING = 0xFE
+ACTIVE_SENSING_TIMEOUT_S = 0.3
+SENSING_CHECK_S = 0.05       # how often silent ports are looked for
 
 
 @dataclass
@@ -38,6 +44,8 @@ class _Port:
     sustain: set[int] = field(default_factory=set)    # channels with the pedal down
     bent: set[int] = field(default_factory=set)       # channels with the wheel off centre
     closed: bool = False
+    sensing: bool = False         # Active Sensing seen: silence now means a pulled cable
+    last_ns: int = 0              # arrival of its last byte
 
     def track(self, msg: mido.Message) -> None:
         kind = msg.type
@@ -171,6 +179,9 @@ class MidiInput:
         with self._lock:
             if port.closed:
                 return            # bytes that raced with an unplug: its notes are released
+            port.last_ns = t_ns
+            if ACTIVE_SENSING in data:
+                port.sensing = True
             msgs = port.parser.feed(data)
             for msg in msgs:
                 port.track(msg)
@@ -197,11 +208,28 @@ class MidiInput:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.rescan_s):
+        next_scan = time.monotonic() + self.rescan_s
+        while not self._stop.wait(min(SENSING_CHECK_S, self.rescan_s)):
             try:
-                self.rescan()
+                self.check_sensing(time.monotonic_ns())
+                if time.monotonic() >= next_scan:
+                    next_scan = time.monotonic() + self.rescan_s
+                    self.rescan()
             except Exception:
                 log.exception("midi: rescan failed")
+
+    def check_sensing(self, now_ns: int) -> None:
+        """Release the notes of every port whose Active Sensing stopped (a pulled DIN cable);
+        the port stays open and plays again when bytes come back."""
+        limit = int(ACTIVE_SENSING_TIMEOUT_S * 1e9)
+        with self._lock:
+            silent = [p for p in self._ports.values() if p.sensing and now_ns - p.last_ns > limit]
+            for port in silent:
+                port.sensing = False
+                releases = port.releases()
+                self._dispatch(releases, now_ns, port.name)
+                log.warning("midi: %r went silent (Active Sensing stopped: a cable pulled?); released %d "
+                            "held notes/controls", port.name, len(releases))
 
     def stop(self) -> None:
         """Stop scanning and close every port (held notes are released)."""

@@ -91,8 +91,9 @@ class RtMidiBackend:
             ports = midi_in.get_ports()
             if name not in ports:
                 raise OSError(f"MIDI port {name!r} went away")
-            # Sysex, clock and active sensing never reach Python: they cost a callback each.
-            midi_in.ignore_types(sysex=True, timing=True, active_sense=True)
+            # Sysex and clock never reach Python: they cost a callback each. Active Sensing
+            # does (one every 300 ms at most): its silence tells a pulled DIN cable.
+            midi_in.ignore_types(sysex=True, timing=True, active_sense=False)
             now_ns = time.monotonic_ns
             midi_in.set_callback(lambda event, _data: on_bytes(event[0], now_ns()))
             midi_in.open_port(ports.index(name), name=f"{self.client_name} in")

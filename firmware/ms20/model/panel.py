@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ms20.model.kernel_ids import PARAMS, SWITCHES
 from ms20.model.patchbay import NORMALLED, Routing
+from ms20.textfile import short_repr
 
 if TYPE_CHECKING:
     from ms20.model.engine import Engine
@@ -147,9 +148,11 @@ _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*o'?\s*clock\s*$", re.IGNORECA
 def parse_position(value: float | int | str) -> float:
     """A knob position: a number on the 0-10 scale, or a clock position such as "2 o'clock"
     (7 o'clock is fully counter-clockwise = 0, 12 o'clock = 5, 5 o'clock = 10)."""
-    if isinstance(value, bool):
-        raise PanelError(f"knob position {value!r} is not a number")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PanelError(f"knob position {short_repr(value)} is not a number (0-10) or a clock position")
     if isinstance(value, int | float):
+        if isinstance(value, int) and not -1000 <= value <= 1000:
+            raise PanelError(f"knob position {short_repr(value)} is outside 0-10")
         x = float(value)
     else:
         m = _CLOCK.match(value.replace("’", "'"))

@@ -15,7 +15,6 @@ the line where it can be found.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 from ms20.model.jacks import UnknownJack
 from ms20.model.panel import PanelError, PanelState, layout
 from ms20.model.patchbay import resolve
-from ms20.textfile import read_text, where
+from ms20.textfile import parse_toml, read_text, short_repr, where
 
 
 class PatchError(ValueError):
@@ -40,6 +39,28 @@ class Patch:
     source: str = ""
 
 
+REPO = Path(__file__).resolve().parents[3]         # the source tree, when run from one
+SHIPPED = Path(__file__).resolve().parents[1] / "data"   # data/patches: in the package, also in a wheel
+
+
+def find_patch(name: str | Path) -> Path | None:
+    """A patch path as given, else relative to the firmware's tree (an installed box), else
+    among the patches the package carries (`patches/x.toml` is data/patches/x.toml); a bare
+    name (`first-voice`, `first-voice.toml`) is looked up among the shipped patches. None
+    when it is nowhere."""
+    path = Path(name)
+    if path.is_file() or path.is_absolute():
+        return path if path.is_file() else None
+    candidates = [path]
+    if len(path.parts) == 1:
+        candidates += [Path("patches") / path, Path("patches") / f"{path}.toml"]
+    for candidate in candidates:
+        for base in (Path.cwd(), REPO, SHIPPED):
+            if (base / candidate).is_file():
+                return base / candidate
+    return None
+
+
 def load_patch(path: str | Path) -> Patch:
     """Read and check a patch file; PatchError names the file, line and key."""
     path = Path(path)
@@ -51,10 +72,10 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
     def fail(key: str, message: str) -> PatchError:
         return PatchError(f"{where(source, text, (key,))}: {message}")
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PatchError(f"{source}: {exc}") from None
+    def fail_cc(cc: str, message: str) -> PatchError:   # a number is not a key line_of looks for
+        return PatchError(f"{where(source, text, ('midi', 'cc', f'{cc} ='))}: {message}")
+
+    data = parse_toml(text, source, PatchError)
 
     known = {"name", "knobs", "switches", "cables", "midi", "description"}
     for key in data:
@@ -85,21 +106,30 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
         raise fail(jack, f"{exc} in cables") from None
     state = state.with_routing(routing)
 
+    midi = _table(data, "midi", fail)
+    for key in midi:
+        if key != "cc":
+            raise fail(key, f"unknown key {key!r} under [midi] (expected [midi.cc])")
     cc_map: dict[int, str] = {}
-    for cc, knob in _table(data.get("midi", {}), "cc", fail).items():
+    for cc, knob in _table(midi, "cc", fail).items():
         try:
             number = int(cc)
         except ValueError:
-            raise fail(cc, f"MIDI CC {cc!r} is not a number") from None
+            raise fail_cc(cc, f"MIDI CC {cc!r} is not a number") from None
         if not 0 <= number <= 119:
-            raise fail(cc, f"MIDI CC {number} is outside 0-119")
+            raise fail_cc(cc, f"MIDI CC {number} is outside 0-119")
+        if not isinstance(knob, str):
+            raise fail_cc(cc, f"midi.cc {cc}: must be a knob name, got {short_repr(knob)}")
         try:
-            cc_map[number] = layout().knob(str(knob)).name
+            cc_map[number] = layout().knob(knob).name
         except PanelError as exc:
             raise fail(str(knob), f"midi.cc {cc}: {exc}") from None
 
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise fail(key, f"{key} must be a string, got {short_repr(data[key])}")
     name = data.get("name", Path(source).stem)
-    return Patch(str(name), state, cc_map, source)
+    return Patch(name, state, cc_map, source)
 
 
 def _table(data: dict, key: str, fail) -> dict:

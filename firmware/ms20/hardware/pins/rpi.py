@@ -1,6 +1,7 @@
 """The real pin layer: RPi.GPIO for the lines and spidev for the SPI bus.
 
-RPi.GPIO is provided on a Pi 5 by rpi-lgpio (same module name, lgpio underneath). Both
+The RPi.GPIO module comes from rpi-lgpio (the box extra installs it: same API, lgpio and
+/dev/gpiochip underneath), which works on every Pi from the 3 to the 5. Both
 libraries are imported when the factory is created, never at module import, so this file
 loads anywhere and only a box that asks for MS20_PINS=rpi needs them.
 """
@@ -16,8 +17,8 @@ from typing import Any
 
 from ms20.hardware.pins.base import SPI, Factory, Function, Pin, PinUnavailable, Pull
 
-INSTALL_HINT = ("on a Pi: `pip install 'ms20[box]'` (rpi-lgpio provides RPi.GPIO on a Pi 5); "
-                "off a Pi, use the mock board: set MS20_PINS=mock or pass --sim")
+INSTALL_HINT = ("on a Pi: `pip install 'ms20[box]'` (rpi-lgpio provides RPi.GPIO on every Pi 3-5); "
+                "off a Pi, use the simulated board: set MS20_PINS=sim or pass --sim")
 
 
 def _import_gpio() -> Any:
