@@ -13,7 +13,6 @@
 #endif
 
 #include "dsp/smoother.h"
-#include "esp.probe.h"
 
 #define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
 #define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that (block_scan: 2) */
@@ -219,23 +218,4 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     trigger_tick(s, threshold_v);
     s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
     s->fv_v = s->fv_hzv * minf(maxf(cv_adjust, 0.0f), 4.0f);
-}
-
-/* Test probe (esp.probe.h): a fresh ESP, fixed knobs, per-sample outputs. */
-void esp_probe_render(float fs, const float *in, int n, float gain, float low, float high, float cv_adjust,
-                      float threshold, float *amp, float *bp, float *fv, float *env, float *trig)
-{
-    esp_state s;
-    float o[ESP_OUTPUTS];
-    esp_init(&s, fs);
-    esp_set_band(&s, low, high);
-    esp_held_outputs(&s, o);
-    for (int i = 0; i < n; ++i) {
-        esp_tick(&s, in[i], gain, cv_adjust, threshold, o);
-        if (amp) amp[i] = o[ESP_AMP];
-        if (bp) bp[i] = o[ESP_BAND_PASS];
-        if (fv) fv[i] = o[ESP_FV];
-        if (env) env[i] = o[ESP_ENV];
-        if (trig) trig[i] = o[ESP_TRIG];
-    }
 }
