@@ -33,6 +33,7 @@ SPOKEN = ("Front_Center", "Front_Left", "Front_Right", "Rear_Center", "Rear_Left
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 NOISE_FLOOR_DBFS = -60.0
 PRAAT_STEP_S = 0.002
+BEND_RANGE = 12  # semitones of the pitch wheel, for legato lines (notes within an octave)
 
 # General MIDI programs (0-based)
 VOICE_OOHS, CHOIR_AAHS, FINGER_BASS = 53, 52, 33
@@ -95,8 +96,9 @@ def soundfont(program: int, notes: tuple[tuple[int, float], ...], fs_hz: float =
               praat_range_hz: tuple[float, float] = (35.0, 2200.0)) -> TestSignal:
     """A monophonic line on one General MIDI program of Fluid R3: (MIDI note, seconds) pairs.
 
-    Legato: each note starts as the previous one ends (no gap). Otherwise each note is
-    released 50 ms before the next. mod_wheel (CC1) gives FluidSynth's vibrato. Peak
+    Legato: one voice held and bent from note to note by the pitch wheel (range
+    BEND_RANGE semitones): no overlap, no new attack, as a singer or a slide. Otherwise
+    each note is its own key, released 50 ms before the next. mod_wheel (CC1) gives FluidSynth's vibrato. Peak
     normalised to `level`; the truth is Praat's track (searched within praat_range_hz),
     the notes those played."""
     synth, sfid = _synth(fs_hz)
@@ -106,18 +108,24 @@ def soundfont(program: int, notes: tuple[tuple[int, float], ...], fs_hz: float =
     synth.program_select(0, sfid, 0, program)
     synth.cc(0, 1, mod_wheel)
     chunks, t, out_notes = [], 0.0, []
-    for i, (note, dur) in enumerate(notes):
-        synth.noteon(0, note, velocity)
-        if i > 0 and legato:
-            synth.noteoff(0, notes[i - 1][0])
-        hold = dur if legato else dur - 0.05
-        chunks.append(synth.get_samples(int(round(hold * fs_hz))))
-        if not legato:
+    base = int(round(float(np.median([n for n, _ in notes]))))
+    if legato:  # one voice, bent from note to note: no overlap, as one singer or string
+        for control, value in ((101, 0), (100, 0), (6, BEND_RANGE), (38, 0)):  # RPN 0: bend range
+            synth.cc(0, control, value)
+        synth.pitch_bend(0, 0)
+        synth.noteon(0, base, velocity)
+    for note, dur in notes:
+        if legato:
+            synth.pitch_bend(0, int(round((note - base) / BEND_RANGE * 8191)))
+            chunks.append(synth.get_samples(int(round(dur * fs_hz))))
+        else:
+            synth.noteon(0, note, velocity)
+            chunks.append(synth.get_samples(int(round((dur - 0.05) * fs_hz))))
             synth.noteoff(0, note)
             chunks.append(synth.get_samples(int(round(0.05 * fs_hz))))
         out_notes.append(Note(t, t + dur, midi_to_hz(note)))
         t += dur
-    synth.noteoff(0, notes[-1][0])
+    synth.noteoff(0, base if legato else notes[-1][0])
     chunks.append(synth.get_samples(int(0.3 * fs_hz)))
     stereo = np.concatenate(chunks).astype(np.float64).reshape(-1, 2)
     x = stereo.mean(axis=1)
