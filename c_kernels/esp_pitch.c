@@ -17,8 +17,8 @@
                                * differences (up to ~2.5 kHz) must not alias onto DC */
 #define F_MIN_HZ 38.0f        /* lowest pitch tracked: a bass guitar's low E (41 Hz) */
 #define F_MAX_HZ 2100.0f
-#define LONG_FROM_HZ 11.0f   /* below this the window grows from 16 ms ... */
-#define LONG_TO_HZ 7.0f      /* ... to 32 ms here: two periods or more at every pitch */
+#define LONG_FROM_HZ 70.0f    /* below this the window grows from 16 ms ... */
+#define LONG_TO_HZ 45.0f      /* ... to 32 ms here: a low E sees more than one period */
 #define LP_FRACTION 0.17f     /* the tracker's low-pass, of the decimated rate (1 kHz at 6 kHz) */
 #define DIP_CMND 0.15f        /* YIN's absolute threshold: the first dip below this is the period */
 #define ACCEPT_CMND 0.2f      /* no dip this clean: not periodic enough, hold */
@@ -200,6 +200,7 @@ void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz)
     s->lag_min = lag_min < 2 ? 2 : lag_min;
     for (int i = 0; i < 2; ++i) lp_set(&s->lp[i], LP_FRACTION);
     const float k_from = fs / LONG_FROM_HZ, k_to = fs / LONG_TO_HZ;
+    s->short_lags = (int)k_from;
     for (int k = 0; k < ESP_PITCH_LAG_CAP; ++k) {
         float g = clampf(((float)k - k_from) / (k_to - k_from), 0.0f, 1.0f); /* the older parts' share */
         s->short_w[k] = 1.0f / (1.0f + g);
@@ -365,6 +366,7 @@ static float window_period(esp_pitch_state *s)
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
             int k = dip_lag[i];
             float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            if (p < (float)s->lag_min) continue; /* above the range: an artefact of the fit */
             float m = period / p, mr = (float)(int)(m + 0.5f);
             if (mr < 2.0f || mr > 8.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
                 continue;
@@ -393,7 +395,10 @@ static float window_period(esp_pitch_state *s)
 
     /* The dip at m periods has the same shape, so the same fitting error in samples
      * is m times smaller per period. Use the furthest multiple the lags allow. */
-    int m = (int)((float)(lags - 4) / period);
+    /* Multiples stay within the lags that see the same (short) window as the period:
+     * longer lags also see the older parts, where the previous note may still sound. */
+    float reach = period >= (float)s->short_lags ? (float)(lags - 4) : (float)s->short_lags;
+    int m = (int)(reach / period);
     if (m > 1) {
         int k = dip_near(d, (int)(period * (float)m + 0.5f));
         float refined = ((float)k + parabola_offset(d[k - 1], d[k], d[k + 1])) / (float)m;

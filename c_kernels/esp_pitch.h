@@ -42,6 +42,7 @@ typedef struct {
     int lags;          /* lags 0 .. lags-1 are computed; a multiple of 16 */
     int lag_min;       /* shortest period searched (highest pitch) */
     int lag_max;       /* longest period searched (lowest pitch) */
+    int short_lags;    /* lags below this see only the short window */
     float fs_hz;       /* decimated rate */
     esp_pitch_lp lp[2]; /* 24 dB/oct: favours the fundamental, rounds the dips */
     float hz;          /* the held estimate */
