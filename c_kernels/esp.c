@@ -45,6 +45,7 @@ void esp_reset(esp_state *s)
 {
     s->hp1 = s->hp2 = s->lp1 = s->lp2 = 0.0f;
     s->fill = 0;
+    s->prev_sum = s->prev_ramp = 0.0f;
     memset(s->bp_buf, 0, sizeof s->bp_buf);
     memset(s->amp_buf, 0, sizeof s->amp_buf);
     s->env_v = 0.0f;
@@ -70,6 +71,7 @@ void esp_init(esp_state *s, float fs_hz)
     s->decimation = dec > ESP_BLOCK_CAP / CONTROL_DIVIDER ? ESP_BLOCK_CAP / CONTROL_DIVIDER : dec;
     s->block = (size_t)(s->decimation * CONTROL_DIVIDER);
     s->inv_decimation = 1.0f / (float)s->decimation;
+    s->inv_dec_sq = s->inv_decimation * s->inv_decimation;
     float fs_dec = fs_hz * s->inv_decimation;
     float fs_ctl = fs_dec * (1.0f / CONTROL_DIVIDER);
 
@@ -143,18 +145,27 @@ static void trigger_tick(esp_state *s, float threshold_v)
     s->trig_v = s->trig_on ? 0.0f : TRIG_OFF_V;
 }
 
-/* The block's two boxcar sums (x[0 .. dec-1] and x[dec .. 2 dec-1]) and its peak |amp|.
- * Four lanes at a time when dec is a multiple of 4 (44.1 kHz has 7: the scalar loop). */
-static void block_scan(const float *x, const float *amp, int dec, float sums[2], float *peak)
+/* The block's two sub-blocks of dec samples: each one's plain sum S = x[0] + ... + x[dec-1]
+ * and ramp sum R = 0 x[0] + 1 x[1] + ... + (dec-1) x[dec-1] (for the triangular decimator,
+ * see esp_block_tick), and the block's peak |amp|. Four lanes at a time when dec is a
+ * multiple of 4 (44.1 kHz has 7: the scalar loop). */
+static void block_scan(const float *x, const float *amp, int dec, float sums[2], float ramps[2], float *peak)
 {
 #if defined(ESP_SSE)
     if ((dec & 3) == 0) {
-        const __m128 sign = _mm_set1_ps(-0.0f);
-        __m128 s0 = _mm_loadu_ps(x), s1 = _mm_loadu_ps(x + dec);
+        const __m128 sign = _mm_set1_ps(-0.0f), four = _mm_set1_ps(4.0f);
+        __m128 w = _mm_setr_ps(0.0f, 1.0f, 2.0f, 3.0f);
+        __m128 a0 = _mm_loadu_ps(x), a1 = _mm_loadu_ps(x + dec);
+        __m128 s0 = a0, s1 = a1, r0 = _mm_mul_ps(a0, w), r1 = _mm_mul_ps(a1, w);
         __m128 pk = _mm_max_ps(_mm_andnot_ps(sign, _mm_loadu_ps(amp)), _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec)));
         for (int i = 4; i < dec; i += 4) {
-            s0 = _mm_add_ps(s0, _mm_loadu_ps(x + i));
-            s1 = _mm_add_ps(s1, _mm_loadu_ps(x + dec + i));
+            w = _mm_add_ps(w, four);
+            a0 = _mm_loadu_ps(x + i);
+            a1 = _mm_loadu_ps(x + dec + i);
+            s0 = _mm_add_ps(s0, a0);
+            s1 = _mm_add_ps(s1, a1);
+            r0 = _mm_add_ps(r0, _mm_mul_ps(a0, w));
+            r1 = _mm_add_ps(r1, _mm_mul_ps(a1, w));
             pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + i)));
             pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec + i)));
         }
@@ -163,45 +174,74 @@ static void block_scan(const float *x, const float *amp, int dec, float sums[2],
         t = _mm_add_ps(t, _mm_shuffle_ps(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
         sums[0] = _mm_cvtss_f32(t);
         sums[1] = _mm_cvtss_f32(_mm_movehl_ps(t, t));
+        __m128 u = _mm_add_ps(_mm_movelh_ps(r0, r1), _mm_movehl_ps(r1, r0));
+        u = _mm_add_ps(u, _mm_shuffle_ps(u, u, _MM_SHUFFLE(2, 3, 0, 1)));
+        ramps[0] = _mm_cvtss_f32(u);
+        ramps[1] = _mm_cvtss_f32(_mm_movehl_ps(u, u));
         pk = _mm_max_ps(pk, _mm_movehl_ps(pk, pk));
         *peak = _mm_cvtss_f32(_mm_max_ss(pk, _mm_shuffle_ps(pk, pk, 1)));
         return;
     }
 #elif defined(ESP_NEON)
     if ((dec & 3) == 0) {
-        float32x4_t s0 = vld1q_f32(x), s1 = vld1q_f32(x + dec);
+        const float32x4_t four = vdupq_n_f32(4.0f);
+        const float w_init[4] = {0.0f, 1.0f, 2.0f, 3.0f};
+        float32x4_t w = vld1q_f32(w_init);
+        float32x4_t a0 = vld1q_f32(x), a1 = vld1q_f32(x + dec);
+        float32x4_t s0 = a0, s1 = a1, r0 = vmulq_f32(a0, w), r1 = vmulq_f32(a1, w);
         float32x4_t pk = vmaxq_f32(vabsq_f32(vld1q_f32(amp)), vabsq_f32(vld1q_f32(amp + dec)));
         for (int i = 4; i < dec; i += 4) {
-            s0 = vaddq_f32(s0, vld1q_f32(x + i));
-            s1 = vaddq_f32(s1, vld1q_f32(x + dec + i));
+            w = vaddq_f32(w, four);
+            a0 = vld1q_f32(x + i);
+            a1 = vld1q_f32(x + dec + i);
+            s0 = vaddq_f32(s0, a0);
+            s1 = vaddq_f32(s1, a1);
+            r0 = vmlaq_f32(r0, a0, w);
+            r1 = vmlaq_f32(r1, a1, w);
             pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + i)));
             pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + dec + i)));
         }
-        float32x4_t t = vpaddq_f32(s0, s1); /* a+b, c+d, e+f, g+h */
+        float32x4_t t = vpaddq_f32(s0, s1), u = vpaddq_f32(r0, r1); /* a+b, c+d, e+f, g+h */
         sums[0] = vgetq_lane_f32(t, 0) + vgetq_lane_f32(t, 1);
         sums[1] = vgetq_lane_f32(t, 2) + vgetq_lane_f32(t, 3);
+        ramps[0] = vgetq_lane_f32(u, 0) + vgetq_lane_f32(u, 1);
+        ramps[1] = vgetq_lane_f32(u, 2) + vgetq_lane_f32(u, 3);
         *peak = vmaxvq_f32(pk);
         return;
     }
 #endif
-    float s0 = 0.0f, s1 = 0.0f, pk = 0.0f;
+    float s0 = 0.0f, s1 = 0.0f, r0 = 0.0f, r1 = 0.0f, pk = 0.0f;
     for (int i = 0; i < dec; ++i) {
         s0 += x[i];
         s1 += x[dec + i];
+        r0 += (float)i * x[i];
+        r1 += (float)i * x[dec + i];
         pk = maxf(fabsf(amp[i]), pk);
         pk = maxf(fabsf(amp[dec + i]), pk);
     }
     sums[0] = s0;
     sums[1] = s1;
+    ramps[0] = r0;
+    ramps[1] = r1;
     *peak = pk;
 }
 
 void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
 {
-    float sums[CONTROL_DIVIDER], pk;
+    float sums[CONTROL_DIVIDER], ramps[CONTROL_DIVIDER], pk;
     s->fill = 0;
-    block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, &pk); /* boxcar decimation */
-    esp_pitch_push2(&s->pitch, sums[0] * s->inv_decimation, sums[1] * s->inv_decimation);
+    block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, ramps, &pk);
+    /* Triangular decimation (a boxcar of a boxcar, 2 dec - 1 samples long, its peak at the
+     * sub-blocks' boundary): the sub-block before weighs its samples i + 1, the current
+     * one dec - 1 - i. Its nulls at the decimated rate's multiples are twice as deep as
+     * one boxcar's, so a bright tone's harmonics near them do not alias onto a common
+     * subharmonic the F-V would then read (a 1.6 kHz saw read 400 Hz). */
+    const float dec_m1 = (float)(s->decimation - 1);
+    float y0 = (s->prev_ramp + s->prev_sum) + (dec_m1 * sums[0] - ramps[0]);
+    float y1 = (ramps[0] + sums[0]) + (dec_m1 * sums[1] - ramps[1]);
+    s->prev_sum = sums[1];
+    s->prev_ramp = ramps[1];
+    esp_pitch_push2(&s->pitch, y0 * s->inv_dec_sq, y1 * s->inv_dec_sq);
 
     /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
     if (pk >= s->level) {

@@ -40,7 +40,8 @@ typedef struct {
      * states sit between read-only fields: four adjacent stores tempt GCC's SLP
      * vectoriser into shuffles that cost more than they save. */
     float hp1, hp_keep, hp2, lp_coef, lp1, lp_keep, lp2;
-    float inv_decimation;
+    float inv_decimation, inv_dec_sq;
+    float prev_sum, prev_ramp; /* the last sub-block's sums, for the triangular decimator */
 
     /* Full-rate state: AMP OUT and BAND PASS OUT are kept for a block of two decimated
      * samples (about 3 kHz); then esp_block_tick finds the block's peak and the two

@@ -27,6 +27,7 @@
 #define DIPS_MAX 8
 #define MULTIPLE_TOLERANCE 0.03f
 #define SUBMULTIPLE_SLACK 0.02f
+#define SHORT_PERIOD_SLACK 0.12f
 #define OCTAVE_MIN_CMND 0.04f /* a dip this clean is the period: no octave check */
 #define OCTAVE_RATIO 0.3f     /* the double period's dip must be 3x deeper to take over ... */
 #define OCTAVE_MARGIN 0.05f   /* ... and deeper by this much (interpolation leaves ~0.01) */
@@ -143,6 +144,29 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, 
 }
 #endif
 
+/* The shortest lags again, from every decimated sample instead of every stride-th: above
+ * ~400 Hz the squared differences reach past half the row rate and would alias onto the
+ * sums. Scaled by 1 / stride to match the strided rows. h points at the oldest sample of
+ * the part (n of them, newest at h[-(n - 1)]). These lags always see the short window. */
+static void dense_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int n, float scale)
+{
+    float acc[ESP_PITCH_DENSE_LAGS] = {0.0f};
+    for (int j = 0; j < n; ++j) {
+        const float *p = h - j;
+        const float x = p[0];
+        for (int k = 0; k < ESP_PITCH_DENSE_LAGS; ++k) {
+            float a = p[k] - x;
+            acc[k] += a * a;
+        }
+    }
+    for (int k = 0; k < ESP_PITCH_DENSE_LAGS; ++k) {
+        d[part][k] = acc[k] * scale;
+        float recent = 0.0f;
+        for (int q = 0; q < ESP_PITCH_SHORT; ++q) recent += d[(part - q) & (ESP_PITCH_PARTS - 1)][k];
+        win[k] = recent;
+    }
+}
+
 /* Butterworth low-pass at fc (a fraction of the rate): a bilinear biquad, transposed
  * direct form II (b0 = b2 = b, b1 = 2b). Runs in a batch with its state in registers. */
 static void lp_set(esp_pitch_lp *f, float fc)
@@ -218,6 +242,22 @@ static float parabola_offset(float a, float b, float c)
     return off < -1.0f ? -1.0f : off > 1.0f ? 1.0f : off;
 }
 
+/* The dip's vertex near lag k. At short lags (high notes, 3 to 16 samples a period) the
+ * low-passed signal is nearly a sinusoid and d a raised cosine, 1 - cos(2 pi lag / P),
+ * which a parabola through three points misplaces by up to a tenth of a sample (tens of
+ * cents at 1.5 kHz): the cosine through the same points puts the vertex at
+ * atan(-r tan(w / 2)) / w with w = 2 pi / P and r = (c - a) / (a - 2b + c). */
+static float dip_offset(const float *d, int k)
+{
+    float a = d[k - 1], b = d[k], c = d[k + 1];
+    float off = parabola_offset(a, b, c);
+    float den = a - 2.0f * b + c;
+    if (k >= ESP_PITCH_DENSE_LAGS || !(den > 1e-30f)) return off;
+    float w = 2.0f * MS20_PI / ((float)k + off);
+    float cos_off = atanf((a - c) / den * tanf(0.5f * w)) / w;
+    return cos_off < -1.0f ? -1.0f : cos_off > 1.0f ? 1.0f : cos_off;
+}
+
 /* ... and its depth (never below 0). */
 static float parabola_floor(float a, float b, float c)
 {
@@ -261,6 +301,15 @@ static float exact_difference(const esp_pitch_state *s, float lag)
     const float *h = &s->hist[s->pos];
     const int recent_rows = s->rows_per_part * ESP_PITCH_SHORT, rows = s->rows_per_part * ESP_PITCH_PARTS;
     float recent = 0.0f, older = 0.0f;
+    if (li + 2 < ESP_PITCH_DENSE_LAGS) { /* as dense_rows: every sample of the short window */
+        const int n = recent_rows * s->stride;
+        for (int j = 0; j < n; ++j) {
+            const float *q = h + j + li - 1;
+            float e = h[j] - (w0 * q[0] + w1 * q[1] + w2 * q[2] + w3 * q[3]);
+            recent += e * e;
+        }
+        return recent / (float)s->stride;
+    }
     int i = 0, p = 0;
     for (; i < recent_rows; ++i, p += s->stride) {
         const float *q = h + p + li - 1;
@@ -352,7 +401,7 @@ static float window_period(esp_pitch_state *s)
             }
         }
     }
-    float period = (float)best + parabola_offset(d[best - 1], d[best], d[best + 1]);
+    float period = (float)best + dip_offset(d, best);
 
     /* Octave checks, measured exactly (the vertex of a fit can be off either way when
      * the period falls between two lags). A dip passed over at a half or a third of the
@@ -365,13 +414,15 @@ static float window_period(esp_pitch_state *s)
         int moved = 0;
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
             int k = dip_lag[i];
-            float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            float p = (float)k + dip_offset(d, k);
             if (p < (float)s->lag_min) continue; /* above the range: an artefact of the fit */
             float m = period / p, mr = (float)(int)(m + 0.5f);
             if (mr < 2.0f || mr > 8.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
                 continue;
             float e = exact_cmnd(s, &w, p);
-            if (e < NEAR_BEST * exact + SUBMULTIPLE_SLACK) {
+            /* below 8 samples a period the interpolation itself leaves up to ~0.1 */
+            float slack = p < 8.0f ? SHORT_PERIOD_SLACK : SUBMULTIPLE_SLACK;
+            if (e < NEAR_BEST * exact + slack) {
                 best = k;
                 best_cmnd = e;
                 period = p;
@@ -382,7 +433,7 @@ static float window_period(esp_pitch_state *s)
         int c = (int)(period * 2.0f + 0.5f);
         if (!moved && c <= s->lag_max) {
             int k = dip_near(d, c);
-            float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            float p = (float)k + dip_offset(d, k);
             float e = exact_cmnd(s, &w, p);
             if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN) {
                 best = k;
@@ -398,10 +449,12 @@ static float window_period(esp_pitch_state *s)
     /* Multiples stay within the lags that see the same (short) window as the period:
      * longer lags also see the older parts, where the previous note may still sound. */
     float reach = period >= (float)s->short_lags ? (float)(lags - 4) : (float)s->short_lags;
+    if (period < (float)(ESP_PITCH_DENSE_LAGS - 3) && s->stride > 1)
+        reach = (float)(ESP_PITCH_DENSE_LAGS - 3); /* high notes: dense lags only (strided rows alias) */
     int m = (int)(reach / period);
     if (m > 1) {
         int k = dip_near(d, (int)(period * (float)m + 0.5f));
-        float refined = ((float)k + parabola_offset(d[k - 1], d[k], d[k + 1])) / (float)m;
+        float refined = ((float)k + dip_offset(d, k)) / (float)m;
         float ratio = refined / period;
         if (ratio > 1.0f - REFINE_TOLERANCE && ratio < 1.0f + REFINE_TOLERANCE) period = refined;
     }
@@ -475,6 +528,7 @@ void esp_pitch_part(esp_pitch_state *s)
     if (window_has_signal(s)) {
         /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
         part_rows(s->d, s->part, s->short_w, s->long_w, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
+        if (stride > 1) dense_rows(s->d, s->part, s->window, s->hist + pos + n - 1, n, 1.0f / (float)stride);
         update_estimate(s);
     } else {
         /* Silence over the whole window: no estimate (the F-V holds), so no rows either;

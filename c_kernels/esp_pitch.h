@@ -14,6 +14,7 @@
 #define ESP_PITCH_SHORT 4     /* the short window (high notes): the newest this many parts */
 #define ESP_PITCH_PART_CAP 48 /* decimated samples per part: at most 36 (8 kHz .. 192 kHz) */
 #define ESP_PITCH_ROW_CAP 24  /* rows per part: at most 15 */
+#define ESP_PITCH_DENSE_LAGS 16 /* these shortest lags use every sample as a row (esp_pitch.c) */
 
 /* A Butterworth low-pass section (biquad, transposed direct form II). */
 typedef struct {

@@ -51,8 +51,8 @@ def test_a_bass_line_from_low_e_is_within_20_cents_after_60_ms(legato: bool) -> 
 
 
 @pytest.mark.parametrize("wave", ["sine", "saw"])
-def test_fv_tracks_40_hz_to_1_2_khz_within_20_cents_and_settles_within_50_ms_above_80_hz(wave: str) -> None:
-    freqs = [41.2, 55.0, 82.4, 1200.0, 98.0, 880.0, 130.8, 1000.0, 440.0, 65.4]
+def test_fv_tracks_40_hz_to_2_khz_within_20_cents_and_settles_within_50_ms_above_80_hz(wave: str) -> None:
+    freqs = [41.2, 55.0, 82.4, 2000.0, 98.0, 1600.0, 130.8, 1400.0, 440.0, 1800.0, 65.4, 1200.0]
     sig = tones(freqs, RATE, note_s=0.3, wave=wave)
     hz = fv_probe(sig.samples)["hz"]
     for note, ms in zip(sig.notes, settling_ms(sig, hz), strict=True):
@@ -61,23 +61,3 @@ def test_fv_tracks_40_hz_to_1_2_khz_within_20_cents_and_settles_within_50_ms_abo
         assert np.max(np.abs(late)) < 20.0, f"{note.f0_hz} Hz: {np.max(np.abs(late)):.1f} cents"
         if note.f0_hz > 80:
             assert ms < 50.0, f"{note.f0_hz} Hz settles in {ms:.1f} ms"
-
-
-def high_note_errors(wave: str) -> list[float]:
-    """Worst error (cents) on 1.4 to 2 kHz tones, each after an A4."""
-    worst = []
-    for f in (1400.0, 1600.0, 1800.0, 2000.0):
-        sig = tones([440.0, f], RATE, note_s=0.3, wave=wave)
-        hz = fv_probe(sig.samples)["hz"]
-        worst.append(float(np.max(np.abs(cents(hz[sig.index(0.36):sig.index(0.58)], f)))))
-    return worst
-
-
-def test_fv_reads_sines_up_to_2_khz_within_50_cents() -> None:
-    assert max(high_note_errors("sine")) < 50.0
-
-
-@pytest.mark.xfail(strict=True, reason="the boxcar decimation to 6 kHz aliases a bright tone's harmonics "
-                   "above 1.4 kHz onto a common subharmonic (a 1.6 kHz saw reads 400 Hz)")
-def test_fv_reads_bright_tones_up_to_2_khz_within_50_cents() -> None:
-    assert max(high_note_errors("saw")) < 50.0
