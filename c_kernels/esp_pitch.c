@@ -405,10 +405,10 @@ static float window_period(esp_pitch_state *s)
 
     /* Octave checks, measured exactly (the vertex of a fit can be off either way when
      * the period falls between two lags). A dip passed over at a half or a third of the
-     * chosen lag may be the true period: taken if nearly as deep. A dip at twice the
-     * lag is taken if far deeper: the chosen one was then a formant on the 2nd
-     * harmonic, or an attack rich in it. (Not three times: while one note rings into
-     * the next, their common period also makes deep dips.) Clean dips skip all this. */
+     * chosen lag (down to an eighth) may be the true period: taken if nearly as deep. A
+     * dip at twice or three times the lag is taken if far deeper: the chosen one was then
+     * a formant on the 2nd or 3rd harmonic, an ensemble's beating fundamental, or an
+     * attack rich in a harmonic. Clean dips skip all this. */
     if (best_cmnd > OCTAVE_MIN_CMND || (dips > 0 && dip_lag[0] < best)) {
         float exact = exact_cmnd(s, &w, period);
         int moved = 0;
@@ -430,14 +430,18 @@ static float window_period(esp_pitch_state *s)
                 break;
             }
         }
-        int c = (int)(period * 2.0f + 0.5f);
-        if (!moved && c <= s->lag_max) {
+        /* Twice, then three times the lag (a formant on the 3rd harmonic, an ensemble's
+         * beating fundamental): the deeper of the two that qualifies wins. */
+        float base_period = period, best_e = exact;
+        for (int mult = 2; mult <= 3 && !moved; ++mult) {
+            int c = (int)(base_period * (float)mult + 0.5f);
+            if (c > s->lag_max) break;
             int k = dip_near(d, c);
             float p = (float)k + dip_offset(d, k);
             float e = exact_cmnd(s, &w, p);
-            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN) {
+            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN && e < best_e) {
                 best = k;
-                best_cmnd = e;
+                best_cmnd = best_e = e;
                 period = p;
             }
         }
