@@ -21,19 +21,28 @@
                                    * gain: reads ENV_MAX_V; hotter signals stay at it */
 #define ENV_SMOOTH_MS 1.0f    /* rounds the instant attack; sets most of the attack time */
 #define FV_SMOOTH_MS 2.0f     /* glides between the F-V's 4 ms estimates */
-#define LEVEL_HOLD_MS 15.0f   /* longer than the period of the lowest note: no ripple */
+#define LEVEL_HOLD_MS 30.0f   /* longer than the period of the lowest note (38 Hz): no ripple */
 #define LEVEL_DROOP_MS 1000.0f /* slow fall during the hold, so a decaying note still updates */
 #define LEVEL_RELEASE_MS 10.0f
 #define TRIG_HYSTERESIS 0.5f  /* off again below half the threshold (-6 dB) */
 #define TRIG_MIN_ON_MS 10.0f
 #define TRIG_HOLDOFF_MS 20.0f /* after going off, no new trigger for this long */
-#define RETRIG_RATIO 2.0f     /* a +6 dB jump within RETRIG_WINDOW_MS is a new attack */
-#define RETRIG_WINDOW_MS 8.0f
+#define RETRIG_RATIO 2.0f     /* +6 dB over the loudest of the last RETRIG_WINDOW_MS is a new attack */
+#define RETRIG_WINDOW_MS 40.0f /* the hold and a low E's period: a held level that released
+                                * between two peaks of one low note is not a new attack */
 #define RETRIG_GAP_MS 2.0f    /* the retrigger releases TRIG OUT this long */
 #define RETRIG_HOLDOFF_MS 50.0f /* no re-attack sooner than this after a trigger */
 #define TRIG_OFF_V 5.0f
+#define PITCH_TRIG_SEMI 0.8f  /* a jump this big is a new note (a semitone, less vibrato's share) */
+#define GLIDE_TRIG_SEMI 0.9f  /* ... and so is a glide that settles this far from the last note */
+#define PITCH_SMOOTH_MS 20.0f /* the glide detector's average: vibrato at 5 Hz moves it +-70 % */
+#define SUSTAINED_RATIO 0.7f  /* pitch triggers only while the level holds within 3 dB of its
+                               * peak over RETRIG_WINDOW_MS: not on a decaying kick's pitch */
+#define LANDED_SEMI 0.3f      /* a glide has landed when the estimate is this near its average */
+#define PITCH_REANCHOR_MS 80.0f /* after any trigger the new note's pitch is learnt, not fired on */
 #define TWO_POLE_CORNER 0.643594f /* sqrt(sqrt(2) - 1) */
 #define ENV_MAX_V 5.0f
+#define PART_MS_EST 4.0f      /* the F-V's estimate interval (esp_pitch.c PART_MS) */
 
 static int ms_to_ticks(float ms, float rate_hz)
 {
@@ -59,6 +68,12 @@ void esp_reset(esp_state *s)
     memset(s->snapshot, 0, sizeof s->snapshot);
     s->snapshot_index = s->snapshot_phase = 0;
     esp_pitch_reset(&s->pitch);
+    esp_tacho_reset(&s->tacho);
+    s->st_last = s->st_smooth = s->st_anchor = 0.0f;
+    s->notes_seen = s->pitch.notes;
+    s->seen_part = s->pitch.part;
+    s->anchor_hold = 0;
+    s->recent_peak = 0.0f;
     s->fv_hzv = s->fv_v = s->pitch.hz * (1.0f / C4_HZ);
 }
 
@@ -87,6 +102,11 @@ void esp_init(esp_state *s, float fs_hz)
     s->snapshot_every = ms_to_ticks(RETRIG_WINDOW_MS / ESP_LEVEL_SNAPSHOTS, fs_ctl);
 
     esp_pitch_init(&s->pitch, fs_dec);
+    esp_tacho_init(&s->tacho, fs_dec);
+    s->st_coef = 1.0f - expf(-PART_MS_EST / PITCH_SMOOTH_MS);
+    s->anchor_hold_ticks = ms_to_ticks(PITCH_REANCHOR_MS, fs_ctl);
+    s->fv_character = ESP_FV_ACCURATE;
+    s->pitch_triggers = 1;
     esp_set_band(s, 20.0f, 20000.0f);
     esp_reset(s);
 }
@@ -107,13 +127,49 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
     s->lp_coef = 1.0f - s->lp_keep;
 }
 
+void esp_set_fv(esp_state *s, int character, int pitch_triggers)
+{
+    s->fv_character = character == ESP_FV_VINTAGE ? ESP_FV_VINTAGE : ESP_FV_ACCURATE;
+    s->pitch_triggers = pitch_triggers != 0;
+}
+
+/* Whether the F-V's newest estimate is a new legato note: a jump (the tracker confirmed a
+ * pitch away from the held one) of PITCH_TRIG_SEMI or more, or a glide that has landed
+ * GLIDE_TRIG_SEMI from the last note. For PITCH_REANCHOR_MS after any trigger the note's
+ * pitch is learnt instead (a pluck's pitch settles after its attack fired). */
+static int pitch_changed(esp_state *s)
+{
+    if (s->pitch.part == s->seen_part) return 0;
+    s->seen_part = s->pitch.part;
+    float st = 12.0f * log2f(s->pitch.hz * (1.0f / C4_HZ));
+    int jumped = s->pitch.notes != s->notes_seen && fabsf(st - s->st_last) >= PITCH_TRIG_SEMI;
+    s->notes_seen = s->pitch.notes;
+    s->st_last = st;
+    if (jumped) s->st_smooth = st;
+    s->st_smooth += s->st_coef * (st - s->st_smooth);
+    if (s->anchor_hold > 0 || !s->trig_on) {
+        s->st_anchor = s->st_smooth;
+        return 0;
+    }
+    /* A glide fires once it has landed, and only while the level holds: a decaying kick's
+     * falling pitch is a glide too. A jump fires whatever the level does (a vowel's
+     * level moves with its pitch). */
+    int landed = fabsf(st - s->st_smooth) < LANDED_SEMI && s->level >= SUSTAINED_RATIO * s->recent_peak;
+    if (jumped || (landed && fabsf(s->st_smooth - s->st_anchor) >= GLIDE_TRIG_SEMI)) {
+        s->st_anchor = s->st_smooth;
+        return 1;
+    }
+    return 0;
+}
+
 /* Comparator with hysteresis and minimum times; while on, a sudden jump of the level
  * (a new attack over a still-ringing note) releases the trigger for RETRIG_GAP_MS so
  * the envelopes fire again. */
-static void trigger_tick(esp_state *s, float threshold_v)
+static void trigger_tick(esp_state *s, float threshold_v, int new_pitch)
 {
     float thr = clampf(threshold_v, 1e-4f, 100.0f);
-    float before = s->snapshot[s->snapshot_index]; /* the oldest: ~RETRIG_WINDOW_MS ago */
+    float before = s->snapshot[0]; /* the loudest over ~RETRIG_WINDOW_MS */
+    for (int i = 1; i < ESP_LEVEL_SNAPSHOTS; ++i) before = maxf(before, s->snapshot[i]);
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
         s->snapshot[s->snapshot_index] = s->level;
@@ -138,10 +194,13 @@ static void trigger_tick(esp_state *s, float threshold_v)
     } else if (s->level < thr * TRIG_HYSTERESIS) {
         s->trig_on = 0;
         s->trig_count = s->holdoff_ticks;
-    } else if (s->since_fire >= s->retrig_holdoff_ticks && s->level > RETRIG_RATIO * before) {
+    } else if (s->since_fire >= s->retrig_holdoff_ticks && (s->level > RETRIG_RATIO * before || new_pitch)) {
         s->trig_on = 0;
         s->gap = s->gap_ticks;
     }
+    if (s->since_fire == 0) s->anchor_hold = s->anchor_hold_ticks; /* fired: learn the new pitch */
+    s->recent_peak = before;
+    s->anchor_hold -= s->anchor_hold > 0;
     s->trig_v = s->trig_on ? 0.0f : TRIG_OFF_V;
 }
 
@@ -241,7 +300,16 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     float y1 = (ramps[0] + sums[0]) + (dec_m1 * sums[1] - ramps[1]);
     s->prev_sum = sums[1];
     s->prev_ramp = ramps[1];
-    esp_pitch_push2(&s->pitch, y0 * s->inv_dec_sq, y1 * s->inv_dec_sq);
+    float fv_target;
+    int new_pitch = 0;
+    if (s->fv_character == ESP_FV_VINTAGE) {
+        esp_tacho_tick(&s->tacho, y0 * s->inv_dec_sq);
+        fv_target = esp_tacho_tick(&s->tacho, y1 * s->inv_dec_sq) * (1.0f / C4_HZ);
+    } else {
+        esp_pitch_push2(&s->pitch, y0 * s->inv_dec_sq, y1 * s->inv_dec_sq);
+        fv_target = s->pitch.hz * (1.0f / C4_HZ);
+        new_pitch = pitch_changed(s) && s->pitch_triggers;
+    }
 
     /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
     if (pk >= s->level) {
@@ -255,7 +323,7 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     }
     float env = minf(maxf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f), ENV_MAX_V);
     s->env_v += s->env_coef * (env - s->env_v);
-    trigger_tick(s, threshold_v);
-    s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
+    trigger_tick(s, threshold_v, new_pitch);
+    s->fv_hzv += s->fv_coef * (fv_target - s->fv_hzv);
     s->fv_v = s->fv_hzv * minf(maxf(cv_adjust, 0.0f), 4.0f);
 }

@@ -49,14 +49,16 @@ OUTPUTS = ("amp", "bp", "fv", "env", "trig")
 # -- helpers ------------------------------------------------------------------------------
 
 def esp(sig: TestSignal | np.ndarray, gain: float = 1.0, low_hz: float = 20.0, high_hz: float = 20000.0,
-        cv_adjust: float = 1.0, threshold_v: float = 0.05, fs: float = RATE) -> dict[str, np.ndarray]:
-    """One fresh ESP over a signal with fixed knobs: every output, per sample, in volts."""
+        cv_adjust: float = 1.0, threshold_v: float = 0.05, fs: float = RATE, character: int = 0,
+        pitch_triggers: bool = True) -> dict[str, np.ndarray]:
+    """One fresh ESP over a signal with fixed knobs: every output, per sample, in volts.
+    character: 0 the accurate F-V, 1 the vintage tachometer."""
     x = np.ascontiguousarray(sig.samples if isinstance(sig, TestSignal) else sig, np.float32)
     rate = sig.fs_hz if isinstance(sig, TestSignal) else fs
     out = {k: np.zeros(len(x), np.float32) for k in OUTPUTS}
     buf = [ffi.from_buffer("float[]", out[k]) for k in OUTPUTS]
-    lib.esp_probe_render(rate, ffi.from_buffer("float[]", x), len(x), gain, low_hz, high_hz, cv_adjust,
-                         threshold_v, *buf)
+    lib.esp_probe_render_fv(rate, ffi.from_buffer("float[]", x), len(x), gain, low_hz, high_hz, cv_adjust,
+                            threshold_v, character, int(pitch_triggers), *buf)
     return out
 
 
@@ -372,6 +374,16 @@ def test_trig_fires_once_per_plucked_note(legato: bool) -> None:
     onsets = np.array(sig.onsets_s())
     assert len(fires) == len(onsets)
     assert np.all((fires - onsets >= 0.0) & (fires - onsets < 0.005))  # within 5 ms of each pluck
+
+
+def test_trig_fires_on_each_note_of_a_sung_line_with_glides() -> None:
+    # the synthetic singer glides between notes with no dip in level: pitch-change triggers
+    sig = sung()
+    fires = triggers(esp(sig)["trig"]) / RATE
+    onsets = np.array(sig.onsets_s())
+    assert len(fires) == len(onsets)
+    assert np.all((fires - onsets >= 0.0) & (fires - onsets < 0.06))
+    assert len(triggers(esp(sig, pitch_triggers=False)["trig"])) == 2  # off: the two attacks only
 
 
 def test_trig_fires_on_kicks_and_snares_above_the_threshold_not_on_hats() -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from esp_figures import BASS, SUNG, SUNG_HIGH, bass_worst_cents, fv_probe, speech_figures, sung_figures
-from test_esp import RATE, settling_ms
+from esp_figures import BASS, SUNG, SUNG_HIGH, bass_worst_cents, fv_probe, onset, speech_figures, sung_figures
+from test_esp import RATE, esp, settling_ms, triggers
 
 from recordings import CHOIR_AAHS, SPOKEN, bass_line, speech, sung_line
 from signals import cents, tones
@@ -62,3 +62,32 @@ def test_fv_tracks_40_hz_to_2_khz_within_20_cents_and_settles_within_50_ms_above
         assert np.max(np.abs(late)) < 20.0, f"{note.f0_hz} Hz: {np.max(np.abs(late)):.1f} cents"
         if note.f0_hz > 80:
             assert ms < 50.0, f"{note.f0_hz} Hz settles in {ms:.1f} ms"
+
+
+# -- TRIG on legato lines ------------------------------------------------------------------
+
+def fires_s(sig, pitch_triggers: bool = True) -> np.ndarray:  # noqa: ANN001 (TestSignal)
+    return triggers(esp(sig.samples, fs=sig.fs_hz, threshold_v=0.05, pitch_triggers=pitch_triggers)["trig"]) / sig.fs_hz
+
+
+@pytest.mark.parametrize("line", [SUNG, SUNG_HIGH], ids=["A3-C5", "E5-G6"])
+def test_trig_fires_once_on_each_new_note_of_a_legato_sung_line(line: tuple) -> None:
+    sig = sung_line(line)
+    fires = fires_s(sig)
+    onsets = np.array([onset(sig, n) / sig.fs_hz for n in sig.notes])
+    assert len(fires) == len(onsets), np.round(fires, 3)
+    assert np.all((fires - onsets >= 0.0) & (fires - onsets < 0.05)), np.round((fires - onsets) * 1000)
+
+
+def test_pitch_change_triggers_can_be_turned_off() -> None:
+    sig = sung_line(SUNG)
+    assert len(fires_s(sig, pitch_triggers=False)) == 1  # the line's first attack only
+
+
+@pytest.mark.parametrize("pitch_triggers", [True, False], ids=["pitch-triggers", "level-only"])
+def test_trig_fires_once_per_plucked_bass_note(pitch_triggers: bool) -> None:
+    sig = bass_line(BASS)
+    fires = fires_s(sig, pitch_triggers)
+    onsets = np.array([onset(sig, n) / sig.fs_hz for n in sig.notes])
+    assert len(fires) == len(onsets), np.round(fires, 3)
+    assert np.all(np.abs(fires - onsets) < 0.01)
