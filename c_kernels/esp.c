@@ -13,6 +13,7 @@
 #endif
 
 #include "dsp/smoother.h"
+#include "engine.h"
 
 #define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
 #define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that (block_scan: 2) */
@@ -129,8 +130,18 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
 
 void esp_set_fv(esp_state *s, int character, int pitch_triggers)
 {
-    s->fv_character = character == ESP_FV_VINTAGE ? ESP_FV_VINTAGE : ESP_FV_ACCURATE;
+    character = character == ESP_FV_VINTAGE ? ESP_FV_VINTAGE : ESP_FV_ACCURATE;
+    if (character == ESP_FV_VINTAGE && s->fv_character != ESP_FV_VINTAGE)
+        s->tacho.lp1 = s->tacho.lp2 = s->pitch.hz; /* starts from the pitch it takes over */
+    s->fv_character = character;
     s->pitch_triggers = pitch_triggers != 0;
+}
+
+void esp_apply_setting(esp_state *s, int setting, float value)
+{
+    int on = isfinite(value) && value >= 0.5f;
+    if (setting == MS20_SET_ESP_FV_CHARACTER) esp_set_fv(s, on ? ESP_FV_VINTAGE : ESP_FV_ACCURATE, s->pitch_triggers);
+    if (setting == MS20_SET_ESP_PITCH_TRIGGERS) esp_set_fv(s, s->fv_character, on);
 }
 
 /* Whether the F-V's newest estimate is a new legato note: a jump (the tracker confirmed a

@@ -91,6 +91,8 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
 /* ESP_FV_ACCURATE or ESP_FV_VINTAGE; pitch_triggers 1: TRIG also fires on legato pitch
  * changes of a semitone or more (accurate F-V only). Both start as ACCURATE, 1. */
 void esp_set_fv(esp_state *s, int character, int pitch_triggers);
+/* An MS20_EV_SETTING event for the ESP (engine.h's ms20_setting); others are ignored. */
+void esp_apply_setting(esp_state *s, int setting, float value);
 /* The block's work: decimation, F-V, level, trigger and output smoothing. Called by esp_tick. */
 void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 

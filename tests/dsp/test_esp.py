@@ -321,6 +321,42 @@ def test_fv_stays_in_range_and_settles_back_after_a_drum_loop() -> None:
     assert np.max(np.abs(cents(tail, note.f0_hz))) < 10.0
 
 
+# -- F-V converter: the vintage character (a tachometer, docs/esp.md) --------------------------
+
+VINTAGE = 1
+
+
+def vintage_hz(freq: float, wave: str = "saw", note_s: float = 0.6) -> tuple[TestSignal, np.ndarray]:
+    sig = concat(tones([freq], RATE, note_s=note_s, wave=wave), silence(0.6, RATE))
+    return sig, fv_hz(esp(sig, character=VINTAGE)["fv"])
+
+
+def test_vintage_fv_is_in_tune_mid_range_but_lags() -> None:
+    for freq in (220.0, 440.0, 880.0):
+        sig, hz = vintage_hz(freq)
+        steady = cents(hz[sig.index(0.35):sig.index(0.58)], freq)
+        assert abs(np.median(steady)) < 5.0
+        late = np.nonzero(np.abs(cents(hz[:sig.index(0.58)], freq)) > 20.0)[0]
+        settle_ms = (late[-1] + 1) / RATE * 1000
+        assert 60.0 < settle_ms < 200.0, f"{freq} Hz settles in {settle_ms:.0f} ms"  # the accurate one: < 50
+
+
+def test_vintage_fv_ripples_on_low_notes() -> None:
+    ripple = {}
+    for freq in (55.0, 110.0, 440.0):
+        sig, hz = vintage_hz(freq)
+        ripple[freq] = float(np.ptp(cents(hz[sig.index(0.35):sig.index(0.58)], freq)))
+    assert ripple[55.0] > 100.0 and ripple[110.0] > 15.0 and ripple[440.0] < 5.0, ripple
+
+
+def test_vintage_fv_tops_out_near_1_5_khz_and_falls_in_silence() -> None:
+    for freq in (1600.0, 2000.0):
+        sig, hz = vintage_hz(freq)
+        assert np.median(hz[sig.index(0.35):sig.index(0.58)]) < 1500.0  # reads an octave low past its ceiling
+    sig, hz = vintage_hz(440.0)
+    assert hz[sig.index(1.1)] < 0.1 * 440.0  # no cycles, no volts: the pitch dives after the note
+
+
 # -- envelope follower ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("freq", [110.0, 440.0, 1000.0])
