@@ -147,25 +147,48 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, 
 /* The shortest lags again, from every decimated sample instead of every stride-th: above
  * ~400 Hz the squared differences reach past half the row rate and would alias onto the
  * sums. Scaled by 1 / stride to match the strided rows. h points at the oldest sample of
- * the part (n of them, newest at h[-(n - 1)]). These lags always see the short window. */
-static void dense_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int n, float scale)
+ * the part (n of them, newest at h[-(n - 1)]). These lags always see the short window
+ * (their long_w is 0), so part_rows' window sum serves them too. */
+#if defined(__GNUC__) && !defined(MS20_PORTABLE)
+static void dense_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw, float *win,
+                       const float *h, int n, float scale)
 {
-    float acc[ESP_PITCH_DENSE_LAGS] = {0.0f};
+    v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
     for (int j = 0; j < n; ++j) {
         const float *p = h - j;
-        const float x = p[0];
-        for (int k = 0; k < ESP_PITCH_DENSE_LAGS; ++k) {
-            float a = p[k] - x;
-            acc[k] += a * a;
-        }
+        v4f x = {p[0], p[0], p[0], p[0]};
+        v4f a = v4_load(p) - x, b = v4_load(p + 4) - x, c = v4_load(p + 8) - x, e = v4_load(p + 12) - x;
+        s0 += a * a;
+        s1 += b * b;
+        s2 += c * c;
+        s3 += e * e;
     }
+    v4f k = {scale, scale, scale, scale};
+    float *out = d[part];
+    v4_store(out, s0 * k);
+    v4_store(out + 4, s1 * k);
+    v4_store(out + 8, s2 * k);
+    v4_store(out + 12, s3 * k);
+    window_sum16(d, part, sw, lw, win, 0);
+}
+#else
+static void dense_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw, float *win,
+                       const float *h, int n, float scale)
+{
     for (int k = 0; k < ESP_PITCH_DENSE_LAGS; ++k) {
-        d[part][k] = acc[k] * scale;
-        float recent = 0.0f;
+        float acc = 0.0f;
+        for (int j = 0; j < n; ++j) {
+            float a = h[k - j] - h[-j];
+            acc += a * a;
+        }
+        d[part][k] = acc * scale;
+        float recent = 0.0f, older = 0.0f;
         for (int q = 0; q < ESP_PITCH_SHORT; ++q) recent += d[(part - q) & (ESP_PITCH_PARTS - 1)][k];
-        win[k] = recent;
+        for (int q = ESP_PITCH_SHORT; q < ESP_PITCH_PARTS; ++q) older += d[(part - q) & (ESP_PITCH_PARTS - 1)][k];
+        win[k] = sw[k] * recent + lw[k] * older;
     }
 }
+#endif
 
 /* Butterworth low-pass at fc (a fraction of the rate): a bilinear biquad, transposed
  * direct form II (b0 = b2 = b, b1 = 2b). Runs in a batch with its state in registers. */
@@ -532,7 +555,8 @@ void esp_pitch_part(esp_pitch_state *s)
     if (window_has_signal(s)) {
         /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
         part_rows(s->d, s->part, s->short_w, s->long_w, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
-        if (stride > 1) dense_rows(s->d, s->part, s->window, s->hist + pos + n - 1, n, 1.0f / (float)stride);
+        if (stride > 1)
+            dense_rows(s->d, s->part, s->short_w, s->long_w, s->window, s->hist + pos + n - 1, n, 1.0f / (float)stride);
         update_estimate(s);
     } else {
         /* Silence over the whole window: no estimate (the F-V holds), so no rows either;
