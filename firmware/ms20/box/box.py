@@ -129,7 +129,7 @@ class Box:
         self.keyboard = MonoKeyboard(config.midi.priority, config.midi.multi_trigger)
         cc_map = {**config.midi.cc, **(patch.cc_map if patch else {})}
         self.performance = Performance(self.engine, self._knob_sink, cc_map, config.midi.bend_range,
-                                       self.keyboard)
+                                       self.keyboard, cc_span=patch.cc_span if patch else None)
         self.audio = AudioThread(self.engine, sink, config.audio.realtime_priority, config.audio.retry_s)
         self.midi = MidiInput(midi_backend, self._on_midi, config.midi.ignore_ports, config.midi.rescan_s)
         if surface is None:

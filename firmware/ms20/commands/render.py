@@ -132,7 +132,7 @@ def render_patch(
     controller = PanelController(patch.panel)
     controller.flush(engine, at=0)
 
-    performance = Performance(engine, controller.knob_sink(engine), patch.cc_map)
+    performance = Performance(engine, controller.knob_sink(engine), patch.cc_map, cc_span=patch.cc_span)
     audio = np.zeros(total, dtype=np.float32)
     lin = np.zeros(BLOCK, dtype=np.float32)
     pending: Iterator[TimedMessage] = iter(timeline)

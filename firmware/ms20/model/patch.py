@@ -8,6 +8,7 @@
     cables = [["MG TRIANGLE OUT", "LP CUTOFF FREQ"]]   # must precede the [tables]
     [midi.cc]
     1 = "LPF PEAK"                  # mod wheel turns a knob the panel has
+    11 = { knob = "VOLUME", max = 8.5 }   # ... or part of its travel (min/max, 0-10)
 
 Knobs and switches not named keep the panel's default. Every error names the file, and
 the line where it can be found.
@@ -38,6 +39,8 @@ class Patch:
     panel: PanelState
     cc_map: Mapping[int, str] = field(default_factory=dict)   # MIDI CC number -> knob name
     source: str = ""
+    # MIDI CC number -> (knob position at 0, at 127) where the file narrows the travel
+    cc_span: Mapping[int, tuple[float, float]] = field(default_factory=dict)
 
 
 def load_patch(path: str | Path) -> Patch:
@@ -86,20 +89,27 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
     state = state.with_routing(routing)
 
     cc_map: dict[int, str] = {}
-    for cc, knob in _table(data.get("midi", {}), "cc", fail).items():
+    cc_span: dict[int, tuple[float, float]] = {}
+    for cc, target in _table(data.get("midi", {}), "cc", fail).items():
         try:
             number = int(cc)
         except ValueError:
             raise fail(cc, f"MIDI CC {cc!r} is not a number") from None
         if not 0 <= number <= 119:
             raise fail(cc, f"MIDI CC {number} is outside 0-119")
+        knob = target.get("knob", "") if isinstance(target, dict) else target
         try:
             cc_map[number] = layout().knob(str(knob)).name
         except PanelError as exc:
-            raise fail(str(knob), f"midi.cc {cc}: {exc}") from None
+            raise fail(str(knob) or cc, f"midi.cc {cc}: {exc}") from None
+        if isinstance(target, dict):
+            span = (target.get("min", 0.0), target.get("max", 10.0))
+            if not all(isinstance(v, int | float) and 0.0 <= v <= 10.0 for v in span):
+                raise fail(cc, f"midi.cc {cc}: min and max are knob positions, 0-10")
+            cc_span[number] = (float(span[0]), float(span[1]))
 
     name = data.get("name", Path(source).stem)
-    return Patch(str(name), state, cc_map, source)
+    return Patch(str(name), state, cc_map, source, cc_span)
 
 
 def _table(data: dict, key: str, fail) -> dict:
