@@ -99,3 +99,13 @@ def test_a_midi_cc_can_turn_part_of_a_knobs_travel() -> None:
     assert turned == [("VOLUME", 1.0), ("VOLUME", 8.5)]
     with pytest.raises(PatchError, match="0-10"):
         parse_patch('[midi.cc]\n11 = { knob = "VOLUME", max = 12 }\n')
+
+
+def test_a_patch_can_choose_the_esp_fv_character_and_pitch_triggers() -> None:
+    patch = parse_patch('[esp]\nfv = "vintage"\npitch_triggers = false\n')
+    assert (patch.esp.fv, patch.esp.pitch_triggers) == ("vintage", False)
+    assert parse_patch("").esp.fv == "accurate" and parse_patch("").esp.pitch_triggers
+    with pytest.raises(PatchError, match="accurate, vintage"):
+        parse_patch('[esp]\nfv = "tube"\n')
+    with pytest.raises(PatchError, match="expected fv or pitch_triggers"):
+        parse_patch('[esp]\nfv_character = "vintage"\n')

@@ -357,6 +357,31 @@ def test_vintage_fv_tops_out_near_1_5_khz_and_falls_in_silence() -> None:
     assert hz[sig.index(1.1)] < 0.1 * 440.0  # no cycles, no volts: the pitch dives after the note
 
 
+def test_the_engine_setting_selects_the_vintage_fv_and_pitch_triggers() -> None:
+    # through the engine's event queue (Engine.set_esp), as a patch file's [esp] table does
+    sig = concat(tones([110.0, 440.0], RATE, note_s=0.4, wave="saw"))
+    settle = {}
+    for fv in ("accurate", "vintage"):
+        e = Engine(RATE)
+        e.set_esp(fv, at=0)
+        e.patch(route(CV_OUT_1=lib.MS20_OUT_ESP_FV), at=0)
+        _, a, _ = render_cv(e, len(sig.samples), sig.samples)
+        settle[fv] = settling_ms(sig, fv_hz(a), tol_cents=20.0)[1]
+    assert settle["accurate"] < 50.0 < settle["vintage"]
+    with pytest.raises(ValueError, match="vintage"):
+        Engine(RATE).set_esp("tube")
+    voice_line = sung()
+    counts = {}
+    for on in (True, False):
+        e = Engine(RATE)
+        e.set_param(lib.MS20_P_ESP_THRESHOLD_V, 0.05, at=0)
+        e.set_esp("accurate", pitch_triggers=on, at=0)
+        e.patch(route(CV_OUT_1=lib.MS20_OUT_ESP_TRIG), at=0)
+        _, trig, _ = render_cv(e, len(voice_line.samples), voice_line.samples)
+        counts[on] = len(triggers(trig))
+    assert counts == {True: len(voice_line.notes), False: 2}
+
+
 # -- envelope follower ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("freq", [110.0, 440.0, 1000.0])

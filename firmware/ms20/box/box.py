@@ -230,6 +230,8 @@ class Box:
             log.exception("board: first scan failed")
         with self._producer:
             self.controller.flush(self.engine, at=0)
+            if self.patch:
+                self.engine.set_esp(self.patch.esp.fv, self.patch.esp.pitch_triggers, at=0)
         self.audio.start()
         self.midi.start()
         self._started = True

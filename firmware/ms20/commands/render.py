@@ -131,6 +131,7 @@ def render_patch(
     engine = Engine(rate)
     controller = PanelController(patch.panel)
     controller.flush(engine, at=0)
+    engine.set_esp(patch.esp.fv, patch.esp.pitch_triggers, at=0)
 
     performance = Performance(engine, controller.knob_sink(engine), patch.cc_map, cc_span=patch.cc_span)
     audio = np.zeros(total, dtype=np.float32)

@@ -9,6 +9,9 @@
     [midi.cc]
     1 = "LPF PEAK"                  # mod wheel turns a knob the panel has
     11 = { knob = "VOLUME", max = 8.5 }   # ... or part of its travel (min/max, 0-10)
+    [esp]
+    fv = "vintage"                  # the F-V converter: "accurate" (default) or "vintage"
+    pitch_triggers = false          # TRIG only on attacks, not on legato pitch changes
 
 Knobs and switches not named keep the panel's default. Every error names the file, and
 the line where it can be found.
@@ -31,6 +34,17 @@ class PatchError(ValueError):
     """A patch file that cannot be loaded; the message names the file, line and key."""
 
 
+FV_CHOICES = ("accurate", "vintage")
+
+
+@dataclass(frozen=True)
+class EspSettings:
+    """The ESP's settings that are no knob: the F-V character and pitch-change triggers."""
+
+    fv: str = "accurate"
+    pitch_triggers: bool = True
+
+
 @dataclass(frozen=True)
 class Patch:
     """A patch file: its name, the panel it sets (knobs, switches, cables) and its MIDI CC map."""
@@ -41,6 +55,7 @@ class Patch:
     source: str = ""
     # MIDI CC number -> (knob position at 0, at 127) where the file narrows the travel
     cc_span: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    esp: EspSettings = EspSettings()
 
 
 def load_patch(path: str | Path) -> Patch:
@@ -59,7 +74,7 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
     except tomllib.TOMLDecodeError as exc:
         raise PatchError(f"{source}: {exc}") from None
 
-    known = {"name", "knobs", "switches", "cables", "midi", "description"}
+    known = {"name", "knobs", "switches", "cables", "midi", "esp", "description"}
     for key in data:
         if key not in known:
             raise fail(key, f"unknown section or key {key!r} (expected one of {', '.join(sorted(known))})")
@@ -108,8 +123,18 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
                 raise fail(cc, f"midi.cc {cc}: min and max are knob positions, 0-10")
             cc_span[number] = (float(span[0]), float(span[1]))
 
+    esp_table = _table(data, "esp", fail)
+    for key in esp_table:
+        if key not in ("fv", "pitch_triggers"):
+            raise fail(key, f"[esp] {key!r}: expected fv or pitch_triggers")
+    esp = EspSettings(esp_table.get("fv", "accurate"), esp_table.get("pitch_triggers", True))
+    if esp.fv not in FV_CHOICES:
+        raise fail("fv", f"[esp] fv {esp.fv!r}: expected one of {', '.join(FV_CHOICES)}")
+    if not isinstance(esp.pitch_triggers, bool):
+        raise fail("pitch_triggers", "[esp] pitch_triggers must be true or false")
+
     name = data.get("name", Path(source).stem)
-    return Patch(str(name), state, cc_map, source, cc_span)
+    return Patch(str(name), state, cc_map, source, cc_span, esp)
 
 
 def _table(data: dict, key: str, fail) -> dict:
