@@ -10,7 +10,7 @@ import pytest
 from scipy.signal import butter, sosfilt
 
 from ms20.commands.render import TimedMessage, note_number, render_patch
-from ms20.model.patch import load_patch
+from ms20.model.patch import load_patch, parse_patch
 
 RATE = 48000
 PATCHES = Path(__file__).resolve().parent.parent / "patches"
@@ -321,3 +321,17 @@ def test_every_patch_peaks_below_the_limiter_and_leaves_no_dc(name: str) -> None
     peak = float(np.max(np.abs(y)))
     assert peak < LIMITER_KNEE, f"peak {20 * np.log10(peak):.2f} dBFS: the limiter acts"  # also <= -1 dBFS
     assert abs(np.mean(seg(y, last + 0.5, last + 1.0))) < 0.01  # DC under 1 % of full scale
+
+
+def test_2_external_integration_with_the_vintage_fv_glides_into_each_note() -> None:
+    # the patch file's [esp] table reaches the kernel through ms20 render: the tachometer
+    # F-V lags, so 30-60 ms into a new note the VCOs are still on their way up
+    text = (PATCHES / "2-external-integration.toml").read_text() + '\n[esp]\nfv = "vintage"\n'
+    patch = parse_patch(text)
+    line_in = tones([220.0, 440.0], 0.5, 0.0)
+    heard = {}
+    for name, p in (("accurate", load_patch(PATCHES / "2-external-integration.toml")), ("vintage", patch)):
+        y = render_patch(p, [], RATE, seconds=1.0, line_in=line_in)
+        heard[name] = pitch(seg(y, 0.53, 0.56))
+    assert abs(cents(heard["accurate"], 440.0)) < 30.0
+    assert cents(heard["vintage"], 440.0) < -40.0
