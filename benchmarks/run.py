@@ -36,7 +36,14 @@ def wall_clock(patch_path: Path, seconds: float) -> tuple[float, float]:
     return elapsed / n * 1e9, seconds / elapsed
 
 
-def callgrind(patch_path: Path, samples: int) -> float | None:
+# The ESP's block-rate work (decimation, F-V, level, trigger): esp_block_tick and what it
+# calls. Its per-sample part (preamp and band-pass, esp_tick) is inlined into the engine's
+# loop and counted with it (about 15 instructions).
+ESP_BLOCK_FUNCTION = "esp_block_tick"
+
+
+def callgrind(patch_path: Path, samples: int) -> tuple[float, float | None] | None:
+    """(instructions per sample in ms20_render_rt, of which in ESP_BLOCK_FUNCTION)."""
     if shutil.which("valgrind") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -44,10 +51,21 @@ def callgrind(patch_path: Path, samples: int) -> float | None:
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--toggle-collect=ms20_render_rt",
                sys.executable, __file__, "--child", str(patch_path), str(samples)]
         subprocess.run(cmd, check=True, capture_output=True)
+        total = None
         for line in out.read_text().splitlines():
             if line.startswith("totals:") or line.startswith("summary:"):
-                return int(line.split()[1]) / samples
-    return None
+                total = int(line.split()[1]) / samples
+                break
+        if total is None:
+            return None
+        esp = None
+        if shutil.which("callgrind_annotate"):
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", str(out)], capture_output=True, text=True)
+            for line in ann.stdout.splitlines():
+                if f":{ESP_BLOCK_FUNCTION} " in line or line.rstrip().endswith(f":{ESP_BLOCK_FUNCTION}"):
+                    esp = int(line.split()[0].replace(",", "")) / samples
+                    break
+        return total, esp
 
 
 def main() -> int:
@@ -70,10 +88,13 @@ def main() -> int:
     instr = {}
     for name, path in PATCHES.items():
         ns, rt = wall_clock(path, args.seconds)
-        ir = None if args.no_callgrind else callgrind(path, RATE)
+        counted = None if args.no_callgrind else callgrind(path, RATE)
+        ir, esp_ir = counted if counted else (None, None)
         instr[name] = ir
         ir_text = "n/a" if ir is None else f"{ir:.0f}"
         print(f"{name:30} {ns:10.1f} {rt:12.0f} {ir_text:>13}")
+        if esp_ir is not None:
+            print(f"  of which the ESP's block work ({ESP_BLOCK_FUNCTION}, F-V included): {esp_ir:.0f} instr/sample")
         if qemu:
             try:
                 print(f"  aarch64 (qemu count): {instr_per_sample('aarch64', path, (0, RATE)):.0f} instr/sample")

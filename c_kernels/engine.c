@@ -209,6 +209,7 @@ static void apply_event(ms20_engine *e, const ms20_event *ev)
         break;
     case MS20_EV_PATCH: patchbay_apply(&e->bay, (const signed char *)ev->route); break;
     case MS20_EV_RESET: reset_voice(e); break;
+    case MS20_EV_SETTING: esp_apply_setting(&e->esp, ev->index, ev->value); break;
     default: break;
     }
     e->stats.events_applied++;

@@ -20,7 +20,14 @@ enum ms20_event_type {
     MS20_EV_SWITCH = 1, /* index: ms20_switch, value: position 0..3 */
     MS20_EV_KEY = 2,    /* index: MS20_KEY_* flags, value: note number (60 = C4) */
     MS20_EV_PATCH = 3,  /* route[]: the whole patch, applied at once */
-    MS20_EV_RESET = 4   /* panic: envelopes, filters and delay lines to rest */
+    MS20_EV_RESET = 4,  /* panic: envelopes, filters and delay lines to rest */
+    MS20_EV_SETTING = 5 /* index: ms20_setting, value: the setting's choice */
+};
+
+/* Settings that are no knob or switch of the panel (config files, patch files). */
+enum ms20_setting {
+    MS20_SET_ESP_FV_CHARACTER = 0,  /* 0: the accurate F-V, 1: vintage (a tachometer, docs/esp.md) */
+    MS20_SET_ESP_PITCH_TRIGGERS = 1 /* 1: TRIG also fires on legato pitch changes (accurate F-V) */
 };
 
 enum ms20_key_flags {

@@ -7,5 +7,6 @@
 void vca_init(vca_state *s, float fs_hz)
 {
     s->dc_x = s->dc_y = 0.0f;
+    s->dc2_x = s->dc2_y = 0.0f;
     s->dc_coef = expf(-2.0f * MS20_PI * DC_BLOCK_HZ / fs_hz);
 }
