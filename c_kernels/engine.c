@@ -20,6 +20,7 @@
 #include "dsp/denormal.h"
 #include "dsp/fastmath.h"
 #include "dsp/smoother.h"
+#include "dsp/units.h"
 #include "dsp/spsc_queue.h"
 #include "eg1.h"
 #include "eg2.h"
@@ -154,10 +155,10 @@ static void apply_setting(ms20_engine *e, int p, float v)
     float fs = e->fs;
     switch (p) {
     case MS20_P_PORTAMENTO_MS: keyboard_set_portamento(&e->kbd, v, fs); break;
-    case MS20_P_EG1_DELAY_MS: e->eg1.delay_samples = (int)(v * 0.001f * fs + 0.5f); break;
+    case MS20_P_EG1_DELAY_MS: e->eg1.delay_samples = ms_to_samples(v, fs); break;
     case MS20_P_EG1_ATTACK_MS: e->eg1.attack_coef = envelope_attack_coef(v, fs); break;
     case MS20_P_EG1_RELEASE_MS: e->eg1.release_coef = envelope_fall_coef(v, fs); break;
-    case MS20_P_EG2_HOLD_MS: e->eg2.hold_samples = (int)(v * 0.001f * fs + 0.5f); break;
+    case MS20_P_EG2_HOLD_MS: e->eg2.hold_samples = ms_to_samples(v, fs); break;
     case MS20_P_EG2_ATTACK_MS: e->eg2.attack_coef = envelope_attack_coef(v, fs); break;
     case MS20_P_EG2_DECAY_MS: e->eg2.decay_coef = envelope_fall_coef(v, fs); break;
     case MS20_P_EG2_RELEASE_MS: e->eg2.release_coef = envelope_fall_coef(v, fs); break;
@@ -338,7 +339,7 @@ ms20_engine *ms20_create(float sample_rate)
     e->inv_fs = 1.0f / sample_rate;
     e->log2_inv_fs = -log2f(sample_rate);
     e->smooth_coef = smoother_coef(SMOOTHING_MS, sample_rate);
-    e->smooth_span = (int)(SMOOTHING_SPAN * SMOOTHING_MS * 0.001f * sample_rate);
+    e->smooth_span = (int)ms_to_samples_f(SMOOTHING_SPAN * SMOOTHING_MS, sample_rate);
     patchbay_init(&e->bay, sample_rate);
     keyboard_init(&e->kbd);
     keyboard_outputs(&e->kbd, &e->bay.jack[MS20_OUT_KBD_CV]);
