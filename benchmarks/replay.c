@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < count; ++i) {
         ms20_event ev;
         read_exact(f, &ev, sizeof ev);
-        if (!ms20_push(engine, &ev)) fail("event queue full");
+        if (!ms20_push_nonrt(engine, &ev)) fail("event queue full");
     }
     fclose(f);
 

@@ -21,7 +21,7 @@
 #include "dsp/fastmath.h"
 #include "dsp/smoother.h"
 #include "dsp/units.h"
-#include "dsp/spsc_queue.h"
+#include "rt/spsc_queue.h"
 #include "eg1.h"
 #include "eg2.h"
 #include "esp.h"
@@ -387,7 +387,7 @@ void ms20_destroy(ms20_engine *e)
     free(e);
 }
 
-int ms20_push(ms20_engine *e, const ms20_event *ev)
+int ms20_push_nonrt(ms20_engine *e, const ms20_event *ev)
 {
     if (queue_push_nonrt(&e->queue, ev)) return 1;
     __atomic_fetch_add(&e->stats.events_dropped, 1, __ATOMIC_RELAXED);

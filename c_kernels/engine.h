@@ -49,7 +49,7 @@ ms20_engine *ms20_create(float sample_rate);
 void ms20_destroy(ms20_engine *engine);
 
 /* Control thread. Returns 1 if queued, 0 if the queue is full (the event is dropped). */
-int ms20_push(ms20_engine *engine, const ms20_event *event);
+int ms20_push_nonrt(ms20_engine *engine, const ms20_event *event);
 
 /* Audio thread. line_in may be NULL (silence); cv_out may be NULL, else it receives n
  * interleaved pairs (CV OUT 1, CV OUT 2) in volts. out receives n mono samples in [-1, 1]. */
