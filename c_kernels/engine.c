@@ -81,6 +81,14 @@ struct ms20_engine {
     float hp_oct, lp_oct; /* log2 of the cutoff knobs in cycles per sample */
     exp2_cache pitch_exp, hp_exp, lp_exp; /* modulated exponents often hold still */
 
+    /* The sections' settings, changed by events only ... */
+    keyboard_settings kbd_set;
+    mg_settings mg_set;
+    eg1_settings eg1_set;
+    eg2_settings eg2_set;
+    mvca_settings mvca_set;
+    vca_settings vca_set;
+    /* ... and their states, which the render loop changes and a reset puts to rest. */
     patchbay_state bay;
     keyboard_state kbd;
     noise_state noise;
@@ -103,26 +111,16 @@ static void publish_params(ms20_engine *e);
 
 static void reset_voice(ms20_engine *e)
 {
-    eg1_state eg1 = e->eg1;
-    eg2_state eg2 = e->eg2;
-    eg1_init(&e->eg1);
-    eg2_init(&e->eg2);
-    /* keep the time settings, drop the levels */
-    e->eg1.attack_coef = eg1.attack_coef;
-    e->eg1.release_coef = eg1.release_coef;
-    e->eg1.delay_samples = eg1.delay_samples;
-    e->eg2.attack_coef = eg2.attack_coef;
-    e->eg2.decay_coef = eg2.decay_coef;
-    e->eg2.release_coef = eg2.release_coef;
-    e->eg2.hold_samples = eg2.hold_samples;
+    eg1_reset(&e->eg1);
+    eg2_reset(&e->eg2);
     keyboard_release(&e->kbd);
     sample_hold_init(&e->sh);
-    e->mvca.gain = 0.0f;
+    mvca_reset(&e->mvca);
     vco1_reset(&e->vco1);
     vco2_reset(&e->vco2);
     vcf_reset(&e->vcf);
     esp_reset(&e->esp);
-    vca_init(&e->vca, e->fs);
+    vca_reset(&e->vca);
     for (int i = 0; i < PATCHBAY_SLOTS; ++i)
         if (i != MS20_OUT_STRIG_OPEN) e->bay.jack[i] = 0.0f;
     esp_held_outputs(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]); /* TRIG open, F-V held */
@@ -146,7 +144,7 @@ static void publish_params(ms20_engine *e)
                    (v[MS20_P_MASTER_TUNE_SEMI] + v[MS20_P_PITCH_BEND_SEMI]) * (1.0f / 12.0f);
     e->hp_oct = v[MS20_P_HPF_CUTOFF_HZ] + e->log2_inv_fs;
     e->lp_oct = v[MS20_P_LPF_CUTOFF_HZ] + e->log2_inv_fs;
-    mg_set(&e->mg, v[MS20_P_MG_FREQ_HZ], v[MS20_P_MG_SHAPE], e->inv_fs);
+    mg_set(&e->mg_set, v[MS20_P_MG_FREQ_HZ], v[MS20_P_MG_SHAPE], e->inv_fs);
 }
 
 /* Settings that are not smoothed turn into coefficients here, off the per-sample path. */
@@ -154,14 +152,14 @@ static void apply_setting(ms20_engine *e, int p, float v)
 {
     float fs = e->fs;
     switch (p) {
-    case MS20_P_PORTAMENTO_MS: keyboard_set_portamento(&e->kbd, v, fs); break;
-    case MS20_P_EG1_DELAY_MS: e->eg1.delay_samples = ms_to_samples(v, fs); break;
-    case MS20_P_EG1_ATTACK_MS: e->eg1.attack_coef = envelope_attack_coef(v, fs); break;
-    case MS20_P_EG1_RELEASE_MS: e->eg1.release_coef = envelope_fall_coef(v, fs); break;
-    case MS20_P_EG2_HOLD_MS: e->eg2.hold_samples = ms_to_samples(v, fs); break;
-    case MS20_P_EG2_ATTACK_MS: e->eg2.attack_coef = envelope_attack_coef(v, fs); break;
-    case MS20_P_EG2_DECAY_MS: e->eg2.decay_coef = envelope_fall_coef(v, fs); break;
-    case MS20_P_EG2_RELEASE_MS: e->eg2.release_coef = envelope_fall_coef(v, fs); break;
+    case MS20_P_PORTAMENTO_MS: keyboard_set_portamento(&e->kbd_set, v, fs); break;
+    case MS20_P_EG1_DELAY_MS: eg1_set_delay(&e->eg1_set, v, fs); break;
+    case MS20_P_EG1_ATTACK_MS: eg1_set_attack(&e->eg1_set, v, fs); break;
+    case MS20_P_EG1_RELEASE_MS: eg1_set_release(&e->eg1_set, v, fs); break;
+    case MS20_P_EG2_HOLD_MS: eg2_set_hold(&e->eg2_set, v, fs); break;
+    case MS20_P_EG2_ATTACK_MS: eg2_set_attack(&e->eg2_set, v, fs); break;
+    case MS20_P_EG2_DECAY_MS: eg2_set_decay(&e->eg2_set, v, fs); break;
+    case MS20_P_EG2_RELEASE_MS: eg2_set_release(&e->eg2_set, v, fs); break;
     case MS20_P_ESP_LOW_CUT_HZ:
     case MS20_P_ESP_HIGH_CUT_HZ:
         esp_set_band(&e->esp, e->value[MS20_P_ESP_LOW_CUT_HZ], e->value[MS20_P_ESP_HIGH_CUT_HZ]);
@@ -205,7 +203,7 @@ static void apply_event(ms20_engine *e, const ms20_event *ev)
     case MS20_EV_SWITCH: set_switch(e, ev->index, (int)ev->value); break;
     case MS20_EV_KEY:
         if (isfinite(ev->value))
-            keyboard_key(&e->kbd, clampf(ev->value, -24.0f, 151.0f), (ev->index & MS20_KEY_GATE) != 0,
+            keyboard_key(&e->kbd, &e->kbd_set, clampf(ev->value, -24.0f, 151.0f), (ev->index & MS20_KEY_GATE) != 0,
                          (ev->index & MS20_KEY_RETRIGGER) != 0, &e->bay.jack[MS20_OUT_KBD_CV]);
         break;
     case MS20_EV_PATCH: patchbay_apply(&e->bay, (const signed char *)ev->route); break;
@@ -249,11 +247,11 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     float *jack = bay->jack;
     const float *v = e->value;
 
-    keyboard_tick(&e->kbd, &jack[MS20_OUT_KBD_CV]);
+    keyboard_tick(&e->kbd, &e->kbd_set, &jack[MS20_OUT_KBD_CV]);
     jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
 
     noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
-    mg_tick(&e->mg, &jack[MS20_OUT_MG_TRI], &jack[MS20_OUT_MG_RECT]);
+    mg_tick(&e->mg, &e->mg_set, &jack[MS20_OUT_MG_TRI], &jack[MS20_OUT_MG_RECT]);
 
     esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN], v[MS20_P_ESP_CV_ADJUST],
              v[MS20_P_ESP_THRESHOLD_V], &jack[MS20_OUT_ESP_AMP]);
@@ -262,9 +260,9 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     int trig_all = patchbay_read(bay, MS20_IN_TRIG) < STRIG_THRESHOLD_V;
     int trig_eg1 = patchbay_read(bay, MS20_IN_EG1_TRIG) < STRIG_THRESHOLD_V;
     int kbd_gate = jack[MS20_OUT_KBD_TRIG] < STRIG_THRESHOLD_V;
-    float eg1 = 5.0f * eg1_tick(&e->eg1, trig_eg1 | trig_all);
+    float eg1 = 5.0f * eg1_tick(&e->eg1, &e->eg1_set, trig_eg1 | trig_all);
     float sustain = v[MS20_P_EG2_SUSTAIN];
-    float eg2 = eg2_tick(&e->eg2, kbd_gate | trig_all, sustain);
+    float eg2 = eg2_tick(&e->eg2, &e->eg2_set, kbd_gate | trig_all, sustain);
     jack[MS20_OUT_EG1] = eg1;
     jack[MS20_OUT_EG1_REV] = -eg1;
     jack[MS20_OUT_EG2] = 5.0f * eg2;
@@ -274,7 +272,7 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     jack[MS20_OUT_SH_OUT] =
         sample_hold_tick(&e->sh, patchbay_read(bay, MS20_IN_SH_IN), patchbay_read(bay, MS20_IN_SH_CLOCK));
     jack[MS20_OUT_MVCA_OUT] =
-        mvca_tick(&e->mvca, patchbay_read(bay, MS20_IN_MVCA_IN), patchbay_read(bay, MS20_IN_MVCA_CONTROL));
+        mvca_tick(&e->mvca, &e->mvca_set, patchbay_read(bay, MS20_IN_MVCA_IN), patchbay_read(bay, MS20_IN_MVCA_CONTROL));
 
     /* VCOs: Hz/V CV times scale, exponential modulation in octaves. */
     float total = patchbay_read(bay, MS20_IN_TOTAL);
@@ -302,7 +300,7 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_K], lp_fc, v[MS20_P_LPF_K]);
 
     float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));
-    float y = output_tick(&e->vca, amp, v[MS20_P_VOLUME]);
+    float y = output_tick(&e->vca, &e->vca_set, amp, v[MS20_P_VOLUME]);
 
     /* Safety net: a non-finite value anywhere in the chain (it would reach y: nothing
      * between the filters and here clamps) resets the voice, never the audio stream.
@@ -341,20 +339,26 @@ ms20_engine *ms20_create(float sample_rate)
     e->smooth_coef = smoother_coef(SMOOTHING_MS, sample_rate);
     e->smooth_span = (int)ms_to_samples_f(SMOOTHING_SPAN * SMOOTHING_MS, sample_rate);
     patchbay_init(&e->bay, sample_rate);
+    keyboard_settings_init(&e->kbd_set);
     keyboard_init(&e->kbd);
     keyboard_outputs(&e->kbd, &e->bay.jack[MS20_OUT_KBD_CV]);
     noise_init(&e->noise, 0x12345678u);
+    mg_settings_init(&e->mg_set);
     mg_init(&e->mg);
     esp_init(&e->esp, sample_rate);
     esp_held_outputs(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]);
-    eg1_init(&e->eg1);
-    eg2_init(&e->eg2);
+    eg1_settings_init(&e->eg1_set);
+    eg1_reset(&e->eg1);
+    eg2_settings_init(&e->eg2_set);
+    eg2_reset(&e->eg2);
     sample_hold_init(&e->sh);
-    mvca_init(&e->mvca, sample_rate);
+    mvca_settings_init(&e->mvca_set, sample_rate);
+    mvca_reset(&e->mvca);
     vco1_init(&e->vco1, 0x2545f491u);
     vco2_init(&e->vco2);
     vcf_init(&e->vcf, sample_rate);
-    vca_init(&e->vca, sample_rate);
+    vca_settings_init(&e->vca_set, sample_rate);
+    vca_reset(&e->vca);
 
     /* Until the panel says otherwise: a quiet, open, playable voice. Python sends the whole
      * panel at start, so these only matter to a bare C caller. */

@@ -5,7 +5,7 @@
 
 #define GLIDE_TIME_CONSTANTS 4.6f /* 99 % of the interval: ln(100) */
 
-void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz)
+void keyboard_set_portamento(keyboard_settings *t, float ms, float fs_hz)
 {
-    s->glide_coef = onepole_coef_ms(ms, fs_hz, GLIDE_TIME_CONSTANTS);
+    t->glide_coef = onepole_coef_ms(ms, fs_hz, GLIDE_TIME_CONSTANTS);
 }

@@ -15,11 +15,16 @@
 #define VCA_KNEE 0.8f
 
 typedef struct {
+    float dc_coef;         /* the DC blocker's pole */
+} vca_settings;
+
+typedef struct {
     float dc_x, dc_y;      /* DC blocker state */
-    float dc_coef;
 } vca_state;
 
-void vca_init(vca_state *s, float fs_hz);
+void vca_settings_init(vca_settings *t, float fs_hz);
+
+static inline void vca_reset(vca_state *s) { s->dc_x = s->dc_y = 0.0f; }
 
 static inline float vca_tick(vca_state *s, float in_v, float eg2_v, float initial_gain_v)
 {
@@ -29,10 +34,10 @@ static inline float vca_tick(vca_state *s, float in_v, float eg2_v, float initia
 }
 
 /* VOLUME, DC blocker (the dirt adds DC), soft limiter. */
-static inline float output_tick(vca_state *s, float in_v, float volume)
+static inline float output_tick(vca_state *s, const vca_settings *t, float in_v, float volume)
 {
     float x = in_v * volume;
-    float y = x - s->dc_x + s->dc_coef * s->dc_y;
+    float y = x - s->dc_x + t->dc_coef * s->dc_y;
     s->dc_x = x;
     s->dc_y = y;
     float a = fabsf(y);
