@@ -10,7 +10,7 @@
  * every module saturates or clamps its own state), so inputs are read unclamped except
  * where a module's range is part of its model.
  */
-#define MS20_PARAM_TABLES /* this file instantiates the smoothing table */
+#define MS20_PARAM_TABLES /* this file instantiates the smoothing tables */
 #include "engine.h"
 
 #include <math.h>
@@ -104,9 +104,6 @@ struct ms20_engine {
     vca_state vca;
 };
 
-/* Parameters smoothed in log2 domain so a sweep is even in pitch. */
-static int is_log_param(int p) { return p == MS20_P_HPF_CUTOFF_HZ || p == MS20_P_LPF_CUTOFF_HZ; }
-
 static void publish_params(ms20_engine *e);
 
 static void reset_voice(ms20_engine *e)
@@ -171,7 +168,7 @@ static void apply_setting(ms20_engine *e, int p, float v)
 static void set_param(ms20_engine *e, int p, float v)
 {
     if ((unsigned)p >= MS20_PARAM_COUNT || !isfinite(v)) return;
-    if (is_log_param(p)) v = log2f(clampf(v, 1.0f, 40000.0f));
+    if (ms20_param_log2[p]) v = log2f(clampf(v, 1.0f, 40000.0f)); /* panel.toml's smooth_log2 */
     e->target[p] = v;
     if (ms20_param_smoothed[p]) {
         e->smoothing = e->smooth_span;
