@@ -9,6 +9,12 @@
  * Every output is bounded and finite by construction (LINE IN is clamped where it enters,
  * every module saturates or clamps its own state), so inputs are read unclamped except
  * where a module's range is part of its model.
+ *
+ * Modules whose outputs reach nothing (liveness.h) are left out of the loop that runs
+ * between events: each combination of skipped modules has a loop of its own, chosen when
+ * events change the cables or the knobs, so no sample tests what is live. The audio is the
+ * same bit for bit as with every module running (tests/test_skipping.py). Which code goes in
+ * a .c and which in a .h: c_kernels/README.md.
  */
 #define MS20_PARAM_TABLES /* this file instantiates the smoothing tables */
 #include "engine.h"
@@ -21,25 +27,11 @@
 #include "dsp/fastmath.h"
 #include "dsp/smoother.h"
 #include "dsp/units.h"
-#include "rt/spsc_queue.h"
-#include "eg1.h"
-#include "eg2.h"
-#include "esp.h"
-#include "keyboard.h"
-#include "mg.h"
-#include "mvca.h"
-#include "noise.h"
-#include "patchbay.h"
-#include "sample_hold.h"
-#include "vca.h"
-#include "vcf.h"
-#include "vco1.h"
-#include "vco2.h"
+#include "engine_state.h"
 
 #define QUEUE_CAPACITY 4096u
 #define SMOOTHING_MS 5.0f
 #define SMOOTHING_SPAN 12.0f      /* time constants a ramp runs before it snaps (6e-6 left) */
-#define PARAM_SLOTS ((MS20_PARAM_COUNT + 7) & ~7) /* padded so the smoothing loop vectorises */
 #define C4_HZ 261.6255653f        /* 1 V of Hz/V pitch CV at 8' */
 #define STRIG_THRESHOLD_V 1.3f    /* an S-trigger input below this is "on" */
 #define LOG2_FC_MIN -15.6096405f  /* filter cutoffs: log2 of 0.00002 .. 0.45 cycles per sample */
@@ -60,53 +52,10 @@ typedef char esp_jacks_in_order[MS20_OUT_ESP_BP == MS20_OUT_ESP_AMP + ESP_BAND_P
 static const float vco1_scales[4] = {0.25f, 0.5f, 1.0f, 2.0f}; /* 32' 16' 8' 4' */
 static const float vco2_scales[4] = {0.5f, 1.0f, 2.0f, 4.0f};  /* 16' 8' 4' 2' */
 
-struct ms20_engine {
-    float fs, inv_fs;
-    int64_t now;
-    spsc_queue queue;
-    ms20_stats stats;
-
-    /* Parameters: targets as they arrive (in the smoother's domain), values as ramped. */
-    float target[PARAM_SLOTS];
-    float value[PARAM_SLOTS];
-    float smooth_coef;
-    int smooth_span;  /* samples a ramp runs after the last change */
-    int smoothing;    /* samples left of the current ramp */
-    int switches[MS20_SWITCH_COUNT];
-    float vco1_scale, vco2_scale;
-    float log2_inv_fs;
-    /* From parameter values, recomputed only while they move (publish_params): */
-    float vco2_gain;     /* VCO-2's scale times 2^(PITCH/12) */
-    float pitch_oct;     /* log2 of cycles per sample per volt at 8': tune, bend, rate */
-    float hp_oct, lp_oct; /* log2 of the cutoff knobs in cycles per sample */
-    exp2_cache pitch_exp, hp_exp, lp_exp; /* modulated exponents often hold still */
-
-    /* The sections' settings, changed by events only ... */
-    keyboard_settings kbd_set;
-    mg_settings mg_set;
-    eg1_settings eg1_set;
-    eg2_settings eg2_set;
-    mvca_settings mvca_set;
-    vca_settings vca_set;
-    /* ... and their states, which the render loop changes and a reset puts to rest. */
-    patchbay_state bay;
-    keyboard_state kbd;
-    noise_state noise;
-    mg_state mg;
-    esp_state esp;
-    eg1_state eg1;
-    eg2_state eg2;
-    sample_hold_state sh;
-    mvca_state mvca;
-    vco1_state vco1;
-    vco2_state vco2;
-    vcf_state vcf;
-    vca_state vca;
-};
-
 static void publish_params(ms20_engine *e);
 
-static void reset_voice(ms20_engine *e)
+/* Out of line: the render loop's safety net calls it, and every loop variant would carry a copy. */
+__attribute__((noinline)) static void reset_voice(ms20_engine *e)
 {
     eg1_reset(&e->eg1);
     eg2_reset(&e->eg2);
@@ -238,7 +187,12 @@ static inline int ramps_left(const ms20_engine *e)
     return e->smoothing > e->bay.fading ? e->smoothing : e->bay.fading;
 }
 
-__attribute__((always_inline)) static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out)
+/* One sample of the instrument. `skip` (LIVE_* bits, a constant in each loop) names the
+ * modules left out: their jacks hold their last values, which only inputs with their depth
+ * knob at 0 read (0 times a finite value adds nothing), and the VCO-2 term of the mixer is
+ * 0 times VCO-2 LEVEL (at 0) as well. */
+__attribute__((always_inline)) static inline void tick(ms20_engine *e, float line_in, float *out, float *cv_out,
+                                                       const unsigned skip)
 {
     patchbay_state *bay = &e->bay;
     float *jack = bay->jack;
@@ -247,11 +201,12 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     keyboard_tick(&e->kbd, &e->kbd_set, &jack[MS20_OUT_KBD_CV]);
     jack[MS20_OUT_LINE_IN] = clampf(line_in, -10.0f, 10.0f); /* the one unbounded source */
 
-    noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
-    mg_tick(&e->mg, &e->mg_set, &jack[MS20_OUT_MG_TRI], &jack[MS20_OUT_MG_RECT]);
+    if (!(skip & LIVE_UTILITY)) noise_tick(&e->noise, &jack[MS20_OUT_WHITE_NOISE], &jack[MS20_OUT_PINK_NOISE]);
+    if (!(skip & LIVE_MG)) mg_tick(&e->mg, &e->mg_set, &jack[MS20_OUT_MG_TRI], &jack[MS20_OUT_MG_RECT]);
 
-    esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN], v[MS20_P_ESP_CV_ADJUST],
-             v[MS20_P_ESP_THRESHOLD_V], &jack[MS20_OUT_ESP_AMP]);
+    if (!(skip & LIVE_ESP))
+        esp_tick(&e->esp, patchbay_read(bay, MS20_IN_ESP_IN), v[MS20_P_ESP_GAIN], v[MS20_P_ESP_CV_ADJUST],
+                 v[MS20_P_ESP_THRESHOLD_V], &jack[MS20_OUT_ESP_AMP]);
 
     /* S-trigger inputs: low is on; TRIG IN is wired-OR into both envelopes. */
     int trig_all = patchbay_read(bay, MS20_IN_TRIG) < STRIG_THRESHOLD_V;
@@ -266,24 +221,28 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     jack[MS20_OUT_EG2_REV] = -5.0f * eg2;
     jack[MS20_OUT_EG2_SUSREF] = 5.0f * (eg2 - sustain);
 
-    jack[MS20_OUT_SH_OUT] =
-        sample_hold_tick(&e->sh, patchbay_read(bay, MS20_IN_SH_IN), patchbay_read(bay, MS20_IN_SH_CLOCK));
-    jack[MS20_OUT_MVCA_OUT] =
-        mvca_tick(&e->mvca, &e->mvca_set, patchbay_read(bay, MS20_IN_MVCA_IN), patchbay_read(bay, MS20_IN_MVCA_CONTROL));
+    if (!(skip & LIVE_UTILITY)) {
+        jack[MS20_OUT_SH_OUT] =
+            sample_hold_tick(&e->sh, patchbay_read(bay, MS20_IN_SH_IN), patchbay_read(bay, MS20_IN_SH_CLOCK));
+        jack[MS20_OUT_MVCA_OUT] = mvca_tick(&e->mvca, &e->mvca_set, patchbay_read(bay, MS20_IN_MVCA_IN),
+                                            patchbay_read(bay, MS20_IN_MVCA_CONTROL));
+    }
 
     /* VCOs: Hz/V CV times scale, exponential modulation in octaves. */
     float total = patchbay_read(bay, MS20_IN_TOTAL);
     float freq_bus = patchbay_read(bay, MS20_IN_FREQ);
     float cv12 = patchbay_read(bay, MS20_IN_VCO12_CV);
     jack[MS20_OUT_VCO12_CV] = cv12;
-    float cv2 = patchbay_read(bay, MS20_IN_VCO2_CV);
     float pitch_oct = e->pitch_oct + v[MS20_P_FM_MG_OCT_PER_V] * total + v[MS20_P_FM_EG1_OCT_PER_V] * freq_bus;
     float per_volt = exp2_cached(&e->pitch_exp, pitch_oct, -PITCH_OCT_RANGE, PITCH_OCT_RANGE); /* cycles/sample/V */
     float f1 = per_volt * e->vco1_scale * cv12;
-    float f2 = per_volt * e->vco2_gain * cv2;
     /* Negative Hz/V (an inverted CV) stops the oscillator: no through-zero on an MS-20. */
     float o1 = vco1_tick(&e->vco1, clampf(f1, 0.0f, OSC_FREQ_MAX), v[MS20_P_VCO1_PW]);
-    float o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
+    float o2 = 0.0f; /* skipped: times VCO-2 LEVEL at 0, the same sum as VCO-2's own output gives */
+    if (!(skip & LIVE_VCO2)) {
+        float f2 = per_volt * e->vco2_gain * patchbay_read(bay, MS20_IN_VCO2_CV);
+        o2 = vco2_tick(&e->vco2, clampf(f2, 0.0f, OSC_FREQ_MAX), &e->vco1);
+    }
 
     float mix = o1 * v[MS20_P_VCO1_LEVEL] + o2 * v[MS20_P_VCO2_LEVEL] +
                 patchbay_read(bay, MS20_IN_EXT_SIGNAL); /* the filters clamp their input range */
@@ -312,6 +271,28 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
     *out = y;
     cv_out[0] = patchbay_read(bay, MS20_IN_CV_OUT_1);
     cv_out[1] = patchbay_read(bay, MS20_IN_CV_OUT_2);
+}
+
+/* An ESP that wakes drops what it heard before it slept (the F-V would read a period across
+ * the gap) but holds its F-V voltage, as it does between notes, until it has heard enough. */
+static void esp_wake(esp_state *s, float jacks[ESP_OUTPUTS])
+{
+    float fv_v = s->fv_v, fv_hzv = s->fv_hzv, hz = s->pitch.hz;
+    esp_reset(s);
+    s->fv_v = fv_v;
+    s->fv_hzv = fv_hzv;
+    s->pitch.hz = hz;
+    esp_held_outputs(s, jacks);
+}
+
+void ms20_choose_loop(ms20_engine *e)
+{
+    unsigned skipped = e->skipping ? LIVE_ALL & ~liveness(e->bay.routed, e->target) : 0u;
+    /* A module that wakes resumes from the state it stopped in; VCO-2's RING, which keeps
+     * VCO-1's phases from its last tick, takes them afresh instead. */
+    if (e->skipped & ~skipped & LIVE_VCO2) vco2_resume(&e->vco2);
+    if (e->skipped & ~skipped & LIVE_ESP) esp_wake(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]);
+    e->skipped = skipped;
 }
 
 ms20_engine *ms20_create(float sample_rate)
@@ -378,6 +359,8 @@ ms20_engine *ms20_create(float sample_rate)
     set_switch(e, MS20_S_VCO1_WAVE, VCO1_SAWTOOTH);
     set_switch(e, MS20_S_VCO2_WAVE, VCO2_SAWTOOTH);
     e->smoothing = 0;
+    e->skipping = 1;
+    ms20_choose_loop(e);
     return e;
 }
 
@@ -409,7 +392,7 @@ void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_
     int i = 0;
     while (i < n) {
         /* Apply every event due now; find how far the next one lets us run. */
-        int run = n - i;
+        int run = n - i, applied = 0;
         for (;;) {
             const ms20_event *ev = queue_peek_rt(&e->queue);
             if (!ev) break;
@@ -420,14 +403,26 @@ void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_
             }
             apply_event(e, ev);
             queue_pop_rt(&e->queue);
+            applied = 1;
         }
-        /* While ramps run, a tick costs their step too; after, the loop is free of them. */
+        if (applied) ms20_choose_loop(e);
+        /* While ramps run, a tick costs their step too, and every module runs (a knob on its
+         * way to 0 still passes its input); after, the loop is free of them and leaves out
+         * what the cables and knobs make silent. */
         int end = i + run, ramped = i + (ramps_left(e) < run ? ramps_left(e) : run);
         for (; i < ramped; ++i, in += in_step, cv += cv_step) {
             ramps_tick(e);
-            tick(e, *in, &out[i], cv);
+            tick(e, *in, &out[i], cv, 0u);
         }
-        for (; i < end; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv);
+#define LOOP(skip)                                                                                                     \
+    case skip:                                                                                                         \
+        for (; i < end; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv, skip);                           \
+        break
+        switch (e->skipped) { /* every subset of LIVE_ALL */
+            LOOP(0u); LOOP(1u); LOOP(2u); LOOP(3u); LOOP(4u); LOOP(5u); LOOP(6u); LOOP(7u);
+            LOOP(8u); LOOP(9u); LOOP(10u); LOOP(11u); LOOP(12u); LOOP(13u); LOOP(14u); LOOP(15u);
+        }
+#undef LOOP
         e->now += run;
     }
     fp_mode_restore(mode);

@@ -115,6 +115,11 @@ void vco2_reset(vco2_state *s)
     if (s->render == render_ring) s->render = render_ring_first; /* VCO-1 may have reset too */
 }
 
+void vco2_resume(vco2_state *s)
+{
+    if (s->render == render_ring) s->render = render_ring_first;
+}
+
 void vco2_init(vco2_state *s)
 {
     vco2_set_wave(s, VCO2_SAWTOOTH);
