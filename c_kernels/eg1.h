@@ -63,7 +63,7 @@ static inline void eg1_rise(eg1_state *s, const eg1_settings *t)
     }
 }
 
-static inline float eg1_tick(eg1_state *s, const eg1_settings *t, int gate)
+__attribute__((always_inline)) static inline float eg1_tick(eg1_state *s, const eg1_settings *t, int gate)
 {
     if (gate != s->gate) eg1_gate(s, t, gate);
     /* the usual segments first: a note's sustain (FULL: nothing to do) and its release */

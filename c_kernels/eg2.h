@@ -67,7 +67,7 @@ static inline void eg2_gate(eg2_state *s, const eg2_settings *t, int input_gate)
     s->watch = s->hold_left > 0 ? -1 : input_gate;
 }
 
-static inline float eg2_tick(eg2_state *s, const eg2_settings *t, int input_gate, float sustain)
+__attribute__((always_inline)) static inline float eg2_tick(eg2_state *s, const eg2_settings *t, int input_gate, float sustain)
 {
     if (input_gate != s->watch) eg2_gate(s, t, input_gate);
     switch (s->segment) {

@@ -378,6 +378,21 @@ int ms20_push_nonrt(ms20_engine *e, const ms20_event *ev)
     return 0;
 }
 
+/* The loop between events once ramps are done, one per set of skipped modules, each a
+ * function of its own so that the compiler allocates its registers for it alone. */
+typedef void loop_fn(ms20_engine *e, const float *in, int in_step, float *out, float *cv, int cv_step, int n);
+#define LOOP(skip)                                                                                                     \
+    __attribute__((noinline)) static void loop_##skip(ms20_engine *e, const float *in, int in_step, float *out,      \
+                                                      float *cv, int cv_step, int n)                                   \
+    {                                                                                                                  \
+        for (int i = 0; i < n; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv, skip##u);                 \
+    }
+LOOP(0) LOOP(1) LOOP(2) LOOP(3) LOOP(4) LOOP(5) LOOP(6) LOOP(7)
+LOOP(8) LOOP(9) LOOP(10) LOOP(11) LOOP(12) LOOP(13) LOOP(14) LOOP(15)
+#undef LOOP
+static loop_fn *const loops[LIVE_ALL + 1] = {loop_0, loop_1, loop_2,  loop_3,  loop_4,  loop_5,  loop_6,  loop_7,
+                                             loop_8, loop_9, loop_10, loop_11, loop_12, loop_13, loop_14, loop_15};
+
 void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_out, int n)
 {
     fp_mode mode = fp_mode_flush_denormals();
@@ -414,15 +429,10 @@ void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_
             ramps_tick(e);
             tick(e, *in, &out[i], cv, 0u);
         }
-#define LOOP(skip)                                                                                                     \
-    case skip:                                                                                                         \
-        for (; i < end; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv, skip);                           \
-        break
-        switch (e->skipped) { /* every subset of LIVE_ALL */
-            LOOP(0u); LOOP(1u); LOOP(2u); LOOP(3u); LOOP(4u); LOOP(5u); LOOP(6u); LOOP(7u);
-            LOOP(8u); LOOP(9u); LOOP(10u); LOOP(11u); LOOP(12u); LOOP(13u); LOOP(14u); LOOP(15u);
-        }
-#undef LOOP
+        loops[e->skipped](e, in, in_step, &out[i], cv, cv_step, end - i);
+        in += (end - i) * in_step;
+        cv += (end - i) * cv_step;
+        i = end;
         e->now += run;
     }
     fp_mode_restore(mode);
