@@ -58,7 +58,8 @@ void ms20_render_rt(ms20_engine *engine, const float *line_in, float *out, float
 /* The sample time of the next sample render will produce. */
 int64_t ms20_time(const ms20_engine *engine);
 
-/* The value an output jack held at the last rendered sample (meters, tests). */
+/* The value an output jack held at the last rendered sample (meters, tests). A module whose
+ * outputs reach nothing is not rendered (liveness.h): its jacks hold their last values. */
 float ms20_jack(const ms20_engine *engine, int output);
 
 /* The source each input reads now (after normals and cables). */

@@ -32,6 +32,13 @@ def with_cables(text: str, cables: list[tuple[str, str]]) -> str:
     return line + text
 
 
+def with_knobs(text: str, knobs: dict[str, float]) -> str:
+    """A patch file's text with `knobs` set (replacing the file's own settings of them)."""
+    lines = [line for line in text.splitlines() if not any(line.startswith(f'"{k}"') for k in knobs)]
+    at = lines.index("[knobs]") + 1
+    return "\n".join(lines[:at] + [f'"{k}" = {v}' for k, v in knobs.items()] + lines[at:]) + "\n"
+
+
 class Rig:
     """An engine playing a patch, with skipping on or off, rendered in blocks with LINE IN."""
 
@@ -43,7 +50,7 @@ class Rig:
         self.line_in_hz = line_in_hz
         self.phase = 0.0
 
-    def _line_in(self, n: int) -> np.ndarray:
+    def line_in(self, n: int) -> np.ndarray:
         t0 = self.engine.time
         if isinstance(self.line_in_hz, tuple):  # (before, after, switch time s): a new note
             before, after, at_s = self.line_in_hz
@@ -60,7 +67,7 @@ class Rig:
         out = np.zeros(n, np.float32)
         seen = np.zeros(n // BLOCK)
         for b in range(n // BLOCK):
-            self.engine.render_into(out[b * BLOCK:(b + 1) * BLOCK], self._line_in(BLOCK))
+            self.engine.render_into(out[b * BLOCK:(b + 1) * BLOCK], self.line_in(BLOCK))
             if watch is not None:
                 seen[b] = self.engine.jack(watch)
         return out, seen
@@ -102,10 +109,49 @@ def play(text: str, skipping: bool, *, changes: list[tuple[float, str, object]] 
 @pytest.mark.parametrize("path", PATCH_FILES, ids=lambda p: p.stem)
 def test_every_patch_sounds_the_same_bit_for_bit_with_silent_modules_skipped(path: Path) -> None:
     text = path.read_text()
-    # A knob turn that changes nothing live (MG rate) and one that does (cutoff), mid-note.
-    changes = [(0.3, "knob", ("MG FREQUENCY", 8.0)), (0.7, "knob", ("LPF CUTOFF", 6.0))]
+    # Mid-note: a knob that changes nothing heard (MG rate), depth knobs to 0 that silence
+    # the MG (where FM was its only way out) and VCO-2, and one that moves the sound (cutoff).
+    changes = [(0.3, "knob", ("MG FREQUENCY", 8.0)), (0.4, "knob", ("FM MG/T.EXT", 0.0)),
+               (0.45, "knob", ("VCO-2 LEVEL", 0.0)), (0.7, "knob", ("LPF CUTOFF", 6.0))]
     lean, full = play(text, True, changes=changes), play(text, False, changes=changes)
     assert lean.view(np.uint32).tolist() == full.view(np.uint32).tolist()
+
+
+# One way out for a skippable module each: a cable into an input that reaches the sound, with
+# its depth knob up where it has one (and VCO-2 heard where only it reads the input).
+ONE_WAY_OUT = [
+    ([("MG TRIANGLE OUT", "FREQ")], {"FM EG1/EXT": 5.0}),
+    ([("MG TRIANGLE OUT", "HP CUTOFF FREQ")], {"HPF EG2/EXT": 5.0, "HPF CUTOFF": 3.0}),
+    ([("MG RECTANGLE OUT", "LP CUTOFF FREQ")], {}),
+    ([], {"FM MG/T.EXT": 3.0}),
+    ([], {"HPF MG/T.EXT": 5.0, "HPF CUTOFF": 3.0}),
+    ([], {"LPF MG/T.EXT": 5.0}),
+    ([("PINK NOISE OUT", "EXT SIGNAL")], {}),
+    ([("WHITE NOISE OUT", "INITIAL GAIN")], {}),
+    ([("MG TRIANGLE OUT", "S/H IN"), ("S/H OUT", "VCO 1+2 CV IN")], {}),
+    ([("MVCA OUT", "LP CUTOFF FREQ"), ("MG TRIANGLE OUT", "MVCA IN")], {}),
+    ([("ESP TRIG OUT", "TRIG IN")], {}),
+    ([("ESP TRIG OUT", "EG-1 TRIG IN"), ("EG-1 OUT", "LP CUTOFF FREQ")], {}),
+    ([("ESP F-V CONV OUT", "VCO 2 CV IN")], {"VCO-2 LEVEL": 6.0}),
+    ([("WHITE NOISE OUT", "ESP SIGNAL IN"), ("ESP AMP OUT", "EXT SIGNAL")], {}),
+    ([("ESP ENV F OUT", "CV OUT 2")], {}),
+    ([], {"VCO-2 LEVEL": 6.0}),
+]
+
+
+@pytest.mark.parametrize(("cables", "knobs"), ONE_WAY_OUT, ids=lambda x: str(x))
+def test_a_module_with_one_way_to_the_sound_is_heard_as_if_every_module_ran(cables, knobs) -> None:
+    text = with_knobs(with_cables(FIRST_VOICE, cables) if cables else FIRST_VOICE, knobs)
+    lean, full = Rig(text, True), Rig(text, False)
+    for rig in (lean, full):
+        rig.engine.key(48, True, at=0)
+    (a, _), (b, _) = lean.render(0.4), full.render(0.4)
+    assert a.view(np.uint32).tolist() == b.view(np.uint32).tolist()
+    cv = [np.zeros(2 * BLOCK, np.float32) for _ in range(2)]
+    for rig, buf in zip((lean, full), cv, strict=True):
+        rig.engine.render_into(np.zeros(BLOCK, np.float32), rig.line_in(BLOCK), buf)
+    assert cv[0].view(np.uint32).tolist() == cv[1].view(np.uint32).tolist()  # CV OUT 1 and 2
+    assert lean.skipped != ALL  # something woke
 
 
 def test_the_first_voice_and_the_sweep_skip_every_skippable_module_and_the_heavy_patch_none() -> None:
