@@ -287,12 +287,23 @@ static void esp_wake(esp_state *s, float jacks[ESP_OUTPUTS])
 
 void ms20_choose_loop(ms20_engine *e)
 {
-    unsigned skipped = e->skipping ? LIVE_ALL & ~liveness(e->bay.routed, e->target) : 0u;
-    /* A module that wakes resumes from the state it stopped in; VCO-2's RING, which keeps
-     * VCO-1's phases from its last tick, takes them afresh instead. */
-    if (e->skipped & ~skipped & LIVE_VCO2) vco2_resume(&e->vco2);
-    if (e->skipped & ~skipped & LIVE_ESP) esp_wake(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]);
-    e->skipped = skipped;
+    const patchbay_state *bay = &e->bay;
+    unsigned char fading_from[MS20_INPUT_COUNT];
+    for (int i = 0; i < MS20_INPUT_COUNT; ++i)
+        fading_from[i] = bay->source[i] >= MS20_OUTPUT_COUNT ? bay->previous[i] : bay->routed[i];
+    e->skipped = e->skipping ? LIVE_ALL & ~liveness(bay->routed, bay->routed, e->target, e->target) : 0u;
+    e->ramp_skipped = e->skipping ? LIVE_ALL & ~liveness(bay->routed, fading_from, e->target, e->value) : 0u;
+}
+
+/* Before a loop that leaves out `skip`: a module the last loop left out and this one runs
+ * resumes from the state it stopped in; VCO-2's RING, which keeps VCO-1's phases from its
+ * last tick, takes them afresh, and the ESP drops what it heard before (esp_wake). */
+static inline void enter_loop(ms20_engine *e, unsigned skip)
+{
+    unsigned woke = e->asleep & ~skip;
+    if (woke & LIVE_VCO2) vco2_resume(&e->vco2);
+    if (woke & LIVE_ESP) esp_wake(&e->esp, &e->bay.jack[MS20_OUT_ESP_AMP]);
+    e->asleep = skip;
 }
 
 ms20_engine *ms20_create(float sample_rate)
@@ -378,20 +389,32 @@ int ms20_push_nonrt(ms20_engine *e, const ms20_event *ev)
     return 0;
 }
 
-/* The loop between events once ramps are done, one per set of skipped modules, each a
- * function of its own so that the compiler allocates its registers for it alone. */
+/* The loops between events, one per set of skipped modules, with and without the ramps'
+ * step, each a function of its own so that the compiler allocates its registers for it
+ * alone. */
 typedef void loop_fn(ms20_engine *e, const float *in, int in_step, float *out, float *cv, int cv_step, int n);
-#define LOOP(skip)                                                                                                     \
-    __attribute__((noinline)) static void loop_##skip(ms20_engine *e, const float *in, int in_step, float *out,      \
-                                                      float *cv, int cv_step, int n)                                   \
+#define LOOPS(skip)                                                                                                    \
+    __attribute__((noinline, flatten)) static void loop_##skip(ms20_engine *e, const float *in, int in_step,         \
+                                                               float *out, float *cv, int cv_step, int n)               \
     {                                                                                                                  \
         for (int i = 0; i < n; ++i, in += in_step, cv += cv_step) tick(e, *in, &out[i], cv, skip##u);                 \
+    }                                                                                                                  \
+    __attribute__((noinline, flatten)) static void ramped_##skip(ms20_engine *e, const float *in, int in_step,       \
+                                                                 float *out, float *cv, int cv_step, int n)             \
+    {                                                                                                                  \
+        for (int i = 0; i < n; ++i, in += in_step, cv += cv_step) {                                                    \
+            ramps_tick(e);                                                                                             \
+            tick(e, *in, &out[i], cv, skip##u);                                                                        \
+        }                                                                                                              \
     }
-LOOP(0) LOOP(1) LOOP(2) LOOP(3) LOOP(4) LOOP(5) LOOP(6) LOOP(7)
-LOOP(8) LOOP(9) LOOP(10) LOOP(11) LOOP(12) LOOP(13) LOOP(14) LOOP(15)
-#undef LOOP
+LOOPS(0) LOOPS(1) LOOPS(2) LOOPS(3) LOOPS(4) LOOPS(5) LOOPS(6) LOOPS(7)
+LOOPS(8) LOOPS(9) LOOPS(10) LOOPS(11) LOOPS(12) LOOPS(13) LOOPS(14) LOOPS(15)
+#undef LOOPS
 static loop_fn *const loops[LIVE_ALL + 1] = {loop_0, loop_1, loop_2,  loop_3,  loop_4,  loop_5,  loop_6,  loop_7,
                                              loop_8, loop_9, loop_10, loop_11, loop_12, loop_13, loop_14, loop_15};
+static loop_fn *const ramped[LIVE_ALL + 1] = {ramped_0,  ramped_1,  ramped_2,  ramped_3, ramped_4,  ramped_5,
+                                              ramped_6,  ramped_7,  ramped_8,  ramped_9, ramped_10, ramped_11,
+                                              ramped_12, ramped_13, ramped_14, ramped_15};
 
 void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_out, int n)
 {
@@ -421,18 +444,20 @@ void ms20_render_rt(ms20_engine *e, const float *line_in, float *out, float *cv_
             applied = 1;
         }
         if (applied) ms20_choose_loop(e);
-        /* While ramps run, a tick costs their step too, and every module runs (a knob on its
-         * way to 0 still passes its input); after, the loop is free of them and leaves out
-         * what the cables and knobs make silent. */
-        int end = i + run, ramped = i + (ramps_left(e) < run ? ramps_left(e) : run);
-        for (; i < ramped; ++i, in += in_step, cv += cv_step) {
-            ramps_tick(e);
-            tick(e, *in, &out[i], cv, 0u);
+        /* While ramps run, a tick costs their step too (and a knob on its way to 0 still
+         * passes its input); after, the loop is free of them. Each leaves out what the cables
+         * and knobs make silent. */
+        int ramp = ramps_left(e) < run ? ramps_left(e) : run;
+        if (ramp) {
+            enter_loop(e, e->ramp_skipped);
+            ramped[e->ramp_skipped](e, in, in_step, &out[i], cv, cv_step, ramp);
+            i += ramp, in += ramp * in_step, cv += ramp * cv_step;
         }
-        loops[e->skipped](e, in, in_step, &out[i], cv, cv_step, end - i);
-        in += (end - i) * in_step;
-        cv += (end - i) * cv_step;
-        i = end;
+        if (run > ramp) {
+            enter_loop(e, e->skipped);
+            loops[e->skipped](e, in, in_step, &out[i], cv, cv_step, run - ramp);
+            i += run - ramp, in += (run - ramp) * in_step, cv += (run - ramp) * cv_step;
+        }
         e->now += run;
     }
     fp_mode_restore(mode);

@@ -44,9 +44,10 @@ struct ms20_engine {
     float hp_oct, lp_oct; /* log2 of the cutoff knobs in cycles per sample */
     exp2_cache pitch_exp, hp_exp, lp_exp; /* modulated exponents often hold still */
 
-    /* The skippable modules (liveness.h) the event-free loop leaves out: chosen when events
-     * change the cables or the knobs, never per sample. */
-    unsigned skipped;
+    /* The skippable modules (liveness.h) the loops leave out, once ramps are over and while
+     * they run: chosen when events change the cables or the knobs, never per sample. */
+    unsigned skipped, ramp_skipped;
+    unsigned asleep; /* what the last loop left out: a module it did not run wakes as it runs */
     int skipping; /* 0: every module runs always (tests compare the two, engine.probe.h) */
 
     /* The sections' settings, changed by events only ... */
@@ -72,8 +73,8 @@ struct ms20_engine {
     vca_state vca;
 };
 
-/* Chooses which modules the event-free loop skips, from the cables and the knobs' targets
- * (what they hold once their ramps end: ramps run every module). Call after events. */
+/* Chooses which modules the loops skip, from the cables and the knobs (where they are and
+ * where they ramp to; fading cables at both ends). Call after events. */
 void ms20_choose_loop(ms20_engine *e);
 
 #endif

@@ -7,6 +7,8 @@
  * loops (OUTPUT into the ESP) are followed. Only the modules named below may be skipped; the
  * rest always run (cheap, or in the audio path). A depth knob counts as reading its input
  * while its value is not exactly 0: then 0 times the input adds nothing, whatever the input.
+ * While knobs ramp and cables fade, both ends count: a knob is up if it is up now or where it
+ * is going, and a fading input reads the output it leaves as well as the one it goes to.
  */
 #ifndef MS20_LIVENESS_H
 #define MS20_LIVENESS_H
@@ -23,8 +25,10 @@ enum {
     LIVE_ALL = 15
 };
 
-/* The skippable modules that are live, for the routing (the output each input reads) and
- * the parameters (in the kernel's units, as set). Runs per event, never per sample. */
-unsigned liveness(const unsigned char routed[MS20_INPUT_COUNT], const float param[MS20_PARAM_COUNT]);
+/* The skippable modules that are live when input i reads routed[i] and also[i], and a knob
+ * is up where param or also_param is not 0 (in the kernel's units). Outside ramps, pass the
+ * same arrays twice. Runs per event, never per sample. */
+unsigned liveness(const unsigned char routed[MS20_INPUT_COUNT], const unsigned char also[MS20_INPUT_COUNT],
+                  const float param[MS20_PARAM_COUNT], const float also_param[MS20_PARAM_COUNT]);
 
 #endif
