@@ -10,11 +10,12 @@
  * every module saturates or clamps its own state), so inputs are read unclamped except
  * where a module's range is part of its model.
  *
- * Modules whose outputs reach nothing (liveness.h) are left out of the loop that runs
- * between events: each combination of skipped modules has a loop of its own, chosen when
- * events change the cables or the knobs, so no sample tests what is live. The audio is the
- * same bit for bit as with every module running (tests/test_skipping.py). Which code goes in
- * a .c and which in a .h: c_kernels/README.md.
+ * Modules whose outputs reach nothing (liveness.h) are left out of the loops that run
+ * between events: each combination of skipped modules has a loop of its own (with and
+ * without the ramps' step), chosen when events change the cables or the knobs, so no sample
+ * tests what is live. The audio is the same bit for bit as with every module running
+ * (tests/test_skipping.py) until a module wakes: it resumes from where it stopped. Which code
+ * goes in a .c and which in a .h: c_kernels/README.md.
  */
 #define MS20_PARAM_TABLES /* this file instantiates the smoothing tables */
 #include "engine.h"
