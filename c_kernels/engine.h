@@ -56,7 +56,7 @@ ms20_engine *ms20_create(float sample_rate);
 void ms20_destroy(ms20_engine *engine);
 
 /* Control thread. Returns 1 if queued, 0 if the queue is full (the event is dropped). */
-int ms20_push(ms20_engine *engine, const ms20_event *event);
+int ms20_push_nonrt(ms20_engine *engine, const ms20_event *event);
 
 /* Audio thread. line_in may be NULL (silence); cv_out may be NULL, else it receives n
  * interleaved pairs (CV OUT 1, CV OUT 2) in volts. out receives n mono samples in [-1, 1]. */
@@ -65,7 +65,8 @@ void ms20_render_rt(ms20_engine *engine, const float *line_in, float *out, float
 /* The sample time of the next sample render will produce. */
 int64_t ms20_time(const ms20_engine *engine);
 
-/* The value an output jack held at the last rendered sample (meters, tests). */
+/* The value an output jack held at the last rendered sample (meters, tests). A module whose
+ * outputs reach nothing is not rendered (liveness.h): its jacks hold their last values. */
 float ms20_jack(const ms20_engine *engine, int output);
 
 /* The source each input reads now (after normals and cables). */

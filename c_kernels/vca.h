@@ -18,12 +18,17 @@
 #define VCA_KNEE 0.8f
 
 typedef struct {
+    float dc_coef;         /* the DC blockers' pole */
+} vca_settings;
+
+typedef struct {
     float dc_x, dc_y;      /* DC blocker state, before the limiter */
     float dc2_x, dc2_y;    /* ... and after it */
-    float dc_coef;
 } vca_state;
 
-void vca_init(vca_state *s, float fs_hz);
+void vca_settings_init(vca_settings *t, float fs_hz);
+
+static inline void vca_reset(vca_state *s) { s->dc_x = s->dc_y = s->dc2_x = s->dc2_y = 0.0f; }
 
 static inline float vca_tick(vca_state *s, float in_v, float eg2_v, float initial_gain_v)
 {
@@ -43,14 +48,14 @@ static inline float soft_limit(float y)
 }
 
 /* VOLUME, DC blocker (the dirt adds DC), soft limiter, DC blocker (the limiter's own). */
-static inline float output_tick(vca_state *s, float in_v, float volume)
+static inline float output_tick(vca_state *s, const vca_settings *t, float in_v, float volume)
 {
     float x = in_v * volume;
-    float y = x - s->dc_x + s->dc_coef * s->dc_y;
+    float y = x - s->dc_x + t->dc_coef * s->dc_y;
     s->dc_x = x;
     s->dc_y = y;
     float l = soft_limit(y);
-    float z = l - s->dc2_x + s->dc_coef * s->dc2_y;
+    float z = l - s->dc2_x + t->dc_coef * s->dc2_y;
     s->dc2_x = l;
     s->dc2_y = z;
     return z > 1.0f ? 1.0f : z < -1.0f ? -1.0f : z; /* NaN passes (both compares false) */

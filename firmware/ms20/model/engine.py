@@ -44,7 +44,7 @@ class Engine:
         ev.type = kind
         ev.index = index
         ev.value = value
-        if not lib.ms20_push(self._ptr, ev):
+        if not lib.ms20_push_nonrt(self._ptr, ev):
             raise QueueFull("kernel event queue is full")
 
     def set_param(self, param: int, value: float, at: int | None = None) -> None:
