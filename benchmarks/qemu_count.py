@@ -13,6 +13,10 @@ engine setup.
 Needs `apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user` (the libc for -static
 is only a Recommends). Not for CI: benchmarks are not tests.
 
+--compare-skipping runs each patch's session twice under qemu, module skipping on and off
+(c_kernels/engine.probe.h), and fails if a single output bit differs: the test suite checks
+this on the host's ISA only, and floating-point contraction (FMA) differs between ISAs.
+
 --isa x86_64 --validate checks the method: qemu-x86_64 and callgrind count the same native
 binary. run.py's figure is the cffi .so's, built with Python's -fPIC -fwrapv besides: about
 0.8 % more; MS20_EXTRA_CFLAGS="-fPIC -fwrapv" (added here as in build_kernel.py) mirrors it.
@@ -159,6 +163,23 @@ def instr_per_sample(isa: str, patch_path: Path, samples: tuple[int, int] = (0, 
     return (long - short) / rendered
 
 
+def skipping_differs(isa: str, patch_path: Path, samples: int = 2 * RATE) -> str:
+    """replay --compare-skipping's report for `isa` (raises if the audio differs)."""
+    missing = missing_tools(isa)
+    if missing:
+        raise QemuCountError(f"{', '.join(missing)} not found")
+    with tempfile.TemporaryDirectory() as tmp:
+        binary = build_replay(isa, Path(tmp))
+        events = Path(tmp) / "session.events"
+        events.write_bytes(record_session(patch_path))
+        result = subprocess.run([ISAS[isa][1], str(binary), str(events), str(samples), "--compare-skipping"],
+                                capture_output=True, text=True)
+    report = result.stdout.strip()
+    if result.returncode != 0 or not report.endswith(" 0"):
+        raise QemuCountError(f"skipping changed the audio on {isa}: {report} {result.stderr.strip()}")
+    return report
+
+
 def callgrind_per_sample(patch_path: Path, samples: int = RATE) -> float:
     """The native replay binary's instructions in ms20_render_rt per sample, by callgrind: the
     method's check, as qemu-x86_64 should count that same binary exactly alike."""
@@ -184,6 +205,8 @@ def main() -> int:
     ap.add_argument("--patch", type=Path, action="append", help="default: run.py's patches")
     ap.add_argument("--samples", type=int, nargs=2, default=[0, RATE], metavar=("SHORT", "LONG"),
                     help="samples rendered by the two runs (default 0 and 1 s, as callgrind counts)")
+    ap.add_argument("--compare-skipping", action="store_true",
+                    help="check instead that skipping silent modules leaves the audio bit-identical on each ISA")
     ap.add_argument("--validate", action="store_true",
                     help="also count the native replay binary with callgrind (LONG samples from the start)")
     args = ap.parse_args()
@@ -191,6 +214,9 @@ def main() -> int:
     try:
         for name, path in patches.items():
             for isa in args.isa:
+                if args.compare_skipping:
+                    print(f"{name:30} {isa:8} {skipping_differs(isa, path)}")
+                    continue
                 ir = instr_per_sample(isa, path, tuple(args.samples))
                 print(f"{name:30} {isa:8} {ir:8.1f} instr/sample (qemu count)")
             if args.validate:

@@ -18,6 +18,7 @@ RATE = 48000
 BLOCK = 64
 PATCHES = {
     "first voice": ROOT / "patches" / "first-voice.toml",
+    "cutoff moving every sample": ROOT / "benchmarks" / "sweep.toml",
     "heavy (every jack patched)": ROOT / "benchmarks" / "heavy.toml",
 }
 

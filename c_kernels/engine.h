@@ -20,7 +20,14 @@ enum ms20_event_type {
     MS20_EV_SWITCH = 1, /* index: ms20_switch, value: position 0..3 */
     MS20_EV_KEY = 2,    /* index: MS20_KEY_* flags, value: note number (60 = C4) */
     MS20_EV_PATCH = 3,  /* route[]: the whole patch, applied at once */
-    MS20_EV_RESET = 4   /* panic: envelopes, filters and delay lines to rest */
+    MS20_EV_RESET = 4,  /* panic: envelopes, filters and delay lines to rest */
+    MS20_EV_SETTING = 5 /* index: ms20_setting, value: the setting's choice */
+};
+
+/* Settings that are no knob or switch of the panel (config files, patch files). */
+enum ms20_setting {
+    MS20_SET_ESP_FV_CHARACTER = 0,  /* 0: the accurate F-V, 1: vintage (a tachometer, docs/esp.md) */
+    MS20_SET_ESP_PITCH_TRIGGERS = 1 /* 1: TRIG also fires on legato pitch changes (accurate F-V) */
 };
 
 enum ms20_key_flags {
@@ -49,7 +56,7 @@ ms20_engine *ms20_create(float sample_rate);
 void ms20_destroy(ms20_engine *engine);
 
 /* Control thread. Returns 1 if queued, 0 if the queue is full (the event is dropped). */
-int ms20_push(ms20_engine *engine, const ms20_event *event);
+int ms20_push_nonrt(ms20_engine *engine, const ms20_event *event);
 
 /* Audio thread. line_in may be NULL (silence); cv_out may be NULL, else it receives n
  * interleaved pairs (CV OUT 1, CV OUT 2) in volts. out receives n mono samples in [-1, 1]. */
@@ -58,7 +65,8 @@ void ms20_render_rt(ms20_engine *engine, const float *line_in, float *out, float
 /* The sample time of the next sample render will produce. */
 int64_t ms20_time(const ms20_engine *engine);
 
-/* The value an output jack held at the last rendered sample (meters, tests). */
+/* The value an output jack held at the last rendered sample (meters, tests). A module whose
+ * outputs reach nothing is not rendered (liveness.h): its jacks hold their last values. */
 float ms20_jack(const ms20_engine *engine, int output);
 
 /* The source each input reads now (after normals and cables). */

@@ -13,7 +13,7 @@
 #endif
 
 #include "dsp/smoother.h"
-#include "esp.probe.h"
+#include "engine.h"
 
 #define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
 #define CONTROL_DIVIDER 2     /* level, trigger and outputs run at half that (block_scan: 2) */
@@ -22,19 +22,28 @@
                                    * gain: reads ENV_MAX_V; hotter signals stay at it */
 #define ENV_SMOOTH_MS 1.0f    /* rounds the instant attack; sets most of the attack time */
 #define FV_SMOOTH_MS 2.0f     /* glides between the F-V's 4 ms estimates */
-#define LEVEL_HOLD_MS 15.0f   /* longer than the period of the lowest note: no ripple */
+#define LEVEL_HOLD_MS 30.0f   /* longer than the period of the lowest note (38 Hz): no ripple */
 #define LEVEL_DROOP_MS 1000.0f /* slow fall during the hold, so a decaying note still updates */
 #define LEVEL_RELEASE_MS 10.0f
 #define TRIG_HYSTERESIS 0.5f  /* off again below half the threshold (-6 dB) */
 #define TRIG_MIN_ON_MS 10.0f
 #define TRIG_HOLDOFF_MS 20.0f /* after going off, no new trigger for this long */
-#define RETRIG_RATIO 2.0f     /* a +6 dB jump within RETRIG_WINDOW_MS is a new attack */
-#define RETRIG_WINDOW_MS 8.0f
+#define RETRIG_RATIO 2.0f     /* +6 dB over the loudest of the last RETRIG_WINDOW_MS is a new attack */
+#define RETRIG_WINDOW_MS 40.0f /* the hold and a low E's period: a held level that released
+                                * between two peaks of one low note is not a new attack */
 #define RETRIG_GAP_MS 2.0f    /* the retrigger releases TRIG OUT this long */
 #define RETRIG_HOLDOFF_MS 50.0f /* no re-attack sooner than this after a trigger */
 #define TRIG_OFF_V 5.0f
+#define PITCH_TRIG_SEMI 0.8f  /* a jump this big is a new note (a semitone, less vibrato's share) */
+#define GLIDE_TRIG_SEMI 0.9f  /* ... and so is a glide that settles this far from the last note */
+#define PITCH_SMOOTH_MS 20.0f /* the glide detector's average: vibrato at 5 Hz moves it +-70 % */
+#define SUSTAINED_RATIO 0.7f  /* pitch triggers only while the level holds within 3 dB of its
+                               * peak over RETRIG_WINDOW_MS: not on a decaying kick's pitch */
+#define LANDED_SEMI 0.3f      /* a glide has landed when the estimate is this near its average */
+#define PITCH_REANCHOR_MS 80.0f /* after any trigger the new note's pitch is learnt, not fired on */
 #define TWO_POLE_CORNER 0.643594f /* sqrt(sqrt(2) - 1) */
 #define ENV_MAX_V 5.0f
+#define PART_MS_EST 4.0f      /* the F-V's estimate interval (esp_pitch.c PART_MS) */
 
 static int ms_to_ticks(float ms, float rate_hz)
 {
@@ -46,6 +55,7 @@ void esp_reset(esp_state *s)
 {
     s->hp1 = s->hp2 = s->lp1 = s->lp2 = 0.0f;
     s->fill = 0;
+    s->prev_sum = s->prev_ramp = 0.0f;
     memset(s->bp_buf, 0, sizeof s->bp_buf);
     memset(s->amp_buf, 0, sizeof s->amp_buf);
     s->env_v = 0.0f;
@@ -59,6 +69,12 @@ void esp_reset(esp_state *s)
     memset(s->snapshot, 0, sizeof s->snapshot);
     s->snapshot_index = s->snapshot_phase = 0;
     esp_pitch_reset(&s->pitch);
+    esp_tacho_reset(&s->tacho);
+    s->st_last = s->st_smooth = s->st_anchor = 0.0f;
+    s->notes_seen = s->pitch.notes;
+    s->seen_part = s->pitch.part;
+    s->anchor_hold = 0;
+    s->recent_peak = 0.0f;
     s->fv_hzv = s->fv_v = s->pitch.hz * (1.0f / C4_HZ);
 }
 
@@ -71,6 +87,7 @@ void esp_init(esp_state *s, float fs_hz)
     s->decimation = dec > ESP_BLOCK_CAP / CONTROL_DIVIDER ? ESP_BLOCK_CAP / CONTROL_DIVIDER : dec;
     s->block = (size_t)(s->decimation * CONTROL_DIVIDER);
     s->inv_decimation = 1.0f / (float)s->decimation;
+    s->inv_dec_sq = s->inv_decimation * s->inv_decimation;
     float fs_dec = fs_hz * s->inv_decimation;
     float fs_ctl = fs_dec * (1.0f / CONTROL_DIVIDER);
 
@@ -86,6 +103,11 @@ void esp_init(esp_state *s, float fs_hz)
     s->snapshot_every = ms_to_ticks(RETRIG_WINDOW_MS / ESP_LEVEL_SNAPSHOTS, fs_ctl);
 
     esp_pitch_init(&s->pitch, fs_dec);
+    esp_tacho_init(&s->tacho, fs_dec);
+    s->st_coef = 1.0f - expf(-PART_MS_EST / PITCH_SMOOTH_MS);
+    s->anchor_hold_ticks = ms_to_ticks(PITCH_REANCHOR_MS, fs_ctl);
+    s->fv_character = ESP_FV_ACCURATE;
+    s->pitch_triggers = 1;
     esp_set_band(s, 20.0f, 20000.0f);
     esp_reset(s);
 }
@@ -106,13 +128,59 @@ void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz)
     s->lp_coef = 1.0f - s->lp_keep;
 }
 
+void esp_set_fv(esp_state *s, int character, int pitch_triggers)
+{
+    character = character == ESP_FV_VINTAGE ? ESP_FV_VINTAGE : ESP_FV_ACCURATE;
+    if (character == ESP_FV_VINTAGE && s->fv_character != ESP_FV_VINTAGE)
+        s->tacho.lp1 = s->tacho.lp2 = s->pitch.hz; /* starts from the pitch it takes over */
+    s->fv_character = character;
+    s->pitch_triggers = pitch_triggers != 0;
+}
+
+void esp_apply_setting(esp_state *s, int setting, float value)
+{
+    int on = isfinite(value) && value >= 0.5f;
+    if (setting == MS20_SET_ESP_FV_CHARACTER) esp_set_fv(s, on ? ESP_FV_VINTAGE : ESP_FV_ACCURATE, s->pitch_triggers);
+    if (setting == MS20_SET_ESP_PITCH_TRIGGERS) esp_set_fv(s, s->fv_character, on);
+}
+
+/* Whether the F-V's newest estimate is a new legato note: a jump (the tracker confirmed a
+ * pitch away from the held one) of PITCH_TRIG_SEMI or more, or a glide that has landed
+ * GLIDE_TRIG_SEMI from the last note. For PITCH_REANCHOR_MS after any trigger the note's
+ * pitch is learnt instead (a pluck's pitch settles after its attack fired). */
+static int pitch_changed(esp_state *s)
+{
+    if (s->pitch.part == s->seen_part) return 0;
+    s->seen_part = s->pitch.part;
+    float st = 12.0f * log2f(s->pitch.hz * (1.0f / C4_HZ));
+    int jumped = s->pitch.notes != s->notes_seen && fabsf(st - s->st_last) >= PITCH_TRIG_SEMI;
+    s->notes_seen = s->pitch.notes;
+    s->st_last = st;
+    if (jumped) s->st_smooth = st;
+    s->st_smooth += s->st_coef * (st - s->st_smooth);
+    if (s->anchor_hold > 0 || !s->trig_on) {
+        s->st_anchor = s->st_smooth;
+        return 0;
+    }
+    /* A glide fires once it has landed, and only while the level holds: a decaying kick's
+     * falling pitch is a glide too. A jump fires whatever the level does (a vowel's
+     * level moves with its pitch). */
+    int landed = fabsf(st - s->st_smooth) < LANDED_SEMI && s->level >= SUSTAINED_RATIO * s->recent_peak;
+    if (jumped || (landed && fabsf(s->st_smooth - s->st_anchor) >= GLIDE_TRIG_SEMI)) {
+        s->st_anchor = s->st_smooth;
+        return 1;
+    }
+    return 0;
+}
+
 /* Comparator with hysteresis and minimum times; while on, a sudden jump of the level
  * (a new attack over a still-ringing note) releases the trigger for RETRIG_GAP_MS so
  * the envelopes fire again. */
-static void trigger_tick(esp_state *s, float threshold_v)
+static void trigger_tick(esp_state *s, float threshold_v, int new_pitch)
 {
     float thr = clampf(threshold_v, 1e-4f, 100.0f);
-    float before = s->snapshot[s->snapshot_index]; /* the oldest: ~RETRIG_WINDOW_MS ago */
+    float before = s->snapshot[0]; /* the loudest over ~RETRIG_WINDOW_MS */
+    for (int i = 1; i < ESP_LEVEL_SNAPSHOTS; ++i) before = maxf(before, s->snapshot[i]);
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
         s->snapshot[s->snapshot_index] = s->level;
@@ -137,25 +205,37 @@ static void trigger_tick(esp_state *s, float threshold_v)
     } else if (s->level < thr * TRIG_HYSTERESIS) {
         s->trig_on = 0;
         s->trig_count = s->holdoff_ticks;
-    } else if (s->since_fire >= s->retrig_holdoff_ticks && s->level > RETRIG_RATIO * before) {
+    } else if (s->since_fire >= s->retrig_holdoff_ticks && (s->level > RETRIG_RATIO * before || new_pitch)) {
         s->trig_on = 0;
         s->gap = s->gap_ticks;
     }
+    if (s->since_fire == 0) s->anchor_hold = s->anchor_hold_ticks; /* fired: learn the new pitch */
+    s->recent_peak = before;
+    s->anchor_hold -= s->anchor_hold > 0;
     s->trig_v = s->trig_on ? 0.0f : TRIG_OFF_V;
 }
 
-/* The block's two boxcar sums (x[0 .. dec-1] and x[dec .. 2 dec-1]) and its peak |amp|.
- * Four lanes at a time when dec is a multiple of 4 (44.1 kHz has 7: the scalar loop). */
-static void block_scan(const float *x, const float *amp, int dec, float sums[2], float *peak)
+/* The block's two sub-blocks of dec samples: each one's plain sum S = x[0] + ... + x[dec-1]
+ * and ramp sum R = 0 x[0] + 1 x[1] + ... + (dec-1) x[dec-1] (for the triangular decimator,
+ * see esp_block_tick), and the block's peak |amp|. Four lanes at a time when dec is a
+ * multiple of 4 (44.1 kHz has 7: the scalar loop). */
+static void block_scan(const float *x, const float *amp, int dec, float sums[2], float ramps[2], float *peak)
 {
 #if defined(ESP_SSE)
     if ((dec & 3) == 0) {
-        const __m128 sign = _mm_set1_ps(-0.0f);
-        __m128 s0 = _mm_loadu_ps(x), s1 = _mm_loadu_ps(x + dec);
+        const __m128 sign = _mm_set1_ps(-0.0f), four = _mm_set1_ps(4.0f);
+        __m128 w = _mm_setr_ps(0.0f, 1.0f, 2.0f, 3.0f);
+        __m128 a0 = _mm_loadu_ps(x), a1 = _mm_loadu_ps(x + dec);
+        __m128 s0 = a0, s1 = a1, r0 = _mm_mul_ps(a0, w), r1 = _mm_mul_ps(a1, w);
         __m128 pk = _mm_max_ps(_mm_andnot_ps(sign, _mm_loadu_ps(amp)), _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec)));
         for (int i = 4; i < dec; i += 4) {
-            s0 = _mm_add_ps(s0, _mm_loadu_ps(x + i));
-            s1 = _mm_add_ps(s1, _mm_loadu_ps(x + dec + i));
+            w = _mm_add_ps(w, four);
+            a0 = _mm_loadu_ps(x + i);
+            a1 = _mm_loadu_ps(x + dec + i);
+            s0 = _mm_add_ps(s0, a0);
+            s1 = _mm_add_ps(s1, a1);
+            r0 = _mm_add_ps(r0, _mm_mul_ps(a0, w));
+            r1 = _mm_add_ps(r1, _mm_mul_ps(a1, w));
             pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + i)));
             pk = _mm_max_ps(pk, _mm_andnot_ps(sign, _mm_loadu_ps(amp + dec + i)));
         }
@@ -164,45 +244,83 @@ static void block_scan(const float *x, const float *amp, int dec, float sums[2],
         t = _mm_add_ps(t, _mm_shuffle_ps(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
         sums[0] = _mm_cvtss_f32(t);
         sums[1] = _mm_cvtss_f32(_mm_movehl_ps(t, t));
+        __m128 u = _mm_add_ps(_mm_movelh_ps(r0, r1), _mm_movehl_ps(r1, r0));
+        u = _mm_add_ps(u, _mm_shuffle_ps(u, u, _MM_SHUFFLE(2, 3, 0, 1)));
+        ramps[0] = _mm_cvtss_f32(u);
+        ramps[1] = _mm_cvtss_f32(_mm_movehl_ps(u, u));
         pk = _mm_max_ps(pk, _mm_movehl_ps(pk, pk));
         *peak = _mm_cvtss_f32(_mm_max_ss(pk, _mm_shuffle_ps(pk, pk, 1)));
         return;
     }
 #elif defined(ESP_NEON)
     if ((dec & 3) == 0) {
-        float32x4_t s0 = vld1q_f32(x), s1 = vld1q_f32(x + dec);
+        const float32x4_t four = vdupq_n_f32(4.0f);
+        const float w_init[4] = {0.0f, 1.0f, 2.0f, 3.0f};
+        float32x4_t w = vld1q_f32(w_init);
+        float32x4_t a0 = vld1q_f32(x), a1 = vld1q_f32(x + dec);
+        float32x4_t s0 = a0, s1 = a1, r0 = vmulq_f32(a0, w), r1 = vmulq_f32(a1, w);
         float32x4_t pk = vmaxq_f32(vabsq_f32(vld1q_f32(amp)), vabsq_f32(vld1q_f32(amp + dec)));
         for (int i = 4; i < dec; i += 4) {
-            s0 = vaddq_f32(s0, vld1q_f32(x + i));
-            s1 = vaddq_f32(s1, vld1q_f32(x + dec + i));
+            w = vaddq_f32(w, four);
+            a0 = vld1q_f32(x + i);
+            a1 = vld1q_f32(x + dec + i);
+            s0 = vaddq_f32(s0, a0);
+            s1 = vaddq_f32(s1, a1);
+            r0 = vmlaq_f32(r0, a0, w);
+            r1 = vmlaq_f32(r1, a1, w);
             pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + i)));
             pk = vmaxq_f32(pk, vabsq_f32(vld1q_f32(amp + dec + i)));
         }
-        float32x4_t t = vpaddq_f32(s0, s1); /* a+b, c+d, e+f, g+h */
+        float32x4_t t = vpaddq_f32(s0, s1), u = vpaddq_f32(r0, r1); /* a+b, c+d, e+f, g+h */
         sums[0] = vgetq_lane_f32(t, 0) + vgetq_lane_f32(t, 1);
         sums[1] = vgetq_lane_f32(t, 2) + vgetq_lane_f32(t, 3);
+        ramps[0] = vgetq_lane_f32(u, 0) + vgetq_lane_f32(u, 1);
+        ramps[1] = vgetq_lane_f32(u, 2) + vgetq_lane_f32(u, 3);
         *peak = vmaxvq_f32(pk);
         return;
     }
 #endif
-    float s0 = 0.0f, s1 = 0.0f, pk = 0.0f;
+    float s0 = 0.0f, s1 = 0.0f, r0 = 0.0f, r1 = 0.0f, pk = 0.0f;
     for (int i = 0; i < dec; ++i) {
         s0 += x[i];
         s1 += x[dec + i];
+        r0 += (float)i * x[i];
+        r1 += (float)i * x[dec + i];
         pk = maxf(fabsf(amp[i]), pk);
         pk = maxf(fabsf(amp[dec + i]), pk);
     }
     sums[0] = s0;
     sums[1] = s1;
+    ramps[0] = r0;
+    ramps[1] = r1;
     *peak = pk;
 }
 
 void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
 {
-    float sums[CONTROL_DIVIDER], pk;
+    float sums[CONTROL_DIVIDER], ramps[CONTROL_DIVIDER], pk;
     s->fill = 0;
-    block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, &pk); /* boxcar decimation */
-    esp_pitch_push2(&s->pitch, sums[0] * s->inv_decimation, sums[1] * s->inv_decimation);
+    block_scan(s->bp_buf, s->amp_buf, s->decimation, sums, ramps, &pk);
+    /* Triangular decimation (a boxcar of a boxcar, 2 dec - 1 samples long, its peak at the
+     * sub-blocks' boundary): the sub-block before weighs its samples i + 1, the current
+     * one dec - 1 - i. Its nulls at the decimated rate's multiples are twice as deep as
+     * one boxcar's, so a bright tone's harmonics near them do not alias onto a common
+     * subharmonic the F-V would then read (a 1.6 kHz saw read 400 Hz). */
+    const float dec_m1 = (float)(s->decimation - 1);
+    float y0 = (s->prev_ramp + s->prev_sum) + (dec_m1 * sums[0] - ramps[0]);
+    float y1 = (ramps[0] + sums[0]) + (dec_m1 * sums[1] - ramps[1]);
+    s->prev_sum = sums[1];
+    s->prev_ramp = ramps[1];
+    float fv_target;
+    int new_pitch = 0;
+    if (s->fv_character == ESP_FV_VINTAGE) {
+        esp_tacho_tick(&s->tacho, y0 * s->inv_dec_sq);
+        fv_target = esp_tacho_tick(&s->tacho, y1 * s->inv_dec_sq) * (1.0f / C4_HZ);
+    } else {
+        esp_pitch_push2(&s->pitch, y0 * s->inv_dec_sq, y1 * s->inv_dec_sq);
+        fv_target = s->pitch.hz * (1.0f / C4_HZ);
+        new_pitch = pitch_changed(s) && s->pitch_triggers;
+    }
 
     /* Control rate (about 3 kHz): level, ENV F, TRIG OUT and the F-V glide. */
     if (pk >= s->level) {
@@ -216,26 +334,7 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     }
     float env = minf(maxf(s->level * (ENV_MAX_V / ENV_FULL_SCALE_V), 0.0f), ENV_MAX_V);
     s->env_v += s->env_coef * (env - s->env_v);
-    trigger_tick(s, threshold_v);
-    s->fv_hzv += s->fv_coef * (s->pitch.hz * (1.0f / C4_HZ) - s->fv_hzv);
+    trigger_tick(s, threshold_v, new_pitch);
+    s->fv_hzv += s->fv_coef * (fv_target - s->fv_hzv);
     s->fv_v = s->fv_hzv * minf(maxf(cv_adjust, 0.0f), 4.0f);
-}
-
-/* Test probe (esp.probe.h): a fresh ESP, fixed knobs, per-sample outputs. */
-void esp_probe_render(float fs, const float *in, int n, float gain, float low, float high, float cv_adjust,
-                      float threshold, float *amp, float *bp, float *fv, float *env, float *trig)
-{
-    esp_state s;
-    float o[ESP_OUTPUTS];
-    esp_init(&s, fs);
-    esp_set_band(&s, low, high);
-    esp_held_outputs(&s, o);
-    for (int i = 0; i < n; ++i) {
-        esp_tick(&s, in[i], gain, cv_adjust, threshold, o);
-        if (amp) amp[i] = o[ESP_AMP];
-        if (bp) bp[i] = o[ESP_BAND_PASS];
-        if (fv) fv[i] = o[ESP_FV];
-        if (env) env[i] = o[ESP_ENV];
-        if (trig) trig[i] = o[ESP_TRIG];
-    }
 }

@@ -13,9 +13,10 @@
 
 #include "dsp/fastmath.h"
 #include "esp_pitch.h"
+#include "esp_tacho.h"
 
 #define ESP_AMP_CEILING_V 1.5f /* the preamp saturates smoothly to this */
-#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per ms (a power of 2) */
+#define ESP_LEVEL_SNAPSHOTS 8   /* level history for re-attack detection, one per 5 ms (a power of 2) */
 #define ESP_BLOCK_CAP 64        /* samples per control tick: two decimated samples, 64 at 192 kHz */
 
 /* SIMD paths: SSE on x86, NEON on 64-bit ARM; MS20_PORTABLE (for testing) forces plain C
@@ -26,6 +27,10 @@
 #define ESP_NEON 1
 #endif
 
+
+/* The F-V converter's character (esp_set_fv): the accurate tracker (esp_pitch) or the
+ * original's tachometer (esp_tacho). */
+enum { ESP_FV_ACCURATE = 0, ESP_FV_VINTAGE = 1 };
 
 /* The outputs, in volts, in this order: the order of their jacks (engine.c checks it). */
 enum { ESP_AMP, ESP_BAND_PASS, ESP_FV, ESP_ENV, ESP_TRIG, ESP_OUTPUTS };
@@ -40,7 +45,8 @@ typedef struct {
      * states sit between read-only fields: four adjacent stores tempt GCC's SLP
      * vectoriser into shuffles that cost more than they save. */
     float hp1, hp_keep, hp2, lp_coef, lp1, lp_keep, lp2;
-    float inv_decimation;
+    float inv_decimation, inv_dec_sq;
+    float prev_sum, prev_ramp; /* the last sub-block's sums, for the triangular decimator */
 
     /* Full-rate state: AMP OUT and BAND PASS OUT are kept for a block of two decimated
      * samples (about 3 kHz); then esp_block_tick finds the block's peak and the two
@@ -64,12 +70,29 @@ typedef struct {
     float snapshot[ESP_LEVEL_SNAPSHOTS];
     int snapshot_index, snapshot_phase, snapshot_every;
 
+    /* Pitch-change triggers (accurate F-V only): a legato note a semitone or more from
+     * the last is a new attack. Pitches in semitones from C4, updated once per F-V
+     * estimate (`seen_part` tells a new one). */
+    float st_last, st_smooth, st_anchor, st_coef;
+    float recent_peak; /* the level's peak over the last RETRIG_WINDOW_MS (trigger_tick) */
+    unsigned notes_seen;
+    int seen_part, anchor_hold, anchor_hold_ticks;
+
+    /* Settings (esp_set_fv), not state: reset keeps them. */
+    int fv_character, pitch_triggers;
+
     esp_pitch_state pitch;
+    esp_tacho_state tacho;
 } esp_state;
 
 void esp_init(esp_state *s, float fs_hz);
 void esp_reset(esp_state *s);
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
+/* ESP_FV_ACCURATE or ESP_FV_VINTAGE; pitch_triggers 1: TRIG also fires on legato pitch
+ * changes of a semitone or more (accurate F-V only). Both start as ACCURATE, 1. */
+void esp_set_fv(esp_state *s, int character, int pitch_triggers);
+/* An MS20_EV_SETTING event for the ESP (engine.h's ms20_setting); others are ignored. */
+void esp_apply_setting(esp_state *s, int setting, float value);
 /* The block's work: decimation, F-V, level, trigger and output smoothing. Called by esp_tick. */
 void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust);
 

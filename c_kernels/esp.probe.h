@@ -6,5 +6,9 @@
 
 void esp_probe_render(float fs, const float *in, int n, float gain, float low, float high, float cv_adjust,
                       float threshold, float *amp, float *bp, float *fv, float *env, float *trig);
+/* The same with the F-V's character (0 accurate, 1 vintage) and pitch-change triggers. */
+void esp_probe_render_fv(float fs, const float *in, int n, float gain, float low, float high, float cv_adjust,
+                         float threshold, int character, int pitch_triggers, float *amp, float *bp, float *fv,
+                         float *env, float *trig);
 
 #endif

@@ -15,8 +15,10 @@
 #define PART_MS 4.0f          /* estimate interval; the window is ESP_PITCH_PARTS parts */
 #define ROW_RATE_HZ 3000.0f   /* rows of d per second: fewer than samples, but the squared
                                * differences (up to ~2.5 kHz) must not alias onto DC */
-#define F_MIN_HZ 70.0f        /* lowest pitch tracked (the search reaches ~63 Hz at 6 kHz) */
-#define F_MAX_HZ 1400.0f
+#define F_MIN_HZ 38.0f        /* lowest pitch tracked: a bass guitar's low E (41 Hz) */
+#define F_MAX_HZ 2100.0f
+#define LONG_FROM_HZ 70.0f    /* below this the window grows from 16 ms ... */
+#define LONG_TO_HZ 45.0f      /* ... to 32 ms here: a low E sees more than one period */
 #define LP_FRACTION 0.17f     /* the tracker's low-pass, of the decimated rate (1 kHz at 6 kHz) */
 #define DIP_CMND 0.15f        /* YIN's absolute threshold: the first dip below this is the period */
 #define ACCEPT_CMND 0.2f      /* no dip this clean: not periodic enough, hold */
@@ -25,6 +27,7 @@
 #define DIPS_MAX 8
 #define MULTIPLE_TOLERANCE 0.03f
 #define SUBMULTIPLE_SLACK 0.02f
+#define SHORT_PERIOD_SLACK 0.12f
 #define OCTAVE_MIN_CMND 0.04f /* a dip this clean is the period: no octave check */
 #define OCTAVE_RATIO 0.3f     /* the double period's dip must be 3x deeper to take over ... */
 #define OCTAVE_MARGIN 0.05f   /* ... and deeper by this much (interpolation leaves ~0.01) */
@@ -45,18 +48,24 @@ static inline v4f v4_load(const float *p)
 }
 static inline void v4_store(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
-/* The window: the parts summed in part order, lags k .. k+15. */
-static inline void window_sum16(float (*d)[ESP_PITCH_LAG_CAP], float *win, int k)
+/* The window, lags k .. k+15: the newest SHORT parts and the older ones, weighted per lag. */
+static inline void window_sum16(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw,
+                                float *win, int k)
 {
-    for (int q = k; q < k + 16; q += 4)
-        v4_store(win + q, ((v4_load(d[0] + q) + v4_load(d[1] + q)) + v4_load(d[2] + q)) + v4_load(d[3] + q));
+    const int n0 = part, n1 = (part + 7) & 7, n2 = (part + 6) & 7, n3 = (part + 5) & 7;
+    const int o0 = (part + 4) & 7, o1 = (part + 3) & 7, o2 = (part + 2) & 7, o3 = (part + 1) & 7;
+    for (int q = k; q < k + 16; q += 4) {
+        v4f recent = (v4_load(d[n0] + q) + v4_load(d[n1] + q)) + (v4_load(d[n2] + q) + v4_load(d[n3] + q));
+        v4f older = (v4_load(d[o0] + q) + v4_load(d[o1] + q)) + (v4_load(d[o2] + q) + v4_load(d[o3] + q));
+        v4_store(win + q, v4_load(sw + q) * recent + v4_load(lw + q) * older);
+    }
 }
 
 /* d[part][k] = sum over rows j (oldest first) of (h[k + j * -stride] - h[j * -stride])^2
  * for k < lags, where h points at the oldest row; then win[k] = the sum of the parts in
  * part order. 32 lags per pass over the rows (eight sums in registers), then 16. */
-static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
-                      int rows, int lags)
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw, float *win,
+                      const float *h, int stride, int rows, int lags)
 {
     v4f xb[ESP_PITCH_ROW_CAP];
     for (int j = 0; j < rows; ++j) {
@@ -95,8 +104,8 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
         v4_store(out + k + 20, s5);
         v4_store(out + k + 24, s6);
         v4_store(out + k + 28, s7);
-        window_sum16(d, win, k);
-        window_sum16(d, win, k + 16);
+        window_sum16(d, part, sw, lw, win, k);
+        window_sum16(d, part, sw, lw, win, k + 16);
     }
     for (; k < lags; k += 16) {
         v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
@@ -113,12 +122,12 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
         v4_store(out + k + 4, s1);
         v4_store(out + k + 8, s2);
         v4_store(out + k + 12, s3);
-        window_sum16(d, win, k);
+        window_sum16(d, part, sw, lw, win, k);
     }
 }
 #else
-static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const float *h, int stride,
-                      int rows, int lags)
+static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw, float *win,
+                      const float *h, int stride, int rows, int lags)
 {
     for (int k = 0; k < lags; ++k) {
         float sum = 0.0f;
@@ -127,9 +136,56 @@ static void part_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, float *win, const
             sum += a * a;
         }
         d[part][k] = sum;
-        float w = d[0][k];
-        for (int p = 1; p < ESP_PITCH_PARTS; ++p) w += d[p][k];
-        win[k] = w;
+        float recent = 0.0f, older = 0.0f;
+        for (int p = 0; p < ESP_PITCH_SHORT; ++p) recent += d[(part - p) & 7][k];
+        for (int p = ESP_PITCH_SHORT; p < ESP_PITCH_PARTS; ++p) older += d[(part - p) & 7][k];
+        win[k] = sw[k] * recent + lw[k] * older;
+    }
+}
+#endif
+
+/* The shortest lags again, from every decimated sample instead of every stride-th: above
+ * ~400 Hz the squared differences reach past half the row rate and would alias onto the
+ * sums. Scaled by 1 / stride to match the strided rows. h points at the oldest sample of
+ * the part (n of them, newest at h[-(n - 1)]). These lags always see the short window
+ * (their long_w is 0), so part_rows' window sum serves them too. */
+#if defined(__GNUC__) && !defined(MS20_PORTABLE)
+static void dense_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw, float *win,
+                       const float *h, int n, float scale)
+{
+    v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
+    for (int j = 0; j < n; ++j) {
+        const float *p = h - j;
+        v4f x = {p[0], p[0], p[0], p[0]};
+        v4f a = v4_load(p) - x, b = v4_load(p + 4) - x, c = v4_load(p + 8) - x, e = v4_load(p + 12) - x;
+        s0 += a * a;
+        s1 += b * b;
+        s2 += c * c;
+        s3 += e * e;
+    }
+    v4f k = {scale, scale, scale, scale};
+    float *out = d[part];
+    v4_store(out, s0 * k);
+    v4_store(out + 4, s1 * k);
+    v4_store(out + 8, s2 * k);
+    v4_store(out + 12, s3 * k);
+    window_sum16(d, part, sw, lw, win, 0);
+}
+#else
+static void dense_rows(float (*d)[ESP_PITCH_LAG_CAP], int part, const float *sw, const float *lw, float *win,
+                       const float *h, int n, float scale)
+{
+    for (int k = 0; k < ESP_PITCH_DENSE_LAGS; ++k) {
+        float acc = 0.0f;
+        for (int j = 0; j < n; ++j) {
+            float a = h[k - j] - h[-j];
+            acc += a * a;
+        }
+        d[part][k] = acc * scale;
+        float recent = 0.0f, older = 0.0f;
+        for (int q = 0; q < ESP_PITCH_SHORT; ++q) recent += d[(part - q) & (ESP_PITCH_PARTS - 1)][k];
+        for (int q = ESP_PITCH_SHORT; q < ESP_PITCH_PARTS; ++q) older += d[(part - q) & (ESP_PITCH_PARTS - 1)][k];
+        win[k] = sw[k] * recent + lw[k] * older;
     }
 }
 #endif
@@ -167,6 +223,8 @@ void esp_pitch_reset(esp_pitch_state *s)
     for (int i = 0; i < 2; ++i) s->lp[i].s1 = s->lp[i].s2 = 0.0f;
     s->hz = HOLD_START_HZ;
     s->last_hz = 0.0f;
+    s->agreed = 0;
+    s->notes = 0;
     s->confidence = 0.0f;
 }
 
@@ -183,9 +241,18 @@ void esp_pitch_init(esp_pitch_state *s, float fs_decimated_hz)
     s->part_len = rows * s->stride;
     int lags = ((int)(fs / F_MIN_HZ) + 4 + 15) & ~15; /* + room for the fit, to a multiple of 16 */
     s->lags = lags > ESP_PITCH_LAG_CAP ? ESP_PITCH_LAG_CAP : lags;
+    int lag_max = (int)(fs / F_MIN_HZ) + 1; /* the search ends here: the rest is room for fits */
+    s->lag_max = lag_max > s->lags - 4 ? s->lags - 4 : lag_max;
     int lag_min = (int)(fs / F_MAX_HZ);
     s->lag_min = lag_min < 2 ? 2 : lag_min;
     for (int i = 0; i < 2; ++i) lp_set(&s->lp[i], LP_FRACTION);
+    const float k_from = fs / LONG_FROM_HZ, k_to = fs / LONG_TO_HZ;
+    s->short_lags = (int)k_from;
+    for (int k = 0; k < ESP_PITCH_LAG_CAP; ++k) {
+        float g = clampf(((float)k - k_from) / (k_to - k_from), 0.0f, 1.0f); /* the older parts' share */
+        s->short_w[k] = 1.0f / (1.0f + g);
+        s->long_w[k] = g / (1.0f + g);
+    }
     esp_pitch_reset(s);
 }
 
@@ -196,6 +263,22 @@ static float parabola_offset(float a, float b, float c)
     if (!(den > 1e-30f)) return 0.0f;
     float off = 0.5f * (a - c) / den;
     return off < -1.0f ? -1.0f : off > 1.0f ? 1.0f : off;
+}
+
+/* The dip's vertex near lag k. At short lags (high notes, 3 to 16 samples a period) the
+ * low-passed signal is nearly a sinusoid and d a raised cosine, 1 - cos(2 pi lag / P),
+ * which a parabola through three points misplaces by up to a tenth of a sample (tens of
+ * cents at 1.5 kHz): the cosine through the same points puts the vertex at
+ * atan(-r tan(w / 2)) / w with w = 2 pi / P and r = (c - a) / (a - 2b + c). */
+static float dip_offset(const float *d, int k)
+{
+    float a = d[k - 1], b = d[k], c = d[k + 1];
+    float off = parabola_offset(a, b, c);
+    float den = a - 2.0f * b + c;
+    if (k >= ESP_PITCH_DENSE_LAGS || !(den > 1e-30f)) return off;
+    float w = 2.0f * MS20_PI / ((float)k + off);
+    float cos_off = atanf((a - c) / den * tanf(0.5f * w)) / w;
+    return cos_off < -1.0f ? -1.0f : cos_off > 1.0f ? 1.0f : cos_off;
 }
 
 /* ... and its depth (never below 0). */
@@ -239,14 +322,32 @@ static float exact_difference(const esp_pitch_state *s, float lag)
     float w0 = -f * (f - 1.0f) * (f - 2.0f) * (1.0f / 6.0f), w1 = (f + 1.0f) * (f - 1.0f) * (f - 2.0f) * 0.5f;
     float w2 = -(f + 1.0f) * f * (f - 2.0f) * 0.5f, w3 = (f + 1.0f) * f * (f - 1.0f) * (1.0f / 6.0f);
     const float *h = &s->hist[s->pos];
-    const int rows = s->rows_per_part * ESP_PITCH_PARTS;
-    float sum = 0.0f;
-    for (int i = 0, p = 0; i < rows; ++i, p += s->stride) {
+    const int recent_rows = s->rows_per_part * ESP_PITCH_SHORT, rows = s->rows_per_part * ESP_PITCH_PARTS;
+    float recent = 0.0f, older = 0.0f;
+    if (li + 2 < ESP_PITCH_DENSE_LAGS) { /* as dense_rows: every sample of the short window */
+        const int n = recent_rows * s->stride;
+        for (int j = 0; j < n; ++j) {
+            const float *q = h + j + li - 1;
+            float e = h[j] - (w0 * q[0] + w1 * q[1] + w2 * q[2] + w3 * q[3]);
+            recent += e * e;
+        }
+        return recent / (float)s->stride;
+    }
+    int i = 0, p = 0;
+    for (; i < recent_rows; ++i, p += s->stride) {
         const float *q = h + p + li - 1;
         float e = h[p] - (w0 * q[0] + w1 * q[1] + w2 * q[2] + w3 * q[3]);
-        sum += e * e;
+        recent += e * e;
     }
-    return sum;
+    if (li + 2 < ESP_PITCH_LAG_CAP && s->long_w[li + 2] > 0.0f) {
+        for (; i < rows; ++i, p += s->stride) {
+            const float *q = h + p + li - 1;
+            float e = h[p] - (w0 * q[0] + w1 * q[1] + w2 * q[2] + w3 * q[3]);
+            older += e * e;
+        }
+    }
+    int k = (int)(lag + 0.5f);
+    return s->short_w[k] * recent + s->long_w[k] * older;
 }
 
 typedef struct {
@@ -267,8 +368,8 @@ static float exact_cmnd(const esp_pitch_state *s, esp_pitch_window *w, float lag
 static int window_has_signal(const esp_pitch_state *s)
 {
     float energy = 0.0f;
-    for (int p = 0; p < ESP_PITCH_PARTS; ++p) energy += s->energy[p];
-    return energy > GATE_RMS_V * GATE_RMS_V * (float)(s->rows_per_part * ESP_PITCH_PARTS);
+    for (int p = 0; p < ESP_PITCH_SHORT; ++p) energy += s->energy[(s->part - p) & (ESP_PITCH_PARTS - 1)];
+    return energy > GATE_RMS_V * GATE_RMS_V * (float)(s->rows_per_part * ESP_PITCH_SHORT);
 }
 
 /* The period in decimated samples, or 0 when the window holds no clear periodicity.
@@ -293,7 +394,8 @@ static float window_period(esp_pitch_state *s)
     float best_cmnd = 2.0f;
     int k = s->lag_min;
     float c = cum[k - 1], prev = d[k - 1], cur = d[k]; /* d[k - 1], d[k] and cum[k - 1] in registers */
-    for (; k < lags - 1; ++k) {
+    const int lag_max = s->lag_max;
+    for (; k < lag_max; ++k) {
         float next = d[k + 1];
         c += cur;
         cum[k] = c;
@@ -322,25 +424,28 @@ static float window_period(esp_pitch_state *s)
             }
         }
     }
-    float period = (float)best + parabola_offset(d[best - 1], d[best], d[best + 1]);
+    float period = (float)best + dip_offset(d, best);
 
     /* Octave checks, measured exactly (the vertex of a fit can be off either way when
      * the period falls between two lags). A dip passed over at a half or a third of the
-     * chosen lag may be the true period: taken if nearly as deep. A dip at twice the
-     * lag is taken if far deeper: the chosen one was then a formant on the 2nd
-     * harmonic, or an attack rich in it. (Not three times: while one note rings into
-     * the next, their common period also makes deep dips.) Clean dips skip all this. */
+     * chosen lag (down to an eighth) may be the true period: taken if nearly as deep. A
+     * dip at twice or three times the lag is taken if far deeper: the chosen one was then
+     * a formant on the 2nd or 3rd harmonic, an ensemble's beating fundamental, or an
+     * attack rich in a harmonic. Clean dips skip all this. */
     if (best_cmnd > OCTAVE_MIN_CMND || (dips > 0 && dip_lag[0] < best)) {
         float exact = exact_cmnd(s, &w, period);
         int moved = 0;
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
             int k = dip_lag[i];
-            float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            float p = (float)k + dip_offset(d, k);
+            if (p < (float)s->lag_min) continue; /* above the range: an artefact of the fit */
             float m = period / p, mr = (float)(int)(m + 0.5f);
-            if (mr < 2.0f || mr > 3.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
+            if (mr < 2.0f || mr > 8.0f || m < mr * (1.0f - MULTIPLE_TOLERANCE) || m > mr * (1.0f + MULTIPLE_TOLERANCE))
                 continue;
             float e = exact_cmnd(s, &w, p);
-            if (e < NEAR_BEST * exact + SUBMULTIPLE_SLACK) {
+            /* below 8 samples a period the interpolation itself leaves up to ~0.1 */
+            float slack = p < 8.0f ? SHORT_PERIOD_SLACK : SUBMULTIPLE_SLACK;
+            if (e < NEAR_BEST * exact + slack) {
                 best = k;
                 best_cmnd = e;
                 period = p;
@@ -348,14 +453,18 @@ static float window_period(esp_pitch_state *s)
                 break;
             }
         }
-        int c = (int)(period * 2.0f + 0.5f);
-        if (!moved && c + 3 < lags) {
+        /* Twice, then three times the lag (a formant on the 3rd harmonic, an ensemble's
+         * beating fundamental): the deeper of the two that qualifies wins. */
+        float base_period = period, best_e = exact;
+        for (int mult = 2; mult <= 3 && !moved; ++mult) {
+            int c = (int)(base_period * (float)mult + 0.5f);
+            if (c > s->lag_max) break;
             int k = dip_near(d, c);
-            float p = (float)k + parabola_offset(d[k - 1], d[k], d[k + 1]);
+            float p = (float)k + dip_offset(d, k);
             float e = exact_cmnd(s, &w, p);
-            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN) {
+            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN && e < best_e) {
                 best = k;
-                best_cmnd = e;
+                best_cmnd = best_e = e;
                 period = p;
             }
         }
@@ -364,31 +473,51 @@ static float window_period(esp_pitch_state *s)
 
     /* The dip at m periods has the same shape, so the same fitting error in samples
      * is m times smaller per period. Use the furthest multiple the lags allow. */
-    int m = (int)((float)(lags - 4) / period);
+    /* Multiples stay within the lags that see the same (short) window as the period:
+     * longer lags also see the older parts, where the previous note may still sound. */
+    float reach = period >= (float)s->short_lags ? (float)(lags - 4) : (float)s->short_lags;
+    if (period < (float)(ESP_PITCH_DENSE_LAGS - 3) && s->stride > 1)
+        reach = (float)(ESP_PITCH_DENSE_LAGS - 3); /* high notes: dense lags only (strided rows alias) */
+    int m = (int)(reach / period);
     if (m > 1) {
         int k = dip_near(d, (int)(period * (float)m + 0.5f));
-        float refined = ((float)k + parabola_offset(d[k - 1], d[k], d[k + 1])) / (float)m;
+        float refined = ((float)k + dip_offset(d, k)) / (float)m;
         float ratio = refined / period;
         if (ratio > 1.0f - REFINE_TOLERANCE && ratio < 1.0f + REFINE_TOLERANCE) period = refined;
     }
     return period;
 }
 
+/* Whether the period of hz is close to a whole multiple (2 .. 8) of the held note's: the
+ * common period of the held note and the next while both are in the window (a legato
+ * third has one at 4 periods of the upper note), or a subharmonic. */
+static int is_multiple_of_held(const esp_pitch_state *s, float hz)
+{
+    float m = s->hz / hz, mr = (float)(int)(m + 0.5f);
+    return mr >= 2.0f && mr <= 8.0f && fabsf(m - mr) < MULTIPLE_TOLERANCE * mr;
+}
+
 /* A new estimate replaces the held pitch if it is near it (vibrato, glides), or if the
  * previous estimate agreed with it (a new note, confirmed): one odd window never moves
- * the output. */
+ * the output. A drop to a multiple of the held period must agree for as long as the old
+ * note takes to leave the short window, so a legato change's mixed windows pass by. */
 static void update_estimate(esp_pitch_state *s)
 {
     float period = window_period(s);
     if (!(period > 0.0f)) {
         s->last_hz = 0.0f;
+        s->agreed = 0;
         return;
     }
     float hz = s->fs_hz / period;
     float to_held = hz / s->hz, to_last = s->last_hz > 0.0f ? hz / s->last_hz : 0.0f;
     int near_held = to_held < AGREE_RATIO && to_held * AGREE_RATIO > 1.0f;
-    int confirmed = to_last < AGREE_RATIO && to_last * AGREE_RATIO > 1.0f;
-    if (near_held || confirmed) s->hz = hz;
+    s->agreed = to_last < AGREE_RATIO && to_last * AGREE_RATIO > 1.0f ? s->agreed + 1 : 0;
+    int needed = is_multiple_of_held(s, hz) ? ESP_PITCH_SHORT - 1 : 1;
+    if (near_held || s->agreed >= needed) {
+        if (!near_held) s->notes++;
+        s->hz = hz;
+    }
     s->last_hz = hz;
 }
 
@@ -425,7 +554,9 @@ void esp_pitch_part(esp_pitch_state *s)
     s->energy[s->part] = energy;
     if (window_has_signal(s)) {
         /* Row j (oldest first) is at the j-th stride boundary: the newest is at pos. */
-        part_rows(s->d, s->part, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
+        part_rows(s->d, s->part, s->short_w, s->long_w, s->window, s->hist + pos + (rows - 1) * stride, stride, rows, s->lags);
+        if (stride > 1)
+            dense_rows(s->d, s->part, s->short_w, s->long_w, s->window, s->hist + pos + n - 1, n, 1.0f / (float)stride);
         update_estimate(s);
     } else {
         /* Silence over the whole window: no estimate (the F-V holds), so no rows either;
@@ -433,6 +564,7 @@ void esp_pitch_part(esp_pitch_state *s)
         memset(s->d[s->part], 0, sizeof s->d[s->part]);
         s->confidence = 0.0f;
         s->last_hz = 0.0f;
+        s->agreed = 0;
     }
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
 }

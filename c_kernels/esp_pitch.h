@@ -8,11 +8,13 @@
 #ifndef MS20_ESP_PITCH_H
 #define MS20_ESP_PITCH_H
 
-#define ESP_PITCH_LAG_CAP 160 /* longest lag, decimated samples: 56 Hz at the 9 kHz worst case */
-#define ESP_PITCH_HIST 512    /* history ring (power of two, > window + LAG_CAP) */
-#define ESP_PITCH_PARTS 4     /* the window is this many parts; a new estimate after each */
+#define ESP_PITCH_LAG_CAP 240 /* longest lag, decimated samples: 38 Hz at the 9 kHz worst case */
+#define ESP_PITCH_HIST 1024   /* history ring (power of two, > window + LAG_CAP) */
+#define ESP_PITCH_PARTS 8     /* the long window is this many parts; a new estimate after each */
+#define ESP_PITCH_SHORT 4     /* the short window (high notes): the newest this many parts */
 #define ESP_PITCH_PART_CAP 48 /* decimated samples per part: at most 36 (8 kHz .. 192 kHz) */
 #define ESP_PITCH_ROW_CAP 24  /* rows per part: at most 15 */
+#define ESP_PITCH_DENSE_LAGS 16 /* these shortest lags use every sample as a row (esp_pitch.c) */
 
 /* A Butterworth low-pass section (biquad, transposed direct form II). */
 typedef struct {
@@ -26,6 +28,10 @@ typedef struct {
      * contiguous). */
     float d[ESP_PITCH_PARTS][ESP_PITCH_LAG_CAP];
     float window[ESP_PITCH_LAG_CAP];
+    /* window[k] = short_w[k] * (newest SHORT parts) + long_w[k] * (the older ones): short
+     * lags see 16 ms, long lags (low notes) 32 ms, blended in between; the weights keep
+     * the scale of one part per row so the normalised difference stays comparable. */
+    float short_w[ESP_PITCH_LAG_CAP], long_w[ESP_PITCH_LAG_CAP];
     float energy[ESP_PITCH_PARTS];
     float hist[2 * ESP_PITCH_HIST];
     float raw[ESP_PITCH_PART_CAP]; /* this part's input so far, before the low-pass */
@@ -36,10 +42,14 @@ typedef struct {
     int rows_per_part;
     int lags;          /* lags 0 .. lags-1 are computed; a multiple of 16 */
     int lag_min;       /* shortest period searched (highest pitch) */
+    int lag_max;       /* longest period searched (lowest pitch) */
+    int short_lags;    /* lags below this see only the short window */
     float fs_hz;       /* decimated rate */
     esp_pitch_lp lp[2]; /* 24 dB/oct: favours the fundamental, rounds the dips */
     float hz;          /* the held estimate */
     float last_hz;     /* the previous confident raw estimate, 0 if none */
+    int agreed;        /* estimates in a row that agreed with the one before */
+    unsigned notes;    /* counts the jumps to a new note (not the glides) */
     float confidence;  /* 1 - the CMND at the chosen dip of the last window (0..1) */
 } esp_pitch_state;
 

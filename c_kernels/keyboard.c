@@ -1,9 +1,11 @@
 /* Keyboard section: coefficient setup (see keyboard.h). */
 #include "keyboard.h"
-#include <math.h>
 
-void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz)
+#include "dsp/units.h"
+
+#define GLIDE_TIME_CONSTANTS 4.6f /* 99 % of the interval: ln(100) */
+
+void keyboard_set_portamento(keyboard_settings *t, float ms, float fs_hz)
 {
-    float samples = ms * 0.001f * fs_hz / 4.6f;
-    s->glide_coef = samples <= 1.0f ? 1.0f : 1.0f - expf(-1.0f / samples);
+    t->glide_coef = onepole_coef_ms(ms, fs_hz, GLIDE_TIME_CONSTANTS);
 }

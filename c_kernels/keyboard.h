@@ -11,11 +11,16 @@
 
 #define KEYBOARD_RETRIGGER_GAP 2 /* samples the trigger line stays open on a retrigger */
 
+/* The PORTAMENTO knob as a per-sample step: changed by keyboard_set_portamento. */
+typedef struct {
+    float glide_coef;   /* per-sample one-pole coefficient, 1 = no portamento */
+} keyboard_settings;
+
+/* What keys and the tick change: a reset (keyboard_release) touches only this. */
 typedef struct {
     float target;       /* semitones of the key that sounds */
     float rest;         /* semitones still to glide: the pitch is target - rest */
     float cv_v;         /* Hz/V of the pitch, recomputed only while it moves */
-    float glide_coef;   /* per-sample one-pole coefficient, 1 = no portamento */
     int gate;
     int gap;            /* samples left of a retrigger gap */
     float trig_v;       /* KBD TRIG, recomputed on keys and when a gap ends */
@@ -47,17 +52,19 @@ static inline void keyboard_init(keyboard_state *s)
     s->target = 60.0f;
     s->rest = 0.0f;
     s->cv_v = 1.0f;
-    s->glide_coef = 1.0f;
     keyboard_release(s);
 }
 
-/* Glide time is the time to cover 99 % of an interval (4.6 time constants). */
-void keyboard_set_portamento(keyboard_state *s, float ms, float fs_hz);
+static inline void keyboard_settings_init(keyboard_settings *t) { t->glide_coef = 1.0f; }
 
-static inline void keyboard_key(keyboard_state *s, float note, int gate, int retrigger, float *out)
+/* Glide time is the time to cover 99 % of an interval (4.6 time constants). */
+void keyboard_set_portamento(keyboard_settings *t, float ms, float fs_hz);
+
+static inline void keyboard_key(keyboard_state *s, const keyboard_settings *t, float note, int gate, int retrigger,
+                                float *out)
 {
     float pitch = s->target - s->rest;
-    if (!s->gate && gate && s->glide_coef >= 1.0f && pitch != note) {
+    if (!s->gate && gate && t->glide_coef >= 1.0f && pitch != note) {
         pitch = note; /* no glide: jump */
         s->cv_v = exp2_fast((note - 60.0f) * (1.0f / 12.0f));
     }
@@ -74,10 +81,10 @@ static inline void keyboard_key(keyboard_state *s, float note, int gate, int ret
  * than stepping the pitch: steps near a high pitch would round to its float spacing, a
  * long glide would run 9 % short and stall cents away from the key. It ends where the
  * pitch rounds to the key. */
-static inline void keyboard_move(keyboard_state *s, float *out)
+static inline void keyboard_move(keyboard_state *s, const keyboard_settings *t, float *out)
 {
     if (s->rest != 0.0f) {
-        s->rest -= s->glide_coef * s->rest;
+        s->rest -= t->glide_coef * s->rest;
         float pitch = s->target - s->rest;
         if (pitch == s->target) s->rest = 0.0f;
         s->cv_v = exp2_fast((pitch - 60.0f) * (1.0f / 12.0f));
@@ -88,9 +95,9 @@ static inline void keyboard_move(keyboard_state *s, float *out)
 }
 
 /* Writes KBD CV (volts, Hz/V) and KBD TRIG (volts, S-trigger) when they move. */
-static inline void keyboard_tick(keyboard_state *s, float *out)
+static inline void keyboard_tick(keyboard_state *s, const keyboard_settings *t, float *out)
 {
-    if (s->moving) keyboard_move(s, out);
+    if (s->moving) keyboard_move(s, t, out);
 }
 
 #endif

@@ -10,34 +10,36 @@
 
 #include "dsp/fastmath.h"
 
+/* From the knobs (mg_set): phase step, where the peak sits, volts per unit of phase. */
+typedef struct {
+    float inc, rise, up_slope, down_slope;
+} mg_settings;
+
 typedef struct {
     float phase; /* 0..1 */
-    /* From the knobs (mg_set): phase step, where the peak sits, volts per unit of phase. */
-    float inc, rise, up_slope, down_slope;
 } mg_state;
 
-static inline void mg_set(mg_state *s, float freq_hz, float shape, float inv_fs)
+/* Per sample while FREQUENCY or WAVE FORM ramp (both are smoothed): no libm here. */
+static inline void mg_set(mg_settings *t, float freq_hz, float shape, float inv_fs)
 {
     float rise = clampf(shape, 0.01f, 0.99f);
-    s->inc = freq_hz * inv_fs;
-    s->rise = rise;
-    s->up_slope = 5.0f / rise;
-    s->down_slope = 5.0f / (1.0f - rise);
+    t->inc = freq_hz * inv_fs;
+    t->rise = rise;
+    t->up_slope = 5.0f / rise;
+    t->down_slope = 5.0f / (1.0f - rise);
 }
 
-static inline void mg_init(mg_state *s)
-{
-    s->phase = 0.0f;
-    mg_set(s, 0.0f, 0.5f, 0.0f);
-}
+static inline void mg_settings_init(mg_settings *t) { mg_set(t, 0.0f, 0.5f, 0.0f); }
 
-static inline void mg_tick(mg_state *s, float *tri_v, float *rect_v)
+static inline void mg_init(mg_state *s) { s->phase = 0.0f; }
+
+static inline void mg_tick(mg_state *s, const mg_settings *t, float *tri_v, float *rect_v)
 {
     float p = s->phase;
-    int rising = p < s->rise;
-    *tri_v = rising ? p * s->up_slope - 2.5f : 2.5f - (p - s->rise) * s->down_slope;
+    int rising = p < t->rise;
+    *tri_v = rising ? p * t->up_slope - 2.5f : 2.5f - (p - t->rise) * t->down_slope;
     *rect_v = rising ? 5.0f : 0.0f;
-    p += s->inc;
+    p += t->inc;
     s->phase = p - (float)(p >= 1.0f);
 }
 

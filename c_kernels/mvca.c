@@ -4,8 +4,4 @@
 
 #define MVCA_RESPONSE_MS 4.0f
 
-void mvca_init(mvca_state *s, float fs_hz)
-{
-    s->gain = 0.0f;
-    s->coef = smoother_coef(MVCA_RESPONSE_MS, fs_hz);
-}
+void mvca_settings_init(mvca_settings *t, float fs_hz) { t->coef = smoother_coef(MVCA_RESPONSE_MS, fs_hz); }

@@ -8,16 +8,21 @@
 #include "dsp/fastmath.h"
 
 typedef struct {
-    float gain;
     float coef; /* per-sample smoothing of the control */
+} mvca_settings;
+
+typedef struct {
+    float gain;
 } mvca_state;
 
-void mvca_init(mvca_state *s, float fs_hz);
+void mvca_settings_init(mvca_settings *t, float fs_hz);
 
-static inline float mvca_tick(mvca_state *s, float in_v, float control_v)
+static inline void mvca_reset(mvca_state *s) { s->gain = 0.0f; }
+
+static inline float mvca_tick(mvca_state *s, const mvca_settings *t, float in_v, float control_v)
 {
     float target = clampf(control_v * 0.2f, 0.0f, 2.0f);
-    s->gain += s->coef * (target - s->gain);
+    s->gain += t->coef * (target - s->gain);
     return clampf(in_v, -10.0f, 10.0f) * s->gain;
 }
 

@@ -56,6 +56,10 @@ enum ms20_switch {
 static const unsigned char ms20_param_smoothed[MS20_PARAM_COUNT] = {
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 1, 1, 0, 1, 1
 };
+/* 1 where the kernel holds and ramps log2 of the value (Hz): an even sweep in pitch. */
+static const unsigned char ms20_param_log2[MS20_PARAM_COUNT] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 #endif
 
 #endif

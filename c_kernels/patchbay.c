@@ -3,14 +3,16 @@
 #include "patchbay.h"
 #include <string.h>
 
+#include "dsp/units.h"
+
 void patchbay_init(patchbay_state *p, float fs_hz)
 {
     memset(p, 0, sizeof *p);
     p->jack[MS20_OUT_STRIG_OPEN] = 5.0f;
     for (int i = 0; i < MS20_INPUT_COUNT; ++i)
         p->source[i] = p->routed[i] = p->previous[i] = ms20_input_normal[i];
-    p->fade_step = 1.0f / (PATCHBAY_FADE_MS * 0.001f * fs_hz);
-    p->fade_samples = (int)(PATCHBAY_FADE_MS * 0.001f * fs_hz) + 1; /* 1 / fade_step, rounded down, + 1 */
+    p->fade_step = 1.0f / ms_to_samples_f(PATCHBAY_FADE_MS, fs_hz);
+    p->fade_samples = (int)ms_to_samples_f(PATCHBAY_FADE_MS, fs_hz) + 1; /* 1 / fade_step, rounded down, + 1 */
 }
 
 void patchbay_apply(patchbay_state *p, const signed char *route)

@@ -2,12 +2,11 @@
  *
  * Pulses are one phase compared with a fixed duty; RING multiplies VCO-1's rectangle
  * level by VCO-2's pulse level and puts a BLEP on every edge of either, in time order,
- * since each edge flips the product. Also holds the oscillator test probe (vco.probe.h).
+ * since each edge flips the product.
  */
 #include "vco2.h"
 
 #include "dsp/fastmath.h"
-#include "vco.probe.h"
 
 #define VCO2_SQUARE_DUTY 0.5f
 #define VCO2_PULSE_DUTY 0.25f
@@ -116,6 +115,11 @@ void vco2_reset(vco2_state *s)
     if (s->render == render_ring) s->render = render_ring_first; /* VCO-1 may have reset too */
 }
 
+void vco2_resume(vco2_state *s)
+{
+    if (s->render == render_ring) s->render = render_ring_first;
+}
+
 void vco2_init(vco2_state *s)
 {
     vco2_set_wave(s, VCO2_SAWTOOTH);
@@ -128,22 +132,3 @@ void vco2_set_wave(vco2_state *s, int wave)
         render_sawtooth, render_square, render_pulse, render_ring_first};
     s->render = renders[(unsigned)wave < 4u ? wave : VCO2_SAWTOOTH];
 }
-
-void vco_probe_render(int which, int wave, const float *freq1, const float *pw1, const float *freq2,
-                      float *out, int n)
-{
-    vco1_state v1;
-    vco2_state v2;
-    vco1_init(&v1, 0x2545f491u);
-    vco2_init(&v2);
-    vco1_set_wave(&v1, which == 1 ? wave : VCO1_SAWTOOTH);
-    vco2_set_wave(&v2, wave);
-    for (int i = 0; i < n; ++i) {
-        /* the engine's clamp: VCO inputs arrive within 0..0.45 */
-        float o1 = vco1_tick(&v1, clampf(freq1[i], 0.0f, 0.45f), pw1[i]);
-        float o2 = vco2_tick(&v2, clampf(freq2[i], 0.0f, 0.45f), &v1);
-        out[i] = which == 1 ? o1 : o2;
-    }
-}
-
-int vco_probe_latency(void) { return BLEP_LATENCY; }

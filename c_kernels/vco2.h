@@ -25,6 +25,9 @@ struct vco2_state {
 void vco2_init(vco2_state *s);
 void vco2_reset(vco2_state *s);
 void vco2_set_wave(vco2_state *s, int wave);
+/* After ticks were left out (the engine skips VCO-2 while its level is 0): RING takes
+ * VCO-1's phases afresh rather than find edges from stale ones. */
+void vco2_resume(vco2_state *s);
 
 static inline float vco2_tick(vco2_state *s, float freq, const vco1_state *vco1)
 {

@@ -82,3 +82,30 @@ def test_midi_cc_map_names_real_knobs() -> None:
     assert patch.cc_map == {1: "LPF PEAK"}
     with pytest.raises(PatchError, match="unknown knob"):
         parse_patch('[midi.cc]\n1 = "FLANGER"\n')
+
+
+def test_a_midi_cc_can_turn_part_of_a_knobs_travel() -> None:
+    import mido
+
+    from ms20.midi.performance import Performance
+
+    patch = parse_patch('[midi.cc]\n11 = { knob = "VOLUME", min = 1.0, max = 8.5 }\n')
+    assert patch.cc_map == {11: "VOLUME"} and patch.cc_span == {11: (1.0, 8.5)}
+    turned: list[tuple[str, float]] = []
+    perf = Performance(None, lambda knob, pos, at: turned.append((knob, pos)), patch.cc_map,  # type: ignore[arg-type]
+                       cc_span=patch.cc_span)
+    for value in (0, 127):
+        perf.handle(mido.Message("control_change", control=11, value=value))
+    assert turned == [("VOLUME", 1.0), ("VOLUME", 8.5)]
+    with pytest.raises(PatchError, match="0-10"):
+        parse_patch('[midi.cc]\n11 = { knob = "VOLUME", max = 12 }\n')
+
+
+def test_a_patch_can_choose_the_esp_fv_character_and_pitch_triggers() -> None:
+    patch = parse_patch('[esp]\nfv = "vintage"\npitch_triggers = false\n')
+    assert (patch.esp.fv, patch.esp.pitch_triggers) == ("vintage", False)
+    assert parse_patch("").esp.fv == "accurate" and parse_patch("").esp.pitch_triggers
+    with pytest.raises(PatchError, match="accurate, vintage"):
+        parse_patch('[esp]\nfv = "tube"\n')
+    with pytest.raises(PatchError, match="expected fv or pitch_triggers"):
+        parse_patch('[esp]\nfv_character = "vintage"\n')

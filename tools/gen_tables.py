@@ -50,6 +50,7 @@ def params_header(panel: dict) -> str:
     entries = panel["knob"] + panel["performance"]
     ids = [e["param"] for e in entries]
     smooth = ", ".join("1" if e["smooth"] else "0" for e in entries)
+    log2 = ", ".join("1" if e.get("smooth_log2", False) else "0" for e in entries)
     switches = [s["param"] for s in panel["switch"]]
     return (
         HEADER.format(src="panel.toml")
@@ -60,6 +61,8 @@ def params_header(panel: dict) -> str:
         + "\n#ifdef MS20_PARAM_TABLES\n"
         + "/* 1 where the kernel ramps the parameter with its smoother. */\n"
         + f"static const unsigned char ms20_param_smoothed[MS20_PARAM_COUNT] = {{\n    {smooth}\n}};\n"
+        + "/* 1 where the kernel holds and ramps log2 of the value (Hz): an even sweep in pitch. */\n"
+        + f"static const unsigned char ms20_param_log2[MS20_PARAM_COUNT] = {{\n    {log2}\n}};\n"
         + "#endif\n\n#endif\n"
     )
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../dsp/seqlock.h"
+#include "../rt/seqlock.h"
 #include "audio_rt.h"
 #include "monotonic.h"
 #include "sink.h"

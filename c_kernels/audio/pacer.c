@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../dsp/seqlock.h"
+#include "../rt/seqlock.h"
 #include "monotonic.h"
 #include "pacer.h"
 

@@ -6,18 +6,9 @@
 #ifndef MS20_DSP_SMOOTHER_H
 #define MS20_DSP_SMOOTHER_H
 
-#include <math.h>
+#include "units.h"
 
 /* Coefficient for a time constant of ms milliseconds at rate fs_hz. */
-static inline float smoother_coef(float ms, float fs_hz)
-{
-    float samples = ms * 0.001f * fs_hz;
-    return samples < 1.0f ? 1.0f : 1.0f - expf(-1.0f / samples);
-}
-
-static inline float smoother_step(float value, float target, float coef)
-{
-    return value + coef * (target - value);
-}
+static inline float smoother_coef(float ms, float fs_hz) { return onepole_coef_ms(ms, fs_hz, 1.0f); }
 
 #endif

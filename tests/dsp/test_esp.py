@@ -49,14 +49,16 @@ OUTPUTS = ("amp", "bp", "fv", "env", "trig")
 # -- helpers ------------------------------------------------------------------------------
 
 def esp(sig: TestSignal | np.ndarray, gain: float = 1.0, low_hz: float = 20.0, high_hz: float = 20000.0,
-        cv_adjust: float = 1.0, threshold_v: float = 0.05, fs: float = RATE) -> dict[str, np.ndarray]:
-    """One fresh ESP over a signal with fixed knobs: every output, per sample, in volts."""
+        cv_adjust: float = 1.0, threshold_v: float = 0.05, fs: float = RATE, character: int = 0,
+        pitch_triggers: bool = True) -> dict[str, np.ndarray]:
+    """One fresh ESP over a signal with fixed knobs: every output, per sample, in volts.
+    character: 0 the accurate F-V, 1 the vintage tachometer."""
     x = np.ascontiguousarray(sig.samples if isinstance(sig, TestSignal) else sig, np.float32)
     rate = sig.fs_hz if isinstance(sig, TestSignal) else fs
     out = {k: np.zeros(len(x), np.float32) for k in OUTPUTS}
     buf = [ffi.from_buffer("float[]", out[k]) for k in OUTPUTS]
-    lib.esp_probe_render(rate, ffi.from_buffer("float[]", x), len(x), gain, low_hz, high_hz, cv_adjust,
-                         threshold_v, *buf)
+    lib.esp_probe_render_fv(rate, ffi.from_buffer("float[]", x), len(x), gain, low_hz, high_hz, cv_adjust,
+                            threshold_v, character, int(pitch_triggers), *buf)
     return out
 
 
@@ -313,10 +315,71 @@ def test_fv_stays_in_range_and_settles_back_after_a_drum_loop() -> None:
     # a kick's falling tone may be followed (it is a pitch), but never a wild value
     sig = concat(drums(RATE, seed=2), plucked([52], RATE, seed=1, note_s=0.4))
     hz = fv_hz(esp(sig)["fv"])
-    assert np.all(np.isfinite(hz)) and np.all((hz > 50.0) & (hz < 1500.0))
+    assert np.all(np.isfinite(hz)) and np.all((hz > 37.0) & (hz < 2200.0))  # the tracking range
     note = sig.notes[-1]
     tail = hz[sig.index(note.start_s + STEADY_FROM_S):sig.index(note.end_s - STEADY_TO_S)]
     assert np.max(np.abs(cents(tail, note.f0_hz))) < 10.0
+
+
+# -- F-V converter: the vintage character (a tachometer, docs/esp.md) --------------------------
+
+VINTAGE = 1
+
+
+def vintage_hz(freq: float, wave: str = "saw", note_s: float = 0.6) -> tuple[TestSignal, np.ndarray]:
+    sig = concat(tones([freq], RATE, note_s=note_s, wave=wave), silence(0.6, RATE))
+    return sig, fv_hz(esp(sig, character=VINTAGE)["fv"])
+
+
+def test_vintage_fv_is_in_tune_mid_range_but_lags() -> None:
+    for freq in (220.0, 440.0, 880.0):
+        sig, hz = vintage_hz(freq)
+        steady = cents(hz[sig.index(0.35):sig.index(0.58)], freq)
+        assert abs(np.median(steady)) < 5.0
+        late = np.nonzero(np.abs(cents(hz[:sig.index(0.58)], freq)) > 20.0)[0]
+        settle_ms = (late[-1] + 1) / RATE * 1000
+        assert 60.0 < settle_ms < 200.0, f"{freq} Hz settles in {settle_ms:.0f} ms"  # the accurate one: < 50
+
+
+def test_vintage_fv_ripples_on_low_notes() -> None:
+    ripple = {}
+    for freq in (55.0, 110.0, 440.0):
+        sig, hz = vintage_hz(freq)
+        ripple[freq] = float(np.ptp(cents(hz[sig.index(0.35):sig.index(0.58)], freq)))
+    assert ripple[55.0] > 100.0 and ripple[110.0] > 15.0 and ripple[440.0] < 5.0, ripple
+
+
+def test_vintage_fv_tops_out_near_1_5_khz_and_falls_in_silence() -> None:
+    for freq in (1600.0, 2000.0):
+        sig, hz = vintage_hz(freq)
+        assert np.median(hz[sig.index(0.35):sig.index(0.58)]) < 1500.0  # reads an octave low past its ceiling
+    sig, hz = vintage_hz(440.0)
+    assert hz[sig.index(1.1)] < 0.1 * 440.0  # no cycles, no volts: the pitch dives after the note
+
+
+def test_the_engine_setting_selects_the_vintage_fv_and_pitch_triggers() -> None:
+    # through the engine's event queue (Engine.set_esp), as a patch file's [esp] table does
+    sig = concat(tones([110.0, 440.0], RATE, note_s=0.4, wave="saw"))
+    settle = {}
+    for fv in ("accurate", "vintage"):
+        e = Engine(RATE)
+        e.set_esp(fv, at=0)
+        e.patch(route(CV_OUT_1=lib.MS20_OUT_ESP_FV), at=0)
+        _, a, _ = render_cv(e, len(sig.samples), sig.samples)
+        settle[fv] = settling_ms(sig, fv_hz(a), tol_cents=20.0)[1]
+    assert settle["accurate"] < 50.0 < settle["vintage"]
+    with pytest.raises(ValueError, match="vintage"):
+        Engine(RATE).set_esp("tube")
+    voice_line = sung()
+    counts = {}
+    for on in (True, False):
+        e = Engine(RATE)
+        e.set_param(lib.MS20_P_ESP_THRESHOLD_V, 0.05, at=0)
+        e.set_esp("accurate", pitch_triggers=on, at=0)
+        e.patch(route(CV_OUT_1=lib.MS20_OUT_ESP_TRIG), at=0)
+        _, trig, _ = render_cv(e, len(voice_line.samples), voice_line.samples)
+        counts[on] = len(triggers(trig))
+    assert counts == {True: len(voice_line.notes), False: 2}
 
 
 # -- envelope follower ---------------------------------------------------------------------
@@ -372,6 +435,16 @@ def test_trig_fires_once_per_plucked_note(legato: bool) -> None:
     onsets = np.array(sig.onsets_s())
     assert len(fires) == len(onsets)
     assert np.all((fires - onsets >= 0.0) & (fires - onsets < 0.005))  # within 5 ms of each pluck
+
+
+def test_trig_fires_on_each_note_of_a_sung_line_with_glides() -> None:
+    # the synthetic singer glides between notes with no dip in level: pitch-change triggers
+    sig = sung()
+    fires = triggers(esp(sig)["trig"]) / RATE
+    onsets = np.array(sig.onsets_s())
+    assert len(fires) == len(onsets)
+    assert np.all((fires - onsets >= 0.0) & (fires - onsets < 0.06))
+    assert len(triggers(esp(sig, pitch_triggers=False)["trig"])) == 2  # off: the two attacks only
 
 
 def test_trig_fires_on_kicks_and_snares_above_the_threshold_not_on_hats() -> None:

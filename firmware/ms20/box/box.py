@@ -135,7 +135,7 @@ class Box:
         self.keyboard = MonoKeyboard(config.midi.priority, config.midi.multi_trigger)
         cc_map = {**config.midi.cc, **(patch.cc_map if patch else {})}
         self.performance = Performance(self.engine, self._knob_sink, cc_map, config.midi.bend_range,
-                                       self.keyboard)
+                                       self.keyboard, cc_span=patch.cc_span if patch else None)
         self.audio = AudioThread(self.engine, sink, config.audio.realtime_priority, config.audio.retry_s)
         self.midi = MidiInput(midi_backend, self._on_midi, config.midi.ignore_ports, config.midi.rescan_s)
         if surface is None:
@@ -239,6 +239,8 @@ class Box:
             log.exception("board: first scan failed")
         with self._producer:
             self.controller.flush(self.engine, at=0)
+            if self.patch:
+                self.engine.set_esp(self.patch.esp.fv, self.patch.esp.pitch_triggers, at=0)
         self.audio.start()
         self.midi.start()
         self._started = True

@@ -216,8 +216,9 @@ def render_patch(
     engine = Engine(rate)
     controller = PanelController(patch.panel)
     controller.flush(engine, at=0)
+    engine.set_esp(patch.esp.fv, patch.esp.pitch_triggers, at=0)
 
-    performance = Performance(engine, controller.knob_sink(engine), patch.cc_map)
+    performance = Performance(engine, controller.knob_sink(engine), patch.cc_map, cc_span=patch.cc_span)
     audio = np.zeros(total, dtype=np.float32)
     lin = np.zeros(BLOCK, dtype=np.float32)
     bar = _progress(total, rate, progress)

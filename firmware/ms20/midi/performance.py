@@ -42,10 +42,12 @@ class Performance:
         cc_map: Mapping[int, str] | None = None,
         bend_range_semitones: float = 2.0,
         keyboard: MonoKeyboard | None = None,
+        cc_span: Mapping[int, tuple[float, float]] | None = None,
     ) -> None:
         self.engine = engine
         self.knob_sink = knob_sink
         self.cc_map = dict(cc_map or {})
+        self.cc_span = dict(cc_span or {})  # CC -> knob positions at 0 and 127 (default 0-10)
         self.bend_range = bend_range_semitones
         self.keyboard = keyboard or MonoKeyboard()
 
@@ -68,7 +70,8 @@ class Performance:
 
     def _control(self, cc: int, value: int, at: int | None) -> None:
         if cc in self.cc_map:  # a mapping in the patch overrides the defaults below
-            self.knob_sink(self.cc_map[cc], value / 127.0 * 10.0, at)
+            low, high = self.cc_span.get(cc, (0.0, 10.0))
+            self.knob_sink(self.cc_map[cc], low + value / 127.0 * (high - low), at)
         elif cc == MOD_WHEEL_CC:
             self.engine.set_param(WHEEL, value / 127.0 * WHEEL_MAX_V, at)
         elif cc == SUSTAIN_CC:

@@ -17,6 +17,7 @@ KEY_GATE = lib.MS20_KEY_GATE
 KEY_RETRIGGER = lib.MS20_KEY_RETRIGGER
 INPUT_COUNT = lib.MS20_INPUT_COUNT
 OUTPUT_COUNT = lib.MS20_OUTPUT_COUNT
+FV_CHARACTERS = {"accurate": 0, "vintage": 1}  # the ESP F-V converter's (docs/esp.md)
 
 
 class QueueFull(RuntimeError):
@@ -43,7 +44,7 @@ class Engine:
         ev.type = kind
         ev.index = index
         ev.value = value
-        if not lib.ms20_push(self._ptr, ev):
+        if not lib.ms20_push_nonrt(self._ptr, ev):
             raise QueueFull("kernel event queue is full")
 
     def set_param(self, param: int, value: float, at: int | None = None) -> None:
@@ -66,6 +67,14 @@ class Engine:
         for i, r in enumerate(route):
             ev.route[i] = r
         self._push(lib.MS20_EV_PATCH, 0, 0.0, at)
+
+    def set_esp(self, fv: str = "accurate", pitch_triggers: bool = True, at: int | None = None) -> None:
+        """The ESP's settings that no knob holds: the F-V character ("accurate" or "vintage",
+        a tachometer as the original's) and whether TRIG fires on legato pitch changes."""
+        if fv not in FV_CHARACTERS:
+            raise ValueError(f"F-V character {fv!r}: expected one of {', '.join(FV_CHARACTERS)}")
+        self._push(lib.MS20_EV_SETTING, lib.MS20_SET_ESP_FV_CHARACTER, float(FV_CHARACTERS[fv]), at)
+        self._push(lib.MS20_EV_SETTING, lib.MS20_SET_ESP_PITCH_TRIGGERS, 1.0 if pitch_triggers else 0.0, at)
 
     def reset(self, at: int | None = None) -> None:
         """Panic: envelopes, filters and held voltages back to rest."""

@@ -8,6 +8,10 @@
     cables = [["MG TRIANGLE OUT", "LP CUTOFF FREQ"]]   # must precede the [tables]
     [midi.cc]
     1 = "LPF PEAK"                  # mod wheel turns a knob the panel has
+    11 = { knob = "VOLUME", max = 8.5 }   # ... or part of its travel (min/max, 0-10)
+    [esp]
+    fv = "vintage"                  # the F-V converter: "accurate" (default) or "vintage"
+    pitch_triggers = false          # TRIG only on attacks, not on legato pitch changes
 
 Knobs and switches not named keep the panel's default. Every error names the file, and
 the line where it can be found.
@@ -29,6 +33,17 @@ class PatchError(ValueError):
     """A patch file that cannot be loaded; the message names the file, line and key."""
 
 
+FV_CHOICES = ("accurate", "vintage")
+
+
+@dataclass(frozen=True)
+class EspSettings:
+    """The ESP's settings that are no knob: the F-V character and pitch-change triggers."""
+
+    fv: str = "accurate"
+    pitch_triggers: bool = True
+
+
 @dataclass(frozen=True)
 class Patch:
     """A patch file: its name, the panel it sets (knobs, switches, cables) and its MIDI CC map."""
@@ -37,6 +52,9 @@ class Patch:
     panel: PanelState
     cc_map: Mapping[int, str] = field(default_factory=dict)   # MIDI CC number -> knob name
     source: str = ""
+    # MIDI CC number -> (knob position at 0, at 127) where the file narrows the travel
+    cc_span: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    esp: EspSettings = EspSettings()
 
 
 REPO = Path(__file__).resolve().parents[3]         # the source tree, when run from one
@@ -77,7 +95,7 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
 
     data = parse_toml(text, source, PatchError)
 
-    known = {"name", "knobs", "switches", "cables", "midi", "description"}
+    known = {"name", "knobs", "switches", "cables", "midi", "esp", "description"}
     for key in data:
         if key not in known:
             raise fail(key, f"unknown section or key {key!r} (expected one of {', '.join(sorted(known))})")
@@ -111,25 +129,42 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
         if key != "cc":
             raise fail(key, f"unknown key {key!r} under [midi] (expected [midi.cc])")
     cc_map: dict[int, str] = {}
-    for cc, knob in _table(midi, "cc", fail).items():
+    cc_span: dict[int, tuple[float, float]] = {}
+    for cc, target in _table(midi, "cc", fail).items():
         try:
             number = int(cc)
         except ValueError:
             raise fail_cc(cc, f"MIDI CC {cc!r} is not a number") from None
         if not 0 <= number <= 119:
             raise fail_cc(cc, f"MIDI CC {number} is outside 0-119")
+        knob = target.get("knob", "") if isinstance(target, dict) else target
         if not isinstance(knob, str):
-            raise fail_cc(cc, f"midi.cc {cc}: must be a knob name, got {short_repr(knob)}")
+            raise fail_cc(cc, f"midi.cc {cc}: must be a knob name or {{ knob, min, max }}, got {short_repr(knob)}")
         try:
             cc_map[number] = layout().knob(knob).name
         except PanelError as exc:
-            raise fail(str(knob), f"midi.cc {cc}: {exc}") from None
+            raise fail(str(knob) or cc, f"midi.cc {cc}: {exc}") from None
+        if isinstance(target, dict):
+            span = (target.get("min", 0.0), target.get("max", 10.0))
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0.0 <= v <= 10.0 for v in span):
+                raise fail_cc(cc, f"midi.cc {cc}: min and max are knob positions, 0-10")
+            cc_span[number] = (float(span[0]), float(span[1]))
+
+    esp_table = _table(data, "esp", fail)
+    for key in esp_table:
+        if key not in ("fv", "pitch_triggers"):
+            raise fail(key, f"[esp] {key!r}: expected fv or pitch_triggers")
+    esp = EspSettings(esp_table.get("fv", "accurate"), esp_table.get("pitch_triggers", True))
+    if esp.fv not in FV_CHOICES:
+        raise fail("fv", f"[esp] fv {esp.fv!r}: expected one of {', '.join(FV_CHOICES)}")
+    if not isinstance(esp.pitch_triggers, bool):
+        raise fail("pitch_triggers", "[esp] pitch_triggers must be true or false")
 
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             raise fail(key, f"{key} must be a string, got {short_repr(data[key])}")
     name = data.get("name", Path(source).stem)
-    return Patch(name, state, cc_map, source)
+    return Patch(name, state, cc_map, source, cc_span, esp)
 
 
 def _table(data: dict, key: str, fail) -> dict:

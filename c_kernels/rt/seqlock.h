@@ -5,8 +5,8 @@
  * counter was odd or moved while it read. The protected words are stored and loaded with
  * relaxed atomics (ATOMIC_STORE/ATOMIC_LOAD), so there is no data race to speak of.
  */
-#ifndef MS20_DSP_SEQLOCK_H
-#define MS20_DSP_SEQLOCK_H
+#ifndef MS20_RT_SEQLOCK_H
+#define MS20_RT_SEQLOCK_H
 
 #include <stdint.h>
 

@@ -4,8 +4,8 @@
  * queue_pop_rt). Indices are free-running 32-bit counters published with release/acquire
  * atomics, so neither side ever waits. Capacity is a power of two fixed at creation.
  */
-#ifndef MS20_DSP_SPSC_QUEUE_H
-#define MS20_DSP_SPSC_QUEUE_H
+#ifndef MS20_RT_SPSC_QUEUE_H
+#define MS20_RT_SPSC_QUEUE_H
 
 #include <stdint.h>
 #include <string.h>
