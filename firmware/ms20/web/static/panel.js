@@ -135,7 +135,7 @@ function connect() {
       hello = m;
       el("mode").textContent = m.physical ? "simulated board: play it here" : "mirror of the box's panel";
       const ro = !m.writable || !m.physical;
-      document.body.classList.toggle("readonly", !m.writable);
+      document.body.classList.toggle("readonly", ro);      // no drag cursors where nothing moves
       el("rw").textContent = !m.writable ? "read-only" : (m.physical ? "" : "knobs and cables are shown, not moved");
       el("rw").classList.toggle("readonly", ro);
       el("auth").hidden = !(m.passphrase && !m.writable);
