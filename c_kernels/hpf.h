@@ -11,6 +11,9 @@
 #include "dsp/korg35_core.h"
 #include "dsp/ota_core.h"
 
+/* The simulated Korg35 HPF's passband over the LPF's (tools/spice: 1.05 (s^2 + s) / ...). */
+#define K35_HPF_GAIN 1.05f
+
 typedef struct {
     korg35_state k35;
     ota_state ota;
@@ -27,7 +30,9 @@ static inline void hpf_reset_ota(hpf_state *s) { ota_reset(&s->ota); }
 
 static inline float hpf_step_korg35(hpf_state *s, const hpf_coefs *c, float x)
 {
-    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, 0.0f, K35_ATTEN * x) * (0.5f * K35_BUFFER / K35_PASSBAND);
+    float xa = K35_ATTEN * x;
+    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, 0.0f, xa, -K35_R * xa) *
+           (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND);
 }
 
 static inline float hpf_step_ota(hpf_state *s, const hpf_coefs *c, float x)

@@ -27,7 +27,7 @@ static inline void lpf_reset_ota(lpf_state *s) { ota_reset(&s->ota); }
 
 static inline float lpf_step_korg35(lpf_state *s, const lpf_coefs *c, float x)
 {
-    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, K35_ATTEN * x, 0.0f) * (0.5f * K35_BUFFER / K35_PASSBAND);
+    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, K35_ATTEN * x, 0.0f, 0.0f) * (0.5f * K35_BUFFER / K35_PASSBAND);
 }
 
 static inline float lpf_step_ota(lpf_state *s, const lpf_coefs *c, float x)

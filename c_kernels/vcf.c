@@ -101,6 +101,8 @@ void vcf_init(vcf_state *s, float fs_hz)
     /* X1's corner at the oversampled rate (a fixed frequency: made once, here) */
     korg35_set_x1(&s->hc.k35, VCF_X1_CORNER_HZ / (2.0f * fs_hz));
     korg35_set_x1(&s->lc.k35, VCF_X1_CORNER_HZ / (2.0f * fs_hz));
+    ota_set_rate(&s->hc.ota, 2.0f * fs_hz);
+    ota_set_rate(&s->lc.ota, 2.0f * fs_hz);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
     s->rev = VCF_KORG35;
     s->fade_left = 1; /* both revisions' coefficients, once */

@@ -31,25 +31,23 @@
 #define K35_BUFFER 1.082f        /* JFET + PNP follower: 1 + R5 / R6 */
 #define K35_X1_EXCESS 57.447f    /* X1's gain less one: R64 / R63 = 270k / 4k7 */
 #define K35_ATTEN (47.0f / 12047.0f) /* R59 / (R57 + R59): the input attenuator */
+#define K35_VT 0.025865f         /* kT / q at 27 C, as the simulation */
 /* Passband gain of the whole stage (input volts to X1's output): normalised away. */
 #define K35_PASSBAND (K35_ATTEN * K35_BUFFER * (1.0f + K35_X1_EXCESS))
 
 typedef struct {
     float s1, s2;   /* trapezoidal states of C12 (v2 - v_fb) and C13 (v3 - x_hp) */
     float u, u1;    /* X1's linear excess drive (K35_X1_EXCESS x its input), last two steps */
+    float v2, v2p;  /* the Q2/Q3 junction node, last two steps (volts) */
+    float v3, v3p;  /* C13's top (the follower's input), last two steps */
     float x1;       /* X1's bandwidth: one-pole state */
 } korg35_state;
 
-/* Per cutoff (korg35_set) and per PEAK (korg35_set_feedback). */
+/* Per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per rate (korg35_set_x1). */
 typedef struct {
-    float g;        /* integrator gain tan(pi fc) at the oversampled rate */
-    float c2;       /* 1 + g (1 + r) */
-    float inv_c2;   /* 1 / c2 */
-    float den;      /* 1 + g (2 + r) + g^2 */
-    float gr;       /* g r */
+    float g;        /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
     float kfb;      /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
-    float gk;       /* g kfb */
-    float x1_G;     /* X1's one-pole gain at the oversampled rate (korg35_set_x1) */
+    float x1_G;     /* X1's one-pole gain at the oversampled rate */
 } korg35_coefs;
 
 /* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
@@ -65,63 +63,87 @@ static inline float korg35_peak_divider(float a)
     return lo_p / (up_p + lo_p + 1e-9f) * (220.0f / 5820.0f);
 }
 
-static inline void korg35_reset(korg35_state *s) { s->s1 = s->s2 = s->u = s->u1 = s->x1 = 0.0f; }
+static inline void korg35_reset(korg35_state *s)
+{
+    s->s1 = s->s2 = s->u = s->u1 = s->v2 = s->v2p = s->v3 = s->v3p = s->x1 = 0.0f;
+}
 
-/* X1's corner in cycles per oversampled sample: once, at init (it is a fixed frequency). */
+/* X1's corner in cycles per oversampled sample: once, at init (it is a fixed frequency).
+ * Not prewarped: what matters is the pole's phase lag at the resonance, far below it,
+ * which the plain bilinear map keeps. */
 static inline void korg35_set_x1(korg35_coefs *c, float fc)
 {
-    float g = tanf(MS20_PI * minf(fc, 0.2f));
+    float g = MS20_PI * fc;
     c->x1_G = g / (1.0f + g);
 }
 
 /* k_div: the PEAK divider's gain from X1's output to C12's foot. */
-static inline void korg35_set_feedback(korg35_coefs *c, float k_div)
-{
-    c->kfb = K35_B * K35_BUFFER * k_div;
-    c->gk = c->g * c->kfb;
-}
+static inline void korg35_set_feedback(korg35_coefs *c, float k_div) { c->kfb = K35_B * K35_BUFFER * k_div; }
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
 static inline void korg35_set(korg35_coefs *c, float fc)
 {
     float num, den;
-    tpt_tan_pi(fc, &num, &den); /* g = num / den */
-    float e = den + (1.0f + K35_R) * num;   /* c2 den */
-    float q = 1.0f / (den * e);
-    float g = num * e * q;
-    c->g = g;
-    c->c2 = e * e * q;
-    c->inv_c2 = den * den * q;
-    c->den = 1.0f + g * (2.0f + K35_R + g);
-    c->gr = g * K35_R;
-    c->gk = g * c->kfb;
+    tpt_tan_pi(fc, &num, &den);
+    c->g = num / den;
 }
 
-/* One oversampled step with the attenuated inputs x_lp (at Q2) and x_hp (at C13's foot);
- * returns X1's output over the buffer gain (volts at the scale of v3 x X1's gain). */
-static inline float korg35_step(korg35_state *s, const korg35_coefs *c, const float *table, float x_lp, float x_hp)
+/* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
+ * R = VT / (IB betaR)), and each junction's share of the base node's current falls as
+ * exp(-v / VT) with the voltage v of the node it feeds (Q1 holds the base node: it takes
+ * most of R3's current). So Q2 conducts in proportion to the mean of exp(-v / VT) at its
+ * two ends, and Q3 likewise: a louder signal lowers the cutoff on its positive half and
+ * raises it on its negative half (the study's section 4). */
+static inline float korg35_junction(float v)
+{
+    return exp2_bounded(clampf(v * (-1.442695f / K35_VT), -12.0f, 12.0f));
+}
+
+/* One oversampled step with the attenuated inputs x_lp (at Q2), x_hp (at C13's foot) and
+ * x_foot (added at C12's foot); returns X1's output over the buffer gain (volts at the
+ * scale of v3 x X1's gain). The high-pass feeds x_hp and -r x_hp: the simulated HPF is
+ * 1.05 (s^2 + s) / (s^2 + a0 s + 1), where the equivalent network alone would give
+ * s (s + a0 - 1); the -r x_hp at C12's foot takes the difference (see hpf.h).
+ *
+ * With Q2's and Q3's integrator gains g1, g2 (their conductances, taken at the node
+ * voltages extrapolated from the last two steps), the nodal equations are
+ *     v2 - v_fb = s1 + g1 (x_lp - v2) - r g2 (v2 - v3)
+ *     v3 - x_hp = s2 + g2 (v2 - v3)
+ * and v_fb = kfb X1(v3) + x_foot; X1(v3) = G gain v3 + (1 - G) sp after X1's pole. */
+static inline float korg35_step(korg35_state *s, const korg35_coefs *c, const float *table, float x_lp, float x_hp,
+                                float x_foot)
 {
     float s1 = s->s1, s2 = s->s2, sp = s->x1, G = c->x1_G;
-    float alpha = c->g * (s1 + c->g * x_lp) + (s2 + x_hp) * c->c2;
+    float e2 = korg35_junction(s->v2 + (s->v2 - s->v2p));
+    float g1 = c->g * 0.5f * (korg35_junction(x_lp) + e2);
+    float g2 = c->g * 0.5f * (e2 + korg35_junction(s->v3 + (s->v3 - s->v3p)));
     /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps */
     float p = s->u + (s->u - s->u1);
     float gain = 1.0f + K35_X1_EXCESS * diode_gain(table, p);
-    /* the loop, with X1's output G gain v3 + (1 - G) sp after its pole:
-     * v3 den = alpha + g kfb (G gain v3 + (1 - G) sp); the denominator is kept from
-     * crossing zero (an instantaneous loop gain of 1 only happens at full PEAK with the
-     * cutoff near the oversampled Nyquist, where the equations stop modelling anything) */
-    float d = maxf(c->den - c->gk * G * gain, 0.05f * c->den);
-    float v3 = (alpha + c->gk * (sp - G * sp)) / d;
+    float a = 1.0f + g1 + K35_R * g2;
+    float kg = g2 * c->kfb;
+    /* v3 (D - kg G gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg (1 - G) sp, with
+     * D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an instantaneous
+     * loop gain of 1 only happens at full PEAK with the cutoff near the oversampled
+     * Nyquist, where the equations stop modelling anything) */
+    float dd = (1.0f + g2) * a - K35_R * g2 * g2;
+    float d = maxf(dd - kg * G * gain, 0.05f * dd);
+    float q = 1.0f / (a * d);
+    float v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp)) * a * q;
     float x1 = gain * v3;          /* X1's ideal output / buffer gain */
     float v = G * (x1 - sp);
     float xo = sp + v;             /* after X1's pole */
-    float vfb = c->kfb * xo;
-    float v2 = (s1 + vfb + c->g * x_lp + c->gr * v3) * c->inv_c2;
+    float vfb = c->kfb * xo + x_foot;
+    float v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
     s->s1 = 2.0f * (v2 - vfb) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;
     s->u1 = s->u;
     s->u = K35_X1_EXCESS * K35_BUFFER * v3;
+    s->v2p = s->v2;
+    s->v2 = v2;
+    s->v3p = s->v3;
+    s->v3 = v3;
     return xo;
 }
 

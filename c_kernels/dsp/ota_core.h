@@ -13,6 +13,10 @@
  * resistors); fb = X5(k_div b2), X5's gain 1 + 10k/3k3 limited by the diodes
  * (dsp/diode_limiter.h). Linear: b2 / x_lp = -1 / (s^2 + (2 - k) s + 1), as the study's
  * equation (5); the whistle starts at k = 2.
+ * Each OTA's output resistance (15 Mohm in the macro-model, tools/spice/models.lib) leaks
+ * its capacitor at 1 / (Ro C) = 30 rad/s, which thins the bass and damps the loop at low
+ * cutoffs; X5 (a 1 MHz op amp at a gain of 4) adds a 250 kHz pole to the loop, whose small
+ * phase lag flattens the whistle at high cutoffs.
  * Solved per step (trapezoidal, zero-delay): with each tanh and the diodes replaced by
  * their secant gains at the values extrapolated from the last two steps, the loop is a 2x2
  * linear system in b1, b2: one division for the solve, one per tanh.
@@ -27,17 +31,22 @@
 #define OTA_Z2_V 2.4018f       /* 2 VT x 46.45: X2's (10k, 220) */
 #define OTA_STAGE_SPLIT 1.0107f /* sqrt(Z1 / Z2): w2 = w sqrt(Z1/Z2), w1 = w / sqrt(Z1/Z2) */
 #define OTA_X5_EXCESS 3.0303f  /* X5's gain less one: R30 / R31 = 10k / 3k3 (VR2 mid) */
+#define OTA_LEAK_RAD_S 30.3f   /* 1 / (15 Mohm x 2n2): the OTA outputs' leak */
+#define OTA_X5_CORNER_HZ 248000.0f /* 1 MHz / 4.03 */
 
 typedef struct {
     float s1, s2;   /* trapezoidal states of C4 (b1 - fb) and C5 (b2 - x_hp) */
     float z1, z1p;  /* X1's input over Z1, last two steps */
     float z2, z2p;  /* X2's */
     float w, wp;    /* X5's input (k_div b2), last two steps */
+    float x5;       /* X5's bandwidth: one-pole state */
 } ota_state;
 
 typedef struct {
     float g1, g2;   /* integrator gains of the two stages at the oversampled rate */
     float k_div;    /* the PEAK divider: X5's input per volt of b2 */
+    float leak;     /* the leak's integrator gain: OTA_LEAK_RAD_S T / 2 (ota_set_rate) */
+    float x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
 } ota_coefs;
 
 /* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
@@ -53,7 +62,17 @@ static inline float ota_peak_divider(float a)
 
 static inline void ota_reset(ota_state *s)
 {
-    s->s1 = s->s2 = s->z1 = s->z1p = s->z2 = s->z2p = s->w = s->wp = 0.0f;
+    s->s1 = s->s2 = s->z1 = s->z1p = s->z2 = s->z2p = s->w = s->wp = s->x5 = 0.0f;
+}
+
+/* The fixed-frequency parts at the oversampled rate fs_os: once, at init. X5's pole is not
+ * prewarped (its phase lag far below it is what matters, and the plain bilinear map keeps
+ * it; 248 kHz is above the oversampled Nyquist anyway). */
+static inline void ota_set_rate(ota_coefs *c, float fs_os)
+{
+    c->leak = OTA_LEAK_RAD_S * 0.5f / fs_os;
+    float g = MS20_PI * OTA_X5_CORNER_HZ / fs_os;
+    c->x5_G = g / (1.0f + g);
 }
 
 static inline void ota_set_feedback(ota_coefs *c, float k_div) { c->k_div = k_div; }
@@ -83,15 +102,24 @@ static inline float ota_step(ota_state *s, const ota_coefs *c, const float *tabl
     float G1 = c->g1 * ota_tanh_gain(s->z1 + (s->z1 - s->z1p));
     float G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
     float wx = s->w + (s->w - s->wp);
-    float phi = c->k_div * (1.0f + OTA_X5_EXCESS * diode_gain(table, OTA_X5_EXCESS * wx)); /* fb / b2 */
+    float phi = c->k_div * (1.0f + OTA_X5_EXCESS * diode_gain(table, OTA_X5_EXCESS * wx)); /* X5's out / b2 */
+    float Gp = c->x5_G, sp = s->x5, lk = c->leak;
     float s1 = s->s1, s2 = s->s2;
-    /* b1 (1 + G1) = s1 - G1 x_lp + phi b2;  b2 (1 + G2) = s2 + x_hp + G2 b1 */
-    float a1 = s1 - G1 * x_lp, o1 = 1.0f + G1;
-    float det = maxf((1.0f + G2) * o1 - G2 * phi, 0.05f * o1);
+    /* with C4's voltage c4 = b1 - fb and C5's c5 = b2 - x_hp, each stage is
+     *   c = s + G (drive) - leak c,  so  c (1 + leak) = s + G (drive);
+     * fb = Gp phi b2 + (1 - Gp) sp (X5's pole). In b1, b2:
+     *   b1 (1 + l + G1) = s1 - G1 x_lp + (1 + l) fb
+     *   b2 (1 + l + G2) = s2 + (1 + l) x_hp + G2 b1 */
+    float ol = 1.0f + lk;
+    float a1 = s1 - G1 * x_lp + ol * (1.0f - Gp) * sp, o1 = ol + G1;
+    float ph = ol * Gp * phi;
+    float det = maxf((ol + G2) * o1 - G2 * ph, 0.05f * o1);
     float q = 1.0f / (o1 * det);
-    float b2 = ((s2 + x_hp) * o1 + G2 * a1) * o1 * q;
-    float b1 = (a1 + phi * b2) * det * q;
-    float fb = phi * b2;
+    float b2 = ((s2 + ol * x_hp) * o1 + G2 * a1) * o1 * q;
+    float b1 = (a1 + ph * b2) * det * q;
+    float v = Gp * (phi * b2 - sp);
+    float fb = sp + v;
+    s->x5 = fb + v;
     s->s1 = 2.0f * (b1 - fb) - s1;
     s->s2 = 2.0f * (b2 - x_hp) - s2;
     s->z1p = s->z1;
