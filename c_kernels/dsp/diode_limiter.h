@@ -25,4 +25,21 @@ static inline float diode_gain(const float *table, float u)
     return table[i] + f * (table[i + 1] - table[i]);
 }
 
+/* V / u at u volts as diode_gain, and dV/du (the stage's incremental gain less one, over
+ * its small-signal value) in *slope: for a Newton step on a loop through the stage. The
+ * table's segment gives d(V/u)/du; dV/du = V/u + u d(V/u)/du. */
+static inline float diode_gain_slope(const float *table, float u, float *slope)
+{
+    const float scale = (float)DIODE_TABLE_POINTS * (float)DIODE_TABLE_POINTS / DIODE_TABLE_U_MAX_V;
+    float au = fabsf(u);
+    float t = clampf(sqrtf(au * scale), 0.0f, (float)DIODE_TABLE_POINTS);
+    int32_t i = (int32_t)t;
+    float f = t - (float)i;
+    float step = table[i + 1] - table[i];
+    float gain = table[i] + f * step;
+    /* du/dt = 2 t / scale on the sqrt grid; at t = 0 the table is flat (slope 0 there) */
+    *slope = gain + au * step * scale / (2.0f * t + 1e-6f);
+    return gain;
+}
+
 #endif

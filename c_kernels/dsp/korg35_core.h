@@ -129,12 +129,22 @@ static inline float korg35_step(korg35_state *s, const korg35_coefs *c, const fl
     float dd = (1.0f + g2) * a - K35_R * g2 * g2;
     float d = maxf(dd - kg * G * gain, 0.05f * dd);
     float q = 1.0f / (a * d);
-    float v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp)) * a * q;
-    float x1 = gain * v3;          /* X1's ideal output / buffer gain */
+    float n = a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp);
+    float v3 = n * a * q;
+    /* One Newton step on dd v3 - kg G X1(v3) = n from there: X1's gain at the extrapolated
+     * drive is only a guess, and where the diodes bend hard (a whistle at full PEAK) the
+     * guess alone lags the cycle and flattens the pitch. */
+    float slope;
+    float gain0 = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, K35_X1_EXCESS * K35_BUFFER * v3, &slope);
+    float dx = 1.0f + K35_X1_EXCESS * slope;           /* dX1/dv3 */
+    float fp = maxf(dd - kg * G * dx, 0.05f * dd);
+    float dv = (n - dd * v3 + kg * G * gain0 * v3) / fp;
+    float x1 = gain0 * v3 + dx * dv;  /* X1's ideal output / buffer gain, to first order */
+    v3 += dv;
     float v = G * (x1 - sp);
     float xo = sp + v;             /* after X1's pole */
     float vfb = c->kfb * xo + x_foot;
-    float v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
+    float v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) / a;
     s->s1 = 2.0f * (v2 - vfb) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;

@@ -30,14 +30,13 @@ DATA = HERE / "data"
 # The circuits' control inputs for the two reference cutoffs, CUTOFF 10, and the
 # self-oscillation pitch sweep (100 Hz .. 5 kHz); the Hz each gives is measured.
 REVISIONS = {
-    "korg35": {"param": "CV", "node": "n3", "cv": [-1.6, 1.0], "top": 4.3, "mid": 0.0,
+    "korg35": {"param": "CV", "node": "n3", "cv": [-1.6, 1.0], "top": 4.3, "mid": 0.0, "level_peak": 0.7,
                "sweep": [-3.5, -2.5, -1.0, 0.0, 1.0, 2.0]},
-    "ota": {"param": "IABC", "node": "b2", "cv": [10e-6, 68e-6], "top": 680e-6, "mid": 34e-6,
+    "ota": {"param": "IABC", "node": "b2", "cv": [10e-6, 68e-6], "top": 680e-6, "mid": 34e-6, "level_peak": 0.8,
             "sweep": [3.4e-6, 10e-6, 34e-6, 68e-6, 120e-6, 170e-6]},
 }
 PEAKS = [0.0, 0.3, 0.5, 0.7, 0.9]
 FREQS = np.logspace(np.log10(20.0), np.log10(20000.0), 121)
-LEVEL_PEAK = 0.8               # resonance against level: PEAK 8
 LEVELS_DBV = [-40.0, -30.0, -20.0, -10.0, 0.0]
 HARM_F = 200.0
 HARM_DRIVES_V = [0.3, 1.0, 3.0]  # sine peaks
@@ -168,11 +167,14 @@ def measure(rev: str) -> dict[str, np.ndarray]:
                                           for c in range(len(cfg["cv"]))]) / passband
             out[f"{kind}_top_ac"] = top.result() / passband
 
-            # resonance against input level: a sine at the PEAK 8 response's peak, mid cutoff
-            mid = pool.submit(ac, name, LEVEL_PEAK, param, cfg["mid"]).result()
+            # resonance against input level: a sine at the resonant peak, mid cutoff, PEAK
+            # just below the whistle (7 on the Korg35, 8 on the OTA board)
+            lp = cfg["level_peak"]
+            out["level_peak"] = np.array(lp)
+            mid = pool.submit(ac, name, lp, param, cfg["mid"]).result()
             f_pk = float(FREQS[np.argmax(np.abs(mid))])
             t_end = max(0.06, 40.0 / f_pk)
-            runs = [pool.submit(tran, name, LEVEL_PEAK, param, cfg["mid"],
+            runs = [pool.submit(tran, name, lp, param, cfg["mid"],
                                 f"sin(0 {np.sqrt(2) * 10 ** (lv / 20):.6g} {f_pk:.6g})", t_end) for lv in LEVELS_DBV]
             gains = [20 * np.log10(abs(tone(r.result(), f_pk, fs)) / (np.sqrt(2) * 10 ** (lv / 20)) / passband)
                      for r, lv in zip(runs, LEVELS_DBV, strict=True)]
