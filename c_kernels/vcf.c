@@ -13,7 +13,7 @@
 #define VCF_FC_MIN 0.00002f    /* cycles per engine sample, as the engine clamps */
 #define VCF_FC_MAX 0.45f
 #define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise near full PEAK */
-#define VCF_X1_CORNER_HZ 17100.0f /* Korg35 X1: 1 MHz gain-bandwidth over its gain of 58.4 */
+#define VCF_X1_GBW_HZ 1e6f   /* Korg35 X1's gain-bandwidth (a uA741, as the study draws it) */
 
 /* A (cutoff, PEAK) pair as one 64-bit word, PEAK in the high half (little-endian: x86-64,
  * aarch64): two compares per sample find whether anything moved. Bit equality, so a NaN
@@ -98,9 +98,9 @@ void vcf_init(vcf_state *s, float fs_hz)
 {
     static const vcf_state zero;
     *s = zero;
-    /* X1's corner at the oversampled rate (a fixed frequency: made once, here) */
-    korg35_set_x1(&s->hc.k35, VCF_X1_CORNER_HZ / (2.0f * fs_hz));
-    korg35_set_x1(&s->lc.k35, VCF_X1_CORNER_HZ / (2.0f * fs_hz));
+    /* X1's gain-bandwidth and the OTA board's fixed corners at the oversampled rate */
+    korg35_set_x1(&s->hc.k35, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    korg35_set_x1(&s->lc.k35, VCF_X1_GBW_HZ / (2.0f * fs_hz));
     ota_set_rate(&s->hc.ota, 2.0f * fs_hz);
     ota_set_rate(&s->lc.ota, 2.0f * fs_hz);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);

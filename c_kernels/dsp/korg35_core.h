@@ -13,7 +13,8 @@
  * (2.74..2.83 from 80 Hz to 4 kHz) and b = 0.591 a0 (|T| = b / a0 = 0.591 at every
  * cutoff: the whistle starts at one PEAK whatever the cutoff, as the SPICE runs show).
  * X1 (a uA741 in the study's redraw: 1 MHz over a gain of 58.4) adds a 17 kHz pole inside
- * the loop; its phase lag is what pulls the resonance below the cutoff at high cutoffs.
+ * the loop; its phase lag is what pulls the resonance below the cutoff at high cutoffs,
+ * and it lessens as the diodes lower X1's gain (the pole sits at GBW / gain).
  * Realised as the circuit's nodal equations with R1 / R2 = a0 - 2, solved per step
  * (trapezoidal, zero-delay): the loop is linear in v3 once X1's gain is known, and X1's
  * diode gain is taken at the extrapolated X1 drive (dsp/diode_limiter.h), so each step is
@@ -47,7 +48,7 @@ typedef struct {
 typedef struct {
     float g;        /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
     float kfb;      /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
-    float x1_G;     /* X1's one-pole gain at the oversampled rate */
+    float x1_w;     /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
 } korg35_coefs;
 
 /* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
@@ -68,14 +69,11 @@ static inline void korg35_reset(korg35_state *s)
     s->s1 = s->s2 = s->u = s->u1 = s->v2 = s->v2p = s->v3 = s->v3p = s->x1 = 0.0f;
 }
 
-/* X1's corner in cycles per oversampled sample: once, at init (it is a fixed frequency).
+/* X1's gain-bandwidth in cycles per oversampled sample: once, at init. Its closed-loop
+ * corner is GBW over its gain (17 kHz at 58.4, higher as the diodes take the gain down).
  * Not prewarped: what matters is the pole's phase lag at the resonance, far below it,
  * which the plain bilinear map keeps. */
-static inline void korg35_set_x1(korg35_coefs *c, float fc)
-{
-    float g = MS20_PI * fc;
-    c->x1_G = g / (1.0f + g);
-}
+static inline void korg35_set_x1(korg35_coefs *c, float gbw) { c->x1_w = MS20_PI * gbw; }
 
 /* k_div: the PEAK divider's gain from X1's output to C12's foot. */
 static inline void korg35_set_feedback(korg35_coefs *c, float k_div) { c->kfb = K35_B * K35_BUFFER * k_div; }
@@ -113,13 +111,14 @@ static inline float korg35_junction(float v)
 static inline float korg35_step(korg35_state *s, const korg35_coefs *c, const float *table, float x_lp, float x_hp,
                                 float x_foot)
 {
-    float s1 = s->s1, s2 = s->s2, sp = s->x1, G = c->x1_G;
+    float s1 = s->s1, s2 = s->s2, sp = s->x1;
     float e2 = korg35_junction(s->v2 + (s->v2 - s->v2p));
     float g1 = c->g * 0.5f * (korg35_junction(x_lp) + e2);
     float g2 = c->g * 0.5f * (e2 + korg35_junction(s->v3 + (s->v3 - s->v3p)));
     /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps */
     float p = s->u + (s->u - s->u1);
     float gain = 1.0f + K35_X1_EXCESS * diode_gain(table, p);
+    float G = c->x1_w / (gain + c->x1_w); /* X1's one-pole at GBW / gain */
     float a = 1.0f + g1 + K35_R * g2;
     float kg = g2 * c->kfb;
     /* v3 (D - kg G gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg (1 - G) sp, with
