@@ -14,7 +14,7 @@
  * cutoff: the whistle starts at one PEAK whatever the cutoff, as the SPICE runs show).
  * X1 (a uA741 in the study's redraw: 1 MHz over a gain of 58.4) adds a 17 kHz pole inside
  * the loop; its phase lag is what pulls the resonance below the cutoff at high cutoffs,
- * and it lessens as the diodes lower X1's gain (the pole sits at GBW / gain).
+ * and it lessens as the diodes lower X1's incremental gain (the pole sits at GBW / gain).
  * Realised as the circuit's nodal equations with R1 / R2 = a0 - 2, solved per step
  * (trapezoidal, zero-delay): the loop is linear in v3 once X1's gain is known, and X1's
  * diode gain is taken at the extrapolated X1 drive (dsp/diode_limiter.h), so each step is
@@ -117,8 +117,11 @@ static inline float korg35_step(korg35_state *s, const korg35_coefs *c, const fl
     float g2 = c->g * 0.5f * (e2 + korg35_junction(s->v3 + (s->v3 - s->v3p)));
     /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps */
     float p = s->u + (s->u - s->u1);
-    float gain = 1.0f + K35_X1_EXCESS * diode_gain(table, p);
-    float G = c->x1_w / (gain + c->x1_w); /* X1's one-pole at GBW / gain */
+    float slope_p;
+    float gain = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, p, &slope_p);
+    /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor): 17 kHz
+     * while the diodes are off, far higher once they conduct */
+    float G = c->x1_w / (1.0f + K35_X1_EXCESS * slope_p + c->x1_w);
     float a = 1.0f + g1 + K35_R * g2;
     float kg = g2 * c->kfb;
     /* v3 (D - kg G gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg (1 - G) sp, with
