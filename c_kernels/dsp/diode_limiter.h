@@ -31,14 +31,13 @@ static inline float diode_gain(const float *table, float u)
 static inline float diode_gain_slope(const float *table, float u, float *slope)
 {
     const float scale = (float)DIODE_TABLE_POINTS * (float)DIODE_TABLE_POINTS / DIODE_TABLE_U_MAX_V;
-    float au = fabsf(u);
-    float t = clampf(sqrtf(au * scale), 0.0f, (float)DIODE_TABLE_POINTS);
+    float t = clampf(sqrtf(fabsf(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS);
     int32_t i = (int32_t)t;
     float f = t - (float)i;
     float step = table[i + 1] - table[i];
     float gain = table[i] + f * step;
-    /* du/dt = 2 t / scale on the sqrt grid; at t = 0 the table is flat (slope 0 there) */
-    *slope = gain + au * step * scale / (2.0f * t + 1e-6f);
+    /* du/dt = 2 t / scale on the sqrt grid, and |u| = t^2 / scale: u d(V/u)/du = step t / 2 */
+    *slope = gain + 0.5f * step * t;
     return gain;
 }
 
