@@ -31,8 +31,11 @@ static inline void hpf_reset_ota(hpf_state *s) { ota_reset(&s->ota); }
 static inline float hpf_step_korg35(hpf_state *s, const hpf_coefs *c, float x)
 {
     float xa = K35_ATTEN * x;
-    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, 0.0f, xa, -K35_R * xa) *
-           (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND);
+    /* PEAK at 0 and the cutoff at the bottom (the usual setting): the open core, a third of
+     * the cost; the branch follows a setting, so the predictor never misses it */
+    float y = c->k35.open ? korg35_step_open(&s->k35, &c->k35, diode_gain_korg35, xa, -K35_R * xa)
+                          : korg35_step(&s->k35, &c->k35, diode_gain_korg35, 0.0f, xa, -K35_R * xa);
+    return y * (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND);
 }
 
 static inline float hpf_step_ota(hpf_state *s, const hpf_coefs *c, float x)

@@ -80,17 +80,24 @@ def resonance_against_level() -> None:
     plt.close(fig)
 
 
+def _from_rising_zero(y: np.ndarray, fs: float) -> np.ndarray:
+    """y from its first upward zero crossing, so that two whistles start in phase."""
+    y = y - y.mean()
+    i = int(np.flatnonzero((y[:-1] < 0) & (y[1:] >= 0))[0])
+    return y[i:i + int(0.003 * fs)]
+
+
 def whistles() -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
     for ax, rev in zip(axes, ("korg35", "ota"), strict=True):
         d = spice(rev)
         fc = float(d["mid_fc"])
-        y = run_filter(kick(0.3), rev, "lpf", fc, 1.0)[-int(0.004 * RATE):]
+        y = _from_rising_zero(run_filter(kick(0.3), rev, "lpf", fc, 1.0)[-int(0.005 * RATE):], RATE)
         ax.plot(np.arange(len(y)) / RATE * 1000, y, label="kernel")
-        w = d["lpf_osc_wave"][-4000:]
-        ax.plot(np.arange(len(w)) / 1e6 * 1000, w, alpha=0.6, label="simulation")
-        ax.set_title(f"{NAMES[rev]}: LPF at PEAK 10, {fc:.0f} Hz cutoff")
-        ax.set_xlabel("ms (phases not aligned)")
+        w = _from_rising_zero(d["lpf_osc_wave"].astype(np.float64), 1e6)
+        ax.plot(np.arange(len(w)) / 1e6 * 1000, w, alpha=0.7, label="simulation")
+        ax.set_title(f"{rev}: LPF whistle, PEAK 10, cutoff {fc:.0f} Hz")
+        ax.set_xlabel("ms")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
     axes[0].set_ylabel("V")

@@ -49,7 +49,13 @@ typedef struct {
     float g;        /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
     float kfb;      /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
     float x1_w;     /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
+    /* The open core (korg35_step_open): no PEAK and a cutoff under K35_OPEN_FC, where the
+     * transistors' signal dependence moves nothing audible. */
+    int open;
+    float inv_a, inv_ad; /* 1 / (1 + g (1 + r)) and 1 / (its product with the core's D) */
 } korg35_coefs;
+
+#define K35_OPEN_FC 0.0004f /* cycles per oversampled sample: 38 Hz at 2 x 48 kHz */
 
 /* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
  * ground): VR13 10k with R62 2k2 across its upper part, the wiper loaded by R61 5k6 + R60
@@ -76,14 +82,26 @@ static inline void korg35_reset(korg35_state *s)
 static inline void korg35_set_x1(korg35_coefs *c, float gbw) { c->x1_w = MS20_PI * gbw; }
 
 /* k_div: the PEAK divider's gain from X1's output to C12's foot. */
-static inline void korg35_set_feedback(korg35_coefs *c, float k_div) { c->kfb = K35_B * K35_BUFFER * k_div; }
+static inline void korg35_set_feedback(korg35_coefs *c, float k_div)
+{
+    c->kfb = K35_B * K35_BUFFER * k_div;
+    c->open = c->kfb == 0.0f && c->g < MS20_PI * K35_OPEN_FC;
+}
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
 static inline void korg35_set(korg35_coefs *c, float fc)
 {
     float num, den;
     tpt_tan_pi(fc, &num, &den);
-    c->g = num / den;
+    float g = num / den;
+    c->g = g;
+    c->open = c->kfb == 0.0f && g < MS20_PI * K35_OPEN_FC;
+    if (c->open) { /* the open core's constants (a division more, only down there) */
+        float a = 1.0f + g * (1.0f + K35_R);
+        float ad = a * ((1.0f + g) * a - K35_R * g * g);
+        c->inv_ad = 1.0f / ad;
+        c->inv_a = c->inv_ad * (ad / a);
+    }
 }
 
 /* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
@@ -143,6 +161,32 @@ __attribute__((always_inline)) static inline float korg35_step(korg35_state *s, 
     float vfb = c->kfb * xo + x_foot;
     float v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
     s->s1 = 2.0f * (v2 - vfb) - s1;
+    s->s2 = 2.0f * (v3 - x_hp) - s2;
+    s->x1 = xo + v;
+    s->u1 = s->u;
+    s->u = K35_X1_EXCESS * K35_BUFFER * v3;
+    s->v2p = s->v2;
+    s->v2 = v2;
+    s->v3p = s->v3;
+    s->v3 = v3;
+    return xo;
+}
+
+/* The step with no PEAK and a low cutoff (the HPF wide open, its usual setting): no loop to
+ * solve, fixed conductances, and X1 after the core at its actual drive. */
+static inline float korg35_step_open(korg35_state *s, const korg35_coefs *c, const float *table, float x_hp,
+                                     float x_foot)
+{
+    float s1 = s->s1, s2 = s->s2, sp = s->x1, g = c->g;
+    float a = 1.0f + g * (1.0f + K35_R);
+    float v3 = (a * (s2 + x_hp) + g * (s1 + x_foot)) * a * c->inv_ad;
+    float v2 = (s1 + x_foot + K35_R * g * v3) * c->inv_a;
+    float slope;
+    float gain = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, K35_X1_EXCESS * K35_BUFFER * v3, &slope);
+    float G = c->x1_w / (1.0f + K35_X1_EXCESS * slope + c->x1_w);
+    float v = G * (gain * v3 - sp);
+    float xo = sp + v;
+    s->s1 = 2.0f * (v2 - x_foot) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;
     s->u1 = s->u;
