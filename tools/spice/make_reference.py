@@ -216,10 +216,15 @@ def measure(rev: str) -> dict[str, np.ndarray]:
     return out
 
 
+def compact(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Single precision for the stored file (the simulation is not better than 1e-6)."""
+    return {k: v.astype(np.complex64 if np.iscomplexobj(v) else np.float32) for k, v in data.items()}
+
+
 def main() -> None:
     DATA.mkdir(exist_ok=True)
     for rev in REVISIONS:
-        data = measure(rev)
+        data = compact(measure(rev))
         np.savez_compressed(DATA / f"{rev}.npz", **data)
         print(rev, {k: np.round(v, 3).tolist() for k, v in data.items() if v.ndim == 0 or k.endswith("fc")})
 
