@@ -13,6 +13,10 @@
 #define VCF_FC_MIN 0.00002f    /* cycles per engine sample, as the engine clamps */
 #define VCF_FC_MAX 0.45f
 #define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise near full PEAK */
+/* The output coupling: C19 33u into the PEAK network (Korg35: 2.7 Hz at PEAK 0), C7 33u into
+ * R29 + VR1 (OTA: 0.5 Hz), each with the next stage's input in parallel, which the study
+ * does not draw; 5 Hz, as the VCA's own DC blocker, lets a step of DC settle in 0.3 s. */
+#define VCF_COUPLING_HZ 5.0f
 #define VCF_X1_GBW_HZ 1e6f   /* Korg35 X1's gain-bandwidth (a uA741, as the study draws it) */
 
 /* A (cutoff, PEAK) pair as one 64-bit word, PEAK in the high half (little-endian: x86-64,
@@ -92,6 +96,7 @@ void vcf_reset(vcf_state *s)
     lpf_reset_korg35(&s->lp);
     lpf_reset_ota(&s->lp);
     s->fade_left = 0;
+    s->dc_x = s->dc_y = 0.0f;
 }
 
 void vcf_init(vcf_state *s, float fs_hz)
@@ -104,6 +109,7 @@ void vcf_init(vcf_state *s, float fs_hz)
     ota_set_rate(&s->hc.ota, 2.0f * fs_hz);
     ota_set_rate(&s->lc.ota, 2.0f * fs_hz);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
+    s->dc_coef = 1.0f - 2.0f * MS20_PI * VCF_COUPLING_HZ / fs_hz;
     s->rev = VCF_KORG35;
     s->fade_left = 1; /* both revisions' coefficients, once */
     s->hp_in = s->lp_in = ~(uint64_t)0; /* nothing set yet: the retunes set everything */
@@ -146,7 +152,13 @@ static inline void vcf_input(vcf_state *s, float in_v, float *x0, float *x1)
 static inline float vcf_output(vcf_state *s, float y0, float y1)
 {
     float y = downsampler2_tick(&s->down, y0, y1);
-    return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+    /* Both circuits couple their output through 33 uF: the DC that the Korg35's lopsided
+     * transistors make from a loud signal (its 2nd harmonic's twin) never reaches the VCA,
+     * where EG-2 would turn it into a thump. */
+    float hp = y - s->dc_x + s->dc_coef * s->dc_y;
+    s->dc_x = y;
+    s->dc_y = hp;
+    return clampf(hp, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
 }
 
 /* One revision's pair over one oversampled step. The HPF could run both steps before the

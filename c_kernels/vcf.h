@@ -37,6 +37,8 @@ typedef struct {
     float hp_noise, lp_noise; /* each PEAK's share of noise_gain */
     float noise_gain; /* volts per LCG step: the seed noise level for the PEAKs set */
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
+    float dc_x, dc_y;  /* the output coupling capacitor (C19 / C7): one-pole high-pass state */
+    float dc_coef;     /* its pole: VCF_COUPLING_HZ at the engine rate */
 } vcf_state;
 
 void vcf_init(vcf_state *s, float fs_hz);
