@@ -40,7 +40,9 @@ static inline float hpf_step_korg35(hpf_state *s, const hpf_coefs *c, float x)
 
 static inline float hpf_step_ota(hpf_state *s, const hpf_coefs *c, float x)
 {
-    return 0.5f * ota_step(&s->ota, &c->ota, diode_gain_ota, 0.0f, x);
+    /* PEAK at 0: the second stage alone (a branch on a setting, never mispredicted) */
+    return 0.5f * (c->ota.open ? ota_step_hp_open(&s->ota, &c->ota, x)
+                               : ota_step(&s->ota, &c->ota, diode_gain_ota, 0.0f, x));
 }
 
 #endif

@@ -59,7 +59,10 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     if ((in ^ s->hp_in) >> 32) { /* PEAK, the high word, moved */
         peak = clampf(peak, 0.0f, 1.0f);
         if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->hc.k35, korg35_peak_divider(peak));
-        if (both || s->rev == VCF_OTA) ota_set_feedback(&s->hc.ota, ota_peak_divider(peak));
+        if (both || s->rev == VCF_OTA) {
+            ota_set_feedback(&s->hc.ota, ota_peak_divider(peak));
+            if (s->hc.ota.open) ota_rest_loop(&s->hp.ota);
+        }
         s->hp_noise = noise_weight(peak);
         set_noise(s);
     }

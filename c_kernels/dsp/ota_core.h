@@ -47,6 +47,7 @@ typedef struct {
     float k_div;    /* the PEAK divider: X5's input per volt of b2 */
     float leak;     /* the leak's integrator gain: OTA_LEAK_RAD_S T / 2 (ota_set_rate) */
     float x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
+    int open;       /* no PEAK: the high-pass is its second stage alone (ota_step_hp_open) */
 } ota_coefs;
 
 /* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
@@ -75,7 +76,11 @@ static inline void ota_set_rate(ota_coefs *c, float fs_os)
     c->x5_G = g / (1.0f + g);
 }
 
-static inline void ota_set_feedback(ota_coefs *c, float k_div) { c->k_div = k_div; }
+static inline void ota_set_feedback(ota_coefs *c, float k_div)
+{
+    c->k_div = k_div;
+    c->open = k_div == 0.0f;
+}
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
 static inline void ota_set(ota_coefs *c, float fc)
@@ -130,5 +135,23 @@ static inline float ota_step(ota_state *s, const ota_coefs *c, const float *tabl
     s->w = c->k_div * b2;
     return b2;
 }
+
+/* The high-pass with PEAK at 0 (its usual setting): nothing feeds C4's foot and nothing
+ * reaches X1's input, so the first stage rests (ota_set_feedback's caller zeroes it when
+ * PEAK reaches 0) and C5's OTA alone makes the 6 dB/oct high-pass, tanh and leak included.
+ * A third of the full step. */
+static inline float ota_step_hp_open(ota_state *s, const ota_coefs *c, float x_hp)
+{
+    float G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
+    float ol = 1.0f + c->leak;
+    float b2 = (s->s2 + ol * x_hp) / (ol + G2);
+    s->s2 = 2.0f * (b2 - x_hp) - s->s2;
+    s->z2p = s->z2;
+    s->z2 = -b2 * (1.0f / OTA_Z2_V);
+    return b2;
+}
+
+/* PEAK reached 0: the first stage and X5 come to rest (they start from there when PEAK rises). */
+static inline void ota_rest_loop(ota_state *s) { s->s1 = s->z1 = s->z1p = s->w = s->wp = s->x5 = 0.0f; }
 
 #endif
