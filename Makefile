@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup run demo test kernel tables lint bench clean lock screenshots
+.PHONY: setup run demo test kernel tables lint bench clean lock filter-plots filter-reference screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -44,6 +44,15 @@ lock: $(PY)
 
 lint: $(PY)
 	$(VENV)/bin/ruff check firmware tests tools benchmarks c_kernels
+
+# docs/filters/*.png: both filter revisions in the kernel against the stored circuit
+# simulation (needs matplotlib, in the test extra).
+filter-plots: $(PY)
+	$(PY) tools/plot_filters.py
+
+# tools/spice/data/*.npz: rerun the circuit simulations (needs ngspice; a few minutes).
+filter-reference: $(PY)
+	$(PY) tools/spice/make_reference.py
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -155,7 +155,10 @@ static void apply_event(ms20_engine *e, const ms20_event *ev)
         break;
     case MS20_EV_PATCH: patchbay_apply(&e->bay, (const signed char *)ev->route); break;
     case MS20_EV_RESET: reset_voice(e); break;
-    case MS20_EV_SETTING: esp_apply_setting(&e->esp, ev->index, ev->value); break;
+    case MS20_EV_SETTING:
+        if (ev->index == MS20_SET_FILTER) vcf_set_revision(&e->vcf, (int)ev->value);
+        else esp_apply_setting(&e->esp, ev->index, ev->value);
+        break;
     default: break;
     }
     e->stats.events_applied++;
@@ -255,7 +258,7 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
                    v[MS20_P_LPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_LP_CUTOFF);
     float hp_fc = exp2_cached(&e->hp_exp, hp_oct, LOG2_FC_MIN, LOG2_FC_MAX); /* cycles per sample */
     float lp_fc = exp2_cached(&e->lp_exp, lp_oct, LOG2_FC_MIN, LOG2_FC_MAX);
-    float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_K], lp_fc, v[MS20_P_LPF_K]);
+    float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_PEAK], lp_fc, v[MS20_P_LPF_PEAK]);
 
     float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));
     float y = output_tick(&e->vca, &e->vca_set, amp, v[MS20_P_VOLUME]);

@@ -27,7 +27,8 @@ enum ms20_event_type {
 /* Settings that are no knob or switch of the panel (config files, patch files). */
 enum ms20_setting {
     MS20_SET_ESP_FV_CHARACTER = 0,  /* 0: the accurate F-V, 1: vintage (a tachometer, docs/esp.md) */
-    MS20_SET_ESP_PITCH_TRIGGERS = 1 /* 1: TRIG also fires on legato pitch changes (accurate F-V) */
+    MS20_SET_ESP_PITCH_TRIGGERS = 1, /* 1: TRIG also fires on legato pitch changes (accurate F-V) */
+    MS20_SET_FILTER = 2 /* 0: the Korg35 filters (the default), 1: the OTA board; crossfades 10 ms */
 };
 
 enum ms20_key_flags {

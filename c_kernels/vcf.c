@@ -1,6 +1,7 @@
-/* Filter section: HPF into LPF at 2x the engine rate (see vcf.h). */
+/* Filter section: HPF into LPF at 2x the engine rate, either revision (see vcf.h). */
 #include "vcf.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "dsp/denormal.h"
@@ -11,8 +12,12 @@
 #define VCF_OUT_MAX_V 12.0f
 #define VCF_FC_MIN 0.00002f    /* cycles per engine sample, as the engine clamps */
 #define VCF_FC_MAX 0.45f
-#define VCF_K_MAX 2.2f
-#define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise per unit of PEAK feedback gain */
+#define VCF_NOISE_V 1e-5f      /* -100 dBV of circuit noise near full PEAK */
+/* The output coupling: C19 33u into the PEAK network (Korg35: 2.7 Hz at PEAK 0), C7 33u into
+ * R29 + VR1 (OTA: 0.5 Hz), each with the next stage's input in parallel, which the study
+ * does not draw; 5 Hz, as the VCA's own DC blocker, lets a step of DC settle in 0.3 s. */
+#define VCF_COUPLING_HZ 5.0f
+#define VCF_X1_GBW_HZ 1e6f   /* Korg35 X1's gain-bandwidth (a uA741, as the study draws it) */
 
 /* A (cutoff, PEAK) pair as one 64-bit word, PEAK in the high half (little-endian: x86-64,
  * aarch64): two compares per sample find whether anything moved. Bit equality, so a NaN
@@ -29,12 +34,13 @@ static inline uint64_t pair_bits(float fc, float k)
     return u;
 }
 
-/* The seed noise only matters where a PEAK can whistle: it fades in over K = 1.6..2 (PEAK
- * 7.3..9.1) and is off below, so the usual settings skip the noise generator altogether;
- * the fade keeps its level continuous as PEAK moves. Volts per LCG step. */
-static inline float noise_weight(float k)
+/* The seed noise only matters where a PEAK can whistle: it fades in over the top third of
+ * the pot's travel (both revisions whistle from 0.74 (Korg35) or 0.91 (OTA) of it) and is
+ * off below, so the usual settings skip the noise generator altogether; the fade keeps
+ * its level continuous as PEAK moves. Volts per LCG step. */
+static inline float noise_weight(float peak)
 {
-    return (VCF_NOISE_V / 2147483648.0f) * k * clampf(2.5f * (k - 1.6f), 0.0f, 1.0f);
+    return (VCF_NOISE_V / 2147483648.0f) * clampf(3.0f * (peak - 0.6f), 0.0f, 1.0f);
 }
 
 static inline void set_noise(vcf_state *s)
@@ -43,33 +49,43 @@ static inline void set_noise(vcf_state *s)
     s->noise_on = s->noise_gain != 0.0f;
 }
 
-/* New coefficients for a filter whose (cutoff, PEAK) moved. Inline: under an envelope the
- * cutoff moves every sample, and knob smoothing moves PEAK every sample for a while. The
- * cutoffs halve at the doubled rate. */
-static inline void retune_hp(vcf_state *s, float fc, float k, uint64_t in)
+/* New coefficients for a filter whose (cutoff, PEAK) moved, for the revision playing (and
+ * the other during a crossfade). Inline: under an envelope the cutoff moves every sample,
+ * and knob smoothing moves PEAK every sample for a while. The cutoffs halve at the doubled
+ * rate. */
+static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
 {
+    int both = s->fade_left != 0;
     if ((in ^ s->hp_in) >> 32) { /* PEAK, the high word, moved */
-        k = clampf(k, 0.0f, VCF_K_MAX);
-        hpf_set_peak(&s->hc, k);
-        s->hp_loop = k != 0.0f;
-        if (!s->hp_loop) hpf_open_loop(&s->hp);
-        s->hp_noise = noise_weight(k);
+        peak = clampf(peak, 0.0f, 1.0f);
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->hc.k35, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_OTA) {
+            ota_set_feedback(&s->hc.ota, ota_peak_divider(peak));
+            if (s->hc.ota.open) ota_rest_loop(&s->hp.ota);
+        }
+        s->hp_noise = noise_weight(peak);
         set_noise(s);
     }
     s->hp_in = in;
-    hpf_set(&s->hc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX));
+    fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->hc.k35, fc);
+    if (both || s->rev == VCF_OTA) ota_set(&s->hc.ota, fc);
 }
 
-static inline void retune_lp(vcf_state *s, float fc, float k, uint64_t in)
+static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
 {
+    int both = s->fade_left != 0;
     if ((in ^ s->lp_in) >> 32) {
-        k = clampf(k, 0.0f, VCF_K_MAX);
-        lpf_set_peak(&s->lc, k);
-        s->lp_noise = noise_weight(k);
+        peak = clampf(peak, 0.0f, 1.0f);
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->lc.k35, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_OTA) ota_set_feedback(&s->lc.ota, ota_peak_divider(peak));
+        s->lp_noise = noise_weight(peak);
         set_noise(s);
     }
     s->lp_in = in;
-    lpf_set(&s->lc, 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX));
+    fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->lc.k35, fc);
+    if (both || s->rev == VCF_OTA) ota_set(&s->lc.ota, fc);
 }
 
 void vcf_reset(vcf_state *s)
@@ -78,23 +94,53 @@ void vcf_reset(vcf_state *s)
     downsampler2 down = {{{0.0f}}};
     s->up = up;
     s->down = down;
-    hpf_reset(&s->hp);
-    lpf_reset(&s->lp);
+    hpf_reset_korg35(&s->hp);
+    hpf_reset_ota(&s->hp);
+    lpf_reset_korg35(&s->lp);
+    lpf_reset_ota(&s->lp);
+    s->fade_left = 0;
+    s->dc_x = s->dc_y = 0.0f;
 }
 
 void vcf_init(vcf_state *s, float fs_hz)
 {
-    (void)fs_hz; /* cutoffs arrive normalised; the design does not depend on the rate */
     static const vcf_state zero;
     *s = zero;
+    /* X1's gain-bandwidth and the OTA board's fixed corners at the oversampled rate */
+    korg35_set_x1(&s->hc.k35, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    korg35_set_x1(&s->lc.k35, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    ota_set_rate(&s->hc.ota, 2.0f * fs_hz);
+    ota_set_rate(&s->lc.ota, 2.0f * fs_hz);
+    s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
+    s->dc_coef = 1.0f - 2.0f * MS20_PI * VCF_COUPLING_HZ / fs_hz;
+    s->rev = VCF_KORG35;
+    s->fade_left = 1; /* both revisions' coefficients, once */
     s->hp_in = s->lp_in = ~(uint64_t)0; /* nothing set yet: the retunes set everything */
     retune_hp(s, 0.0f, 0.0f, pair_bits(0.0f, 0.0f));
     retune_lp(s, 0.0f, 0.0f, pair_bits(0.0f, 0.0f));
+    s->fade_left = 0;
     s->seed = 0x9e3779b9u;
 }
 
-/* The per-sample work once the coefficients are current. */
-__attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
+void vcf_set_revision(vcf_state *s, int rev)
+{
+    rev = rev == VCF_OTA ? VCF_OTA : VCF_KORG35;
+    if (rev == s->rev) return;
+    /* the new revision starts from rest and fades in over the old one */
+    if (rev == VCF_OTA) {
+        hpf_reset_ota(&s->hp);
+        lpf_reset_ota(&s->lp);
+    } else {
+        hpf_reset_korg35(&s->hp);
+        lpf_reset_korg35(&s->lp);
+    }
+    s->rev = rev;
+    s->fade_left = (int)(1.0f / s->fade_step);
+    s->hp_in = s->lp_in = ~(uint64_t)0; /* both revisions' coefficients at the next sample */
+}
+
+/* The input with the seed noise, and its two oversampled steps. */
+static inline void vcf_input(vcf_state *s, float in_v, float *x0, float *x1)
 {
     float x = clampf(in_v, -VCF_IN_MAX_V, VCF_IN_MAX_V); /* NaN: -12 V */
     /* The seed noise scales with PEAK (noise_weight): none at low PEAK, where digital
@@ -103,26 +149,62 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
         s->seed = s->seed * 1664525u + 1013904223u;
         x += (float)(int32_t)s->seed * s->noise_gain;
     }
+    upsampler2_tick(&s->up, x, x0, x1);
+}
 
-    float x0, x1;
-    upsampler2_tick(&s->up, x, &x0, &x1);
-
-    /* The HPF runs both steps before the LPF starts: the same result as interleaving them
-     * (nothing feeds back from the LPF), with half the values live. */
-    float h0, h1;
-    if (s->hp_loop) {
-        h0 = hpf_step(&s->hp, &s->hc, x0);
-        h1 = hpf_step(&s->hp, &s->hc, x1);
-    } else { /* HPF PEAK at 0: the engine ticks per sample, so the variant is a branch the
-              * predictor never misses rather than a loop chosen per block */
-        h0 = hpf_step_open(&s->hp, &s->hc, x0);
-        h1 = hpf_step_open(&s->hp, &s->hc, x1);
-    }
-    float y0 = lpf_step(&s->lp, &s->lc, h0);
-    float y1 = lpf_step(&s->lp, &s->lc, h1);
-
+static inline float vcf_output(vcf_state *s, float y0, float y1)
+{
     float y = downsampler2_tick(&s->down, y0, y1);
-    return clampf(y, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+    /* Both circuits couple their output through 33 uF: the DC that the Korg35's lopsided
+     * transistors make from a loud signal (its 2nd harmonic's twin) never reaches the VCA,
+     * where EG-2 would turn it into a thump. */
+    float hp = y - s->dc_x + s->dc_coef * s->dc_y;
+    s->dc_x = y;
+    s->dc_y = hp;
+    return clampf(hp, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
+}
+
+/* One revision's pair over one oversampled step. The HPF could run both steps before the
+ * LPF starts (nothing feeds back from the LPF); step by step keeps the crossfade simple. */
+static inline float pair_korg35(vcf_state *s, float x)
+{
+    return lpf_step_korg35(&s->lp, &s->lc, 2.0f * hpf_step_korg35(&s->hp, &s->hc, x));
+}
+
+static inline float pair_ota(vcf_state *s, float x)
+{
+    return lpf_step_ota(&s->lp, &s->lc, 2.0f * hpf_step_ota(&s->hp, &s->hc, x));
+}
+
+/* The per-sample work once the coefficients are current. The revision is a branch the
+ * predictor never misses (it changes only on a setting). */
+__attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float in_v)
+{
+    float x0, x1;
+    vcf_input(s, in_v, &x0, &x1);
+    float y0, y1;
+    if (__builtin_expect(s->fade_left != 0, 0)) {
+        /* crossfade: the new revision's share rises linearly over VCF_FADE_MS */
+        float t0 = 1.0f - (float)s->fade_left * s->fade_step;
+        float t1 = t0 + s->fade_step;
+        float k0 = pair_korg35(s, x0), o0 = pair_ota(s, x0);
+        float k1 = pair_korg35(s, x1), o1 = pair_ota(s, x1);
+        if (s->rev == VCF_OTA) {
+            y0 = k0 + t0 * (o0 - k0);
+            y1 = k1 + t1 * (o1 - k1);
+        } else {
+            y0 = o0 + t0 * (k0 - o0);
+            y1 = o1 + t1 * (k1 - o1);
+        }
+        s->fade_left = s->fade_left > 2 ? s->fade_left - 2 : 0;
+    } else if (s->rev == VCF_OTA) {
+        y0 = pair_ota(s, x0);
+        y1 = pair_ota(s, x1);
+    } else {
+        y0 = pair_korg35(s, x0);
+        y1 = pair_korg35(s, x1);
+    }
+    return vcf_output(s, y0, y1);
 }
 
 /* Compiler barrier: the coefficients just stored are read back from memory where they are
@@ -131,33 +213,69 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
 
 /* Something moved: new coefficients, then the sample. A function of its own, reached by a
  * jump, so that the path where nothing moved makes no call and needs no stack frame. */
-__attribute__((noinline)) static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc,
-                                                  float lp_k, uint64_t hp_in, uint64_t lp_in)
+__attribute__((noinline)) static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_peak, float lp_fc,
+                                                  float lp_peak, uint64_t hp_in, uint64_t lp_in)
 {
-    if (hp_in != s->hp_in) retune_hp(s, hp_fc, hp_k, hp_in);
-    if (lp_in != s->lp_in) retune_lp(s, lp_fc, lp_k, lp_in);
+    if (hp_in != s->hp_in) retune_hp(s, hp_fc, hp_peak, hp_in);
+    if (lp_in != s->lp_in) retune_lp(s, lp_fc, lp_peak, lp_in);
     VCF_RELOAD();
     return vcf_run(s, in_v);
 }
 
-__attribute__((noinline)) float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k)
+__attribute__((noinline)) float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_peak, float lp_fc,
+                                         float lp_peak)
 {
     /* Coefficients once per engine sample at most, shared by both oversampled steps, and
-     * only when something moved: under an envelope a cutoff moves every sample, and knob
-     * smoothing moves a PEAK every sample for a while. */
-    uint64_t hp_in = pair_bits(hp_fc, hp_k), lp_in = pair_bits(lp_fc, lp_k);
-    if (hp_in != s->hp_in || lp_in != s->lp_in) return vcf_retune(s, in_v, hp_fc, hp_k, lp_fc, lp_k, hp_in, lp_in);
+     * only when something moved. */
+    uint64_t hp_in = pair_bits(hp_fc, hp_peak), lp_in = pair_bits(lp_fc, lp_peak);
+    if (hp_in != s->hp_in || lp_in != s->lp_in) return vcf_retune(s, in_v, hp_fc, hp_peak, lp_fc, lp_peak, hp_in, lp_in);
     return vcf_run(s, in_v);
 }
 
-/* Test probe (vcf.probe.h): the section alone on a fresh state, per-sample parameters, in
+/* Test probes (vcf.probe.h): the section alone on a fresh state, per-sample parameters, in
  * the engine's floating-point mode. */
-void vcf_probe_render(float fs, const float *in, const float *hp_fc, const float *hp_k, const float *lp_fc,
-                      const float *lp_k, float *out, int n)
+void vcf_probe_render(float fs, int rev, int switch_at, const float *in, const float *hp_fc, const float *hp_peak,
+                      const float *lp_fc, const float *lp_peak, float *out, int n)
 {
     fp_mode mode = fp_mode_flush_denormals(); /* as the engine runs it */
     vcf_state s;
     vcf_init(&s, fs);
-    for (int i = 0; i < n; ++i) out[i] = vcf_tick(&s, in[i], hp_fc[i], hp_k[i], lp_fc[i], lp_k[i]);
+    vcf_set_revision(&s, rev);
+    s.fade_left = 0; /* a fresh section starts in its revision */
+    for (int i = 0; i < n; ++i) {
+        if (i == switch_at) vcf_set_revision(&s, 1 - s.rev);
+        out[i] = vcf_tick(&s, in[i], hp_fc[i], hp_peak[i], lp_fc[i], lp_peak[i]);
+    }
+    fp_mode_restore(mode);
+}
+
+void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const float *fc, const float *peak, float *out,
+                      int n)
+{
+    fp_mode mode = fp_mode_flush_denormals();
+    vcf_state s;
+    vcf_init(&s, fs);
+    vcf_set_revision(&s, rev);
+    s.fade_left = 0;
+    for (int i = 0; i < n; ++i) {
+        float x0, x1, y0, y1;
+        if (lowpass) retune_lp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
+        else retune_hp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
+        vcf_input(&s, in[i], &x0, &x1);
+        if (lowpass && rev == VCF_OTA) {
+            y0 = lpf_step_ota(&s.lp, &s.lc, x0);
+            y1 = lpf_step_ota(&s.lp, &s.lc, x1);
+        } else if (lowpass) {
+            y0 = lpf_step_korg35(&s.lp, &s.lc, x0);
+            y1 = lpf_step_korg35(&s.lp, &s.lc, x1);
+        } else if (rev == VCF_OTA) {
+            y0 = hpf_step_ota(&s.hp, &s.hc, x0);
+            y1 = hpf_step_ota(&s.hp, &s.hc, x1);
+        } else {
+            y0 = hpf_step_korg35(&s.hp, &s.hc, x0);
+            y1 = hpf_step_korg35(&s.hp, &s.hc, x1);
+        }
+        out[i] = vcf_output(&s, y0, y1);
+    }
     fp_mode_restore(mode);
 }

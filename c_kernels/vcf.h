@@ -1,9 +1,12 @@
-/* The filter section: the MS-20's Korg35 HPF into LPF in series (hpf.h, lpf.h), both with
- * a diode clipper in their resonance loops, run together at twice the engine rate between
- * a half-band interpolator and decimator (dsp/oversampler.h).
+/* The filter section: the MS-20's HPF into LPF in series (hpf.h, lpf.h), in either of the
+ * two revisions the MS-20 shipped with: the Korg35 chip (early units; the default, as the
+ * MS-20 mini chose) or the LM13600 OTA board (KLM-307, later units). Both run at twice the
+ * engine rate between a half-band interpolator and decimator (dsp/oversampler.h).
  * Cutoffs in cycles per sample at the engine rate (f / fs, 0.00002..0.45, may move every
- * sample); k is the Korg35 feedback gain (0 .. 2.2, self-oscillation from 2). Input and
- * output in volts (audio about +-1 V; up to +-10 V with EXT SIGNAL).
+ * sample): the cutoff is the natural frequency of each circuit's core. PEAK is the pot's
+ * travel (0..1; the circuit's divider turns it into loop gain). Input and output in volts
+ * (audio about +-1 V; up to +-10 V with EXT SIGNAL); unity passband gain.
+ * Changing the revision crossfades the two for VCF_FADE_MS, so it is click-free.
  */
 #ifndef MS20_VCF_H
 #define MS20_VCF_H
@@ -14,6 +17,10 @@
 #include "hpf.h"
 #include "lpf.h"
 
+enum vcf_revision { VCF_KORG35 = 0, VCF_OTA = 1 };
+
+#define VCF_FADE_MS 10.0f
+
 typedef struct {
     upsampler2 up;
     downsampler2 down;
@@ -23,15 +30,21 @@ typedef struct {
     hpf_coefs hc;
     lpf_coefs lc;
     uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
-    int hp_loop;      /* HPF PEAK above 0: its resonance loop runs */
+    int rev;          /* the revision playing (vcf_revision) */
+    int fade_left;    /* oversampled steps of the crossfade still to run (0: one revision) */
+    float fade_step;  /* 1 / the crossfade's length in oversampled steps */
     int noise_on;     /* noise_gain is not 0 */
     float hp_noise, lp_noise; /* each PEAK's share of noise_gain */
     float noise_gain; /* volts per LCG step: the seed noise level for the PEAKs set */
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
+    float dc_x, dc_y;  /* the output coupling capacitor (C19 / C7): one-pole high-pass state */
+    float dc_coef;     /* its pole: VCF_COUPLING_HZ at the engine rate */
 } vcf_state;
 
 void vcf_init(vcf_state *s, float fs_hz);
 void vcf_reset(vcf_state *s);
-float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_k, float lp_fc, float lp_k);
+/* Choose the revision (vcf_revision); a change crossfades from the one playing. */
+void vcf_set_revision(vcf_state *s, int rev);
+float vcf_tick(vcf_state *s, float in_v, float hp_fc, float hp_peak, float lp_fc, float lp_peak);
 
 #endif

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import mido
@@ -204,7 +205,7 @@ def test_5a_esp_feedback_is_bounded_at_the_extremes() -> None:
         panel = panel.with_knob(k, v)
     events = [TimedMessage(0.0, mido.Message("note_on", note=48, velocity=100)),
               TimedMessage(1.5, mido.Message("note_off", note=48))]
-    y = render_patch(type(patch)(patch.name, panel), events, RATE, seconds=3.0)
+    y = render_patch(dataclasses.replace(patch, panel=panel), events, RATE, seconds=3.0)
     assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 1.0
     assert abs(np.mean(seg(y, 2.0, 2.5))) < 0.01  # no DC held after the loop has been driven hard
 
@@ -249,7 +250,7 @@ def test_5b_filter_oscillator_still_follows_the_cutoff_knob() -> None:
     patch = load_patch(PATCHES / "5b-filter-oscillator.toml")
     pitches = []
     for position in (1.28, 2.28):
-        p = type(patch)(patch.name, patch.panel.with_knob("LPF CUTOFF", position))
+        p = dataclasses.replace(patch, panel=patch.panel.with_knob("LPF CUTOFF", position))  # keeps [settings]
         y = render_patch(p, [TimedMessage(0.0, mido.Message("note_on", note=60, velocity=100))], RATE, seconds=1.5)
         tone = seg(y, 0.5, 1.5)
         f, m = spectrum(tone)

@@ -109,3 +109,18 @@ def test_a_patch_can_choose_the_esp_fv_character_and_pitch_triggers() -> None:
         parse_patch('[esp]\nfv = "tube"\n')
     with pytest.raises(PatchError, match="expected fv or pitch_triggers"):
         parse_patch('[esp]\nfv_character = "vintage"\n')
+
+
+def test_a_patch_chooses_the_filter_revision(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('name = "p"\n[settings]\nfilter = "ota"\n')
+    assert load_patch(path).filter == "ota"
+    path.write_text('name = "p"\n')
+    assert load_patch(path).filter is None  # the box's or the renderer's choice
+
+
+def test_an_unknown_filter_revision_names_file_line_and_choices(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('name = "p"\n[settings]\nfilter = "moog"\n')
+    with pytest.raises(PatchError, match=r"p\.toml:3.*'moog'.*korg35, ota"):
+        load_patch(path)

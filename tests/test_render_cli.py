@@ -67,3 +67,24 @@ def test_a_bad_patch_file_names_file_line_and_key(tmp_path: Path, capsys: pytest
 def test_a_bad_note_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["render", str(PATCHES / "first-voice.toml"), "--notes", "H2:1", "--out", str(tmp_path / "x.wav")]) == 2
     assert "'H2' is not a note name" in capsys.readouterr().err
+
+
+def test_render_filter_chooses_the_revision(tmp_path: Path) -> None:
+    """--filter ota plays the later board: the same patch and notes sound different (the
+    Korg35's forward-path diodes distort a loud saw the OTA board passes clean)."""
+    outs = {}
+    for revision in ("korg35", "ota"):
+        out = tmp_path / f"{revision}.wav"
+        assert main(["render", str(PATCHES / "first-voice.toml"), "--notes", "A2:0.5", "--out", str(out),
+                     "--filter", revision, "--quiet"]) == 0
+        outs[revision] = read_wav(out, 48000)
+    a, b = outs["korg35"][4800:19200], outs["ota"][4800:19200]
+    assert dominant_hz(a, 48000) == pytest.approx(dominant_hz(b, 48000), rel=0.02)  # the same note
+    assert np.sqrt(np.mean((a - b) ** 2)) > 0.05 * np.sqrt(np.mean(a**2))
+
+
+def test_render_rejects_an_unknown_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["render", str(PATCHES / "first-voice.toml"), "--notes", "A2:0.5", "--out", str(tmp_path / "x.wav"),
+              "--filter", "moog"])
+    assert "korg35" in capsys.readouterr().err

@@ -74,3 +74,10 @@ def test_the_board_is_chosen_by_flag_env_or_config_never_guessed(monkeypatch):
     monkeypatch.setenv(PINS_ENV, "toaster")
     with pytest.raises(ConfigError, match=PINS_ENV):
         board_backend(cfg)
+
+
+def test_the_box_plays_the_korg35_filter_unless_told_otherwise():
+    assert default_config().patch.filter == "korg35"
+    assert parse_config('[patch]\nfilter = "ota"\n').patch.filter == "ota"
+    with pytest.raises(ConfigError, match=r"box\.toml:2.*patch\.filter.*korg35"):
+        parse_config('[patch]\nfilter = "moog"\n', "box.toml")

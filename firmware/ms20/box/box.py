@@ -39,7 +39,7 @@ from ms20.midi.notes import note_name
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine, QueueFull
 from ms20.model.panel import send
-from ms20.model.patch import Patch
+from ms20.model.patch import FILTERS, Patch
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,8 @@ class Box:
         self.problems = problems          # files the box fell back from (LastGood), for LED and status
         self.patch = patch
         self.engine = Engine(config.audio.rate)
+        revision = (patch.filter if patch else None) or config.patch.filter
+        self.engine.set_filter(FILTERS.index(revision), at=0)   # a patch's [settings] wins
         self.controller = PanelController(patch.panel if patch else None)
         self._knob_sink = self.controller.knob_sink(self.engine)   # called with _producer held
         self.keyboard = MonoKeyboard(config.midi.priority, config.midi.multi_trigger)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ms20.midi.note_priority import PRIORITIES
 from ms20.model.panel import PanelError, layout
+from ms20.model.patch import FILTERS
 from ms20.textfile import did_you_mean, parse_toml, read_text, short_repr, where
 
 PINS_ENV = "MS20_PINS"         # overrides board.backend: "rpi" or "sim" ("mock", the pin layer's word, too)
@@ -226,6 +227,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("patch", "file", "patches/first-voice.toml",
             "patch loaded at start (relative paths: the working directory, then the firmware's tree)",
             _str),
+    Setting("patch", "filter", "korg35",
+            'the filter revision: "korg35" (early MS-20s, the default) or "ota" (the later board); '
+            "a patch's [settings] filter wins", _choice(FILTERS)),
     Setting("status", "interval_s", 10.0, "seconds between one-line status reports (0 = never)",
             _float(0.0, 3600.0)),
     # -- web -----------------------------------------------------------------------------
@@ -296,9 +300,10 @@ class CvConfig:
 
 @dataclass(frozen=True)
 class PatchConfig:
-    """[patch]: the patch file the box loads at start."""
+    """[patch]: the patch file the box loads at start, and the filter revision."""
 
     file: str
+    filter: str = "korg35"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ms20.control.controller import PanelController
 from ms20.midi.notes import note_number
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine
-from ms20.model.patch import Patch, find_patch, load_patch
+from ms20.model.patch import FILTERS, Patch, find_patch, load_patch
 from ms20.textfile import read_bytes, refuse_special
 
 BLOCK = 256
@@ -206,14 +206,17 @@ def render_patch(
     line_in: np.ndarray | None = None,
     progress: bool = False,
     score_s: float = 0.0,
+    filter_revision: str | None = None,
 ) -> np.ndarray:
     """Render `patch` playing `events`; returns mono float32 audio (see render_seconds for
     its length). Events are queued ahead of the render, EVENTS_PER_RENDER at most before the
-    audio is rendered up to them, so any number of messages in one block fits the queue."""
+    audio is rendered up to them, so any number of messages in one block fits the queue.
+    `filter_revision` (one of FILTERS) overrides the patch's [settings] filter."""
     timeline = sorted(events, key=lambda e: e.seconds)
     total = int(round(render_seconds(timeline, rate, seconds, tail, line_in, score_s) * rate))
 
     engine = Engine(rate)
+    engine.set_filter(FILTERS.index(filter_revision or patch.filter or FILTERS[0]), at=0)
     controller = PanelController(patch.panel)
     controller.flush(engine, at=0)
     engine.set_esp(patch.esp.fv, patch.esp.pitch_triggers, at=0)
@@ -296,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
                           f"--max-seconds {args.max_seconds:g}; give --seconds, or raise --max-seconds "
                           f"(memory: {length * args.rate * 4 / 2**20:.0f} MiB)")
     audio = render_patch(patch, events, args.rate, args.seconds, args.tail, line_in,
-                         progress=not args.quiet, score_s=score_s)
+                         progress=not args.quiet, score_s=score_s, filter_revision=args.filter)
     out = Path(args.out)
     write_audio(out, audio, args.rate, args.format)
     peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
@@ -324,4 +327,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-seconds", type=seconds_arg, default=MAX_SECONDS,
                    help=f"refuse longer renders (default {MAX_SECONDS:g} s; 4 bytes of memory a sample)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--filter", choices=FILTERS,
+                   help="filter revision: korg35 (early MS-20s) or ota (the later board); default: the patch's "
+                        "[settings] filter, else korg35")
     p.set_defaults(func=run)

@@ -76,6 +76,11 @@ class Engine:
         self._push(lib.MS20_EV_SETTING, lib.MS20_SET_ESP_FV_CHARACTER, float(FV_CHARACTERS[fv]), at)
         self._push(lib.MS20_EV_SETTING, lib.MS20_SET_ESP_PITCH_TRIGGERS, 1.0 if pitch_triggers else 0.0, at)
 
+    def set_filter(self, revision: int, at: int | None = None) -> None:
+        """Choose the filter revision (an index into ms20.model.patch.FILTERS: 0 the Korg35,
+        1 the OTA board); the kernel crossfades from the one playing over 10 ms."""
+        self._push(lib.MS20_EV_SETTING, lib.MS20_SET_FILTER, float(revision), at)
+
     def reset(self, at: int | None = None) -> None:
         """Panic: envelopes, filters and held voltages back to rest."""
         self._push(lib.MS20_EV_RESET, 0, 0.0, at)

@@ -12,6 +12,8 @@
     [esp]
     fv = "vintage"                  # the F-V converter: "accurate" (default) or "vintage"
     pitch_triggers = false          # TRIG only on attacks, not on legato pitch changes
+    [settings]
+    filter = "ota"                  # the filter revision: "korg35" (default) or "ota"
 
 Knobs and switches not named keep the panel's default. Every error names the file, and
 the line where it can be found.
@@ -27,6 +29,11 @@ from ms20.model.jacks import UnknownJack
 from ms20.model.panel import PanelError, PanelState, layout
 from ms20.model.patchbay import resolve
 from ms20.textfile import parse_toml, read_text, short_repr, where
+
+# The MS-20's two filter revisions, in the kernel's order (c_kernels/vcf.h, vcf_revision):
+# the Korg35 chip of early units (the default, as the MS-20 mini chose) and the later
+# LM13600 OTA board.
+FILTERS = ("korg35", "ota")
 
 
 class PatchError(ValueError):
@@ -55,6 +62,7 @@ class Patch:
     # MIDI CC number -> (knob position at 0, at 127) where the file narrows the travel
     cc_span: Mapping[int, tuple[float, float]] = field(default_factory=dict)
     esp: EspSettings = EspSettings()
+    filter: str | None = None   # one of FILTERS, or None: whatever the box or renderer plays
 
 
 REPO = Path(__file__).resolve().parents[3]         # the source tree, when run from one
@@ -95,7 +103,7 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
 
     data = parse_toml(text, source, PatchError)
 
-    known = {"name", "knobs", "switches", "cables", "midi", "esp", "description"}
+    known = {"name", "knobs", "switches", "cables", "midi", "esp", "description", "settings"}
     for key in data:
         if key not in known:
             raise fail(key, f"unknown section or key {key!r} (expected one of {', '.join(sorted(known))})")
@@ -160,11 +168,19 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
     if not isinstance(esp.pitch_triggers, bool):
         raise fail("pitch_triggers", "[esp] pitch_triggers must be true or false")
 
+    settings = _table(data, "settings", fail)
+    for key in settings:
+        if key != "filter":
+            raise fail(key, f"unknown setting {key!r} (expected: filter)")
+    revision = settings.get("filter")
+    if revision is not None and revision not in FILTERS:
+        raise fail("filter", f"filter {short_repr(revision)}: expected one of {', '.join(FILTERS)}")
+
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             raise fail(key, f"{key} must be a string, got {short_repr(data[key])}")
     name = data.get("name", Path(source).stem)
-    return Patch(name, state, cc_map, source, cc_span, esp)
+    return Patch(name, state, cc_map, source, cc_span, esp, revision)
 
 
 def _table(data: dict, key: str, fail) -> dict:

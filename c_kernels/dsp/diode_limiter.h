@@ -1,0 +1,44 @@
+/* The filters' diode gain limiters: a non-inverting op-amp stage whose feedback resistor
+ * has back-to-back diode strings across it (Stinchcombe, "A Study of the Korg MS10 & MS20
+ * Filters", section 5). Its output is in + V, where V is the drop across the resistor and
+ * diodes; u, the drop the resistor alone would take, is the stage's linear gain less one
+ * times its input. diode_gain() gives V / u from the generated table (dsp/diode_table.h,
+ * 1N4148s; tools/gen_diode_tables.py), so the stage's gain is 1 + (gain - 1) * V / u.
+ * Volts in; the table is even in u.
+ */
+#ifndef MS20_DSP_DIODE_LIMITER_H
+#define MS20_DSP_DIODE_LIMITER_H
+
+#include <stdint.h>
+
+#include "diode_table.h"
+#include "fastmath.h"
+
+/* V / u at u volts: linear interpolation on the table's sqrt(u) grid; beyond its 64 V the
+ * last entry holds (the op amps' rails stop the stages long before). NaN reads entry 0. */
+static inline float diode_gain(const float *table, float u)
+{
+    const float scale = (float)DIODE_TABLE_POINTS * (float)DIODE_TABLE_POINTS / DIODE_TABLE_U_MAX_V;
+    float t = clampf(sqrtf(fabsf(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS); /* 256 sqrt(|u| / 64 V) */
+    int32_t i = (int32_t)t;
+    float f = t - (float)i;
+    return table[i] + f * (table[i + 1] - table[i]);
+}
+
+/* V / u at u volts as diode_gain, and dV/du (the stage's incremental gain less one, over
+ * its small-signal value) in *slope: for a Newton step on a loop through the stage. The
+ * table's segment gives d(V/u)/du; dV/du = V/u + u d(V/u)/du. */
+static inline float diode_gain_slope(const float *table, float u, float *slope)
+{
+    const float scale = (float)DIODE_TABLE_POINTS * (float)DIODE_TABLE_POINTS / DIODE_TABLE_U_MAX_V;
+    float t = clampf(sqrtf(fabsf(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS);
+    int32_t i = (int32_t)t;
+    float f = t - (float)i;
+    float step = table[i + 1] - table[i];
+    float gain = table[i] + f * step;
+    /* du/dt = 2 t / scale on the sqrt grid, and |u| = t^2 / scale: u d(V/u)/du = step t / 2 */
+    *slope = gain + 0.5f * step * t;
+    return gain;
+}
+
+#endif

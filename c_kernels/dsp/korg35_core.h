@@ -1,0 +1,201 @@
+/* The Korg35 filter core (MS-10/early MS-20): two transistor "resistors" (Q2, Q3 in reverse
+ * saturation) and two capacitors (C12, C13) in a Sallen-Key loop, closed through a JFET
+ * buffer and X1, a x58.4 op-amp stage limited by a 1N4148 pair (the forward-path diodes),
+ * and the PEAK divider back to C12's foot. Stinchcombe, "A Study of the Korg MS10 & MS20
+ * Filters" (figure 1, sections 2.2 and 5); netlist: tools/spice/korg35_lpf.cir.
+ *
+ * Normalised to the cutoff (s = j f / fc), the capacitor voltage v3 at C13 obeys
+ *     v3 (s^2 + a0 s + 1) = x_lp + b s v_fb + s (s + a0 - 1) x_hp
+ * with x_lp the attenuated low-pass input (at Q2), x_hp the attenuated high-pass input (at
+ * C13's foot) and v_fb = k_fb X1(v3) the feedback at C12's foot. The ideal Sallen-Key with
+ * C12 = 3 C13 has a0 = 7/3, b = 1; the three transistors share one base node, so they are
+ * not two independent resistors, and the transistor-level simulation gives a0 = 2.76
+ * (2.74..2.83 from 80 Hz to 4 kHz) and b = 0.591 a0 (|T| = b / a0 = 0.591 at every
+ * cutoff: the whistle starts at one PEAK whatever the cutoff, as the SPICE runs show).
+ * X1 (a uA741 in the study's redraw: 1 MHz over a gain of 58.4) adds a 17 kHz pole inside
+ * the loop; its phase lag is what pulls the resonance below the cutoff at high cutoffs,
+ * and it lessens as the diodes lower X1's incremental gain (the pole sits at GBW / gain).
+ * Realised as the circuit's nodal equations with R1 / R2 = a0 - 2, solved per step
+ * (trapezoidal, zero-delay): the loop is linear in v3 once X1's gain is known, and X1's
+ * diode gain is taken at the extrapolated X1 drive (dsp/diode_limiter.h), so each step is
+ * one division and one table read.
+ */
+#ifndef MS20_DSP_KORG35_CORE_H
+#define MS20_DSP_KORG35_CORE_H
+
+#include "diode_limiter.h"
+#include "tpt.h"
+
+#define K35_A0 2.76f             /* damping of the core without feedback (SPICE fit, 1 kHz) */
+#define K35_B (0.5914f * K35_A0) /* feedback coupling: SPICE's |v(C13) / v(C12 foot)| peaks at 0.5914 */
+#define K35_R (K35_A0 - 2.0f)    /* Q2 / Q3 resistance ratio of the equivalent Sallen-Key */
+#define K35_BUFFER 1.082f        /* JFET + PNP follower: 1 + R5 / R6 */
+#define K35_X1_EXCESS 57.447f    /* X1's gain less one: R64 / R63 = 270k / 4k7 */
+#define K35_ATTEN (47.0f / 12047.0f) /* R59 / (R57 + R59): the input attenuator */
+#define K35_VT 0.025865f         /* kT / q at 27 C, as the simulation */
+/* Passband gain of the whole stage (input volts to X1's output): normalised away. */
+#define K35_PASSBAND (K35_ATTEN * K35_BUFFER * (1.0f + K35_X1_EXCESS))
+
+typedef struct {
+    float s1, s2;   /* trapezoidal states of C12 (v2 - v_fb) and C13 (v3 - x_hp) */
+    float u, u1;    /* X1's linear excess drive (K35_X1_EXCESS x its input), last two steps */
+    float v2, v2p;  /* the Q2/Q3 junction node, last two steps (volts) */
+    float v3, v3p;  /* C13's top (the follower's input), last two steps */
+    float x1;       /* X1's bandwidth: one-pole state */
+} korg35_state;
+
+/* Per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per rate (korg35_set_x1). */
+typedef struct {
+    float g;        /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
+    float kfb;      /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
+    float x1_w;     /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
+    /* The open core (korg35_step_open): no PEAK and a cutoff under K35_OPEN_FC, where the
+     * transistors' signal dependence moves nothing audible. */
+    int open;
+    float inv_a, inv_ad; /* 1 / (1 + g (1 + r)) and 1 / (its product with the core's D) */
+} korg35_coefs;
+
+#define K35_OPEN_FC 0.0004f /* cycles per oversampled sample: 38 Hz at 2 x 48 kHz */
+
+/* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
+ * ground): VR13 10k with R62 2k2 across its upper part, the wiper loaded by R61 5k6 + R60
+ * 220, and R60 / (R60 + R61) the last step (C15 ignored: its 28 kHz corner is far above
+ * the loop's interest). 1 / 26.45 at full travel. */
+static inline float korg35_peak_divider(float a)
+{
+    a = clampf(a, 0.0f, 1.0f);
+    float lo = 10e3f * a, up = 10e3f * (1.0f - a);
+    float lo_p = lo * 5820.0f / (lo + 5820.0f);
+    float up_p = up * 2200.0f / (up + 2200.0f);
+    return lo_p / (up_p + lo_p + 1e-9f) * (220.0f / 5820.0f);
+}
+
+static inline void korg35_reset(korg35_state *s)
+{
+    s->s1 = s->s2 = s->u = s->u1 = s->v2 = s->v2p = s->v3 = s->v3p = s->x1 = 0.0f;
+}
+
+/* X1's gain-bandwidth in cycles per oversampled sample: once, at init. Its closed-loop
+ * corner is GBW over its gain (17 kHz at 58.4, higher as the diodes take the gain down).
+ * Not prewarped: what matters is the pole's phase lag at the resonance, far below it,
+ * which the plain bilinear map keeps. */
+static inline void korg35_set_x1(korg35_coefs *c, float gbw) { c->x1_w = MS20_PI * gbw; }
+
+/* k_div: the PEAK divider's gain from X1's output to C12's foot. */
+static inline void korg35_set_feedback(korg35_coefs *c, float k_div)
+{
+    c->kfb = K35_B * K35_BUFFER * k_div;
+    c->open = c->kfb == 0.0f && c->g < MS20_PI * K35_OPEN_FC;
+}
+
+/* fc in cycles per oversampled sample (0 .. 0.225). One division. */
+static inline void korg35_set(korg35_coefs *c, float fc)
+{
+    float num, den;
+    tpt_tan_pi(fc, &num, &den);
+    float g = num / den;
+    c->g = g;
+    c->open = c->kfb == 0.0f && g < MS20_PI * K35_OPEN_FC;
+    if (c->open) { /* the open core's constants (a division more, only down there) */
+        float a = 1.0f + g * (1.0f + K35_R);
+        float ad = a * ((1.0f + g) * a - K35_R * g * g);
+        c->inv_ad = 1.0f / ad;
+        c->inv_a = c->inv_ad * (ad / a);
+    }
+}
+
+/* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
+ * R = VT / (IB betaR)), and each junction's share of the base node's current falls as
+ * exp(-v / VT) with the voltage v of the node it feeds (Q1 holds the base node: it takes
+ * most of R3's current). So Q2 conducts in proportion to the mean of exp(-v / VT) at its
+ * two ends, and Q3 likewise: a louder signal lowers the cutoff on its positive half and
+ * raises it on its negative half (the study's section 4). */
+static inline float korg35_junction(float v)
+{
+    /* exp(-v / VT) by its 4th-order Taylor polynomial, |v| clamped to 1.5 VT (39 mV at the
+     * junctions: a 10 V input): 0.3 % off at 0.77 VT, 22 % at the clamp; a third of the
+     * cost of exp2_bounded, and this runs three times an oversampled step */
+    float u = clampf(v * (1.0f / K35_VT), -1.5f, 1.5f);
+    return 1.0f - u * (1.0f - u * (0.5f - u * (1.0f / 6.0f - u * (1.0f / 24.0f))));
+}
+
+/* One oversampled step with the attenuated inputs x_lp (at Q2), x_hp (at C13's foot) and
+ * x_foot (added at C12's foot); returns X1's output over the buffer gain (volts at the
+ * scale of v3 x X1's gain). The high-pass feeds x_hp and -r x_hp: the simulated HPF is
+ * 1.05 (s^2 + s) / (s^2 + a0 s + 1), where the equivalent network alone would give
+ * s (s + a0 - 1); the -r x_hp at C12's foot takes the difference (see hpf.h).
+ *
+ * With Q2's and Q3's integrator gains g1, g2 (their conductances, taken at the node
+ * voltages extrapolated from the last two steps), the nodal equations are
+ *     v2 - v_fb = s1 + g1 (x_lp - v2) - r g2 (v2 - v3)
+ *     v3 - x_hp = s2 + g2 (v2 - v3)
+ * and v_fb = kfb X1(v3) + x_foot; X1(v3) = G gain v3 + (1 - G) sp after X1's pole. */
+__attribute__((always_inline)) static inline float korg35_step(korg35_state *s, const korg35_coefs *c,
+                                                                const float *table, float x_lp, float x_hp,
+                                                                float x_foot)
+{
+    float s1 = s->s1, s2 = s->s2, sp = s->x1;
+    float e2 = korg35_junction(s->v2 + (s->v2 - s->v2p));
+    float g1 = c->g * 0.5f * (korg35_junction(x_lp) + e2);
+    float g2 = c->g * 0.5f * (e2 + korg35_junction(s->v3 + (s->v3 - s->v3p)));
+    /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps */
+    float p = s->u + (s->u - s->u1);
+    float slope_p;
+    float gain = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, p, &slope_p);
+    /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor): 17 kHz
+     * while the diodes are off, far higher once they conduct */
+    float G = c->x1_w / (1.0f + K35_X1_EXCESS * slope_p + c->x1_w);
+    float a = 1.0f + g1 + K35_R * g2;
+    float kg = g2 * c->kfb;
+    /* v3 (D - kg G gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg (1 - G) sp, with
+     * D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an instantaneous
+     * loop gain of 1 only happens at full PEAK with the cutoff near the oversampled
+     * Nyquist, where the equations stop modelling anything) */
+    float dd = (1.0f + g2) * a - K35_R * g2 * g2;
+    float d = maxf(dd - kg * G * gain, 0.05f * dd);
+    float q = 1.0f / (a * d);
+    float v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp)) * a * q;
+    float x1 = gain * v3;          /* X1's ideal output / buffer gain */
+    float v = G * (x1 - sp);
+    float xo = sp + v;             /* after X1's pole */
+    float vfb = c->kfb * xo + x_foot;
+    float v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
+    s->s1 = 2.0f * (v2 - vfb) - s1;
+    s->s2 = 2.0f * (v3 - x_hp) - s2;
+    s->x1 = xo + v;
+    s->u1 = s->u;
+    s->u = K35_X1_EXCESS * K35_BUFFER * v3;
+    s->v2p = s->v2;
+    s->v2 = v2;
+    s->v3p = s->v3;
+    s->v3 = v3;
+    return xo;
+}
+
+/* The step with no PEAK and a low cutoff (the HPF wide open, its usual setting): no loop to
+ * solve, fixed conductances, and X1 after the core at its actual drive. */
+static inline float korg35_step_open(korg35_state *s, const korg35_coefs *c, const float *table, float x_hp,
+                                     float x_foot)
+{
+    float s1 = s->s1, s2 = s->s2, sp = s->x1, g = c->g;
+    float a = 1.0f + g * (1.0f + K35_R);
+    float v3 = (a * (s2 + x_hp) + g * (s1 + x_foot)) * a * c->inv_ad;
+    float v2 = (s1 + x_foot + K35_R * g * v3) * c->inv_a;
+    float slope;
+    float gain = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, K35_X1_EXCESS * K35_BUFFER * v3, &slope);
+    float G = c->x1_w / (1.0f + K35_X1_EXCESS * slope + c->x1_w);
+    float v = G * (gain * v3 - sp);
+    float xo = sp + v;
+    s->s1 = 2.0f * (v2 - x_foot) - s1;
+    s->s2 = 2.0f * (v3 - x_hp) - s2;
+    s->x1 = xo + v;
+    s->u1 = s->u;
+    s->u = K35_X1_EXCESS * K35_BUFFER * v3;
+    s->v2p = s->v2;
+    s->v2 = v2;
+    s->v3p = s->v3;
+    s->v3 = v3;
+    return xo;
+}
+
+#endif

@@ -1,0 +1,157 @@
+/* The OTA filter core (later MS-20s, the KLM-307 board): two LM13600 OTAs charging C4 and
+ * C5 (2n2 each), each followed by its Darlington buffer, so the two one-poles do not load
+ * each other; the loop closes through X5, a x4 op-amp stage limited by strings of three
+ * 1N4148s (the feedback-path diodes), into C4's foot. Stinchcombe, "A Study of the Korg
+ * MS10 & MS20 Filters" (figure 2, sections 2.1 and 5); netlist: tools/spice/ota_lpf.cir.
+ *
+ * Each OTA sees its inputs through 10k/220 dividers and gives Iabc tanh(vd / 2 VT), so in
+ * volts at the buffers (b1, b2) and normalised to the cutoff:
+ *     d(b1 - fb)/dt = -w1 Z1 tanh((x_lp + b1) / Z1)      (R19, R22 into R21; C4 to fb)
+ *     d(b2 - x_hp)/dt = w2 Z2 tanh((b1 - b2) / Z2)       (R24 / R27 into R25 / R26; C5)
+ * Z1 = 2 VT (1 + 2 x 10k / 220 ... ) = 2.4535 V and Z2 = 2.4018 V are the input voltages at
+ * which the OTAs saturate; w1 / w2 = Z2 / Z1 (the dividers differ: X1 sums two 10k
+ * resistors); fb = X5(k_div b2), X5's gain 1 + 10k/3k3 limited by the diodes
+ * (dsp/diode_limiter.h). Linear: b2 / x_lp = -1 / (s^2 + (2 - k) s + 1), as the study's
+ * equation (5); the whistle starts at k = 2.
+ * Each OTA's output resistance (15 Mohm in the macro-model, tools/spice/models.lib) leaks
+ * its capacitor at 1 / (Ro C) = 30 rad/s, which thins the bass and damps the loop at low
+ * cutoffs; X5 (a 1 MHz op amp at a gain of 4) adds a 250 kHz pole to the loop, whose small
+ * phase lag flattens the whistle at high cutoffs.
+ * Solved per step (trapezoidal, zero-delay): with each tanh and the diodes replaced by
+ * their secant gains at the values extrapolated from the last two steps, the loop is a 2x2
+ * linear system in b1, b2: one division for the solve, one per tanh.
+ */
+#ifndef MS20_DSP_OTA_CORE_H
+#define MS20_DSP_OTA_CORE_H
+
+#include "diode_limiter.h"
+#include "tpt.h"
+
+#define OTA_Z1_V 2.4535f       /* 2 VT x 47.45: X1's input divider (10k, 10k, 220) */
+#define OTA_Z2_V 2.4018f       /* 2 VT x 46.45: X2's (10k, 220) */
+#define OTA_STAGE_SPLIT 1.0107f /* sqrt(Z1 / Z2): w2 = w sqrt(Z1/Z2), w1 = w / sqrt(Z1/Z2) */
+#define OTA_X5_EXCESS 3.0303f  /* X5's gain less one: R30 / R31 = 10k / 3k3 (VR2 mid) */
+#define OTA_LEAK_RAD_S 30.3f   /* 1 / (15 Mohm x 2n2): the OTA outputs' leak */
+#define OTA_X5_CORNER_HZ 248000.0f /* 1 MHz / 4.03 */
+
+typedef struct {
+    float s1, s2;   /* trapezoidal states of C4 (b1 - fb) and C5 (b2 - x_hp) */
+    float z1, z1p;  /* X1's input over Z1, last two steps */
+    float z2, z2p;  /* X2's */
+    float w, wp;    /* X5's input (k_div b2), last two steps */
+    float x5;       /* X5's bandwidth: one-pole state */
+} ota_state;
+
+typedef struct {
+    float g1, g2;   /* integrator gains of the two stages at the oversampled rate */
+    float k_div;    /* the PEAK divider: X5's input per volt of b2 */
+    float leak;     /* the leak's integrator gain: OTA_LEAK_RAD_S T / 2 (ota_set_rate) */
+    float x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
+    int open;       /* no PEAK: the high-pass is its second stage alone (ota_step_hp_open) */
+} ota_coefs;
+
+/* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
+ * from ground): R29 8k2 into VR1 10k with R8x 2k2 across its upper part. 10 / 18.2 at
+ * full travel, so the loop gain reaches 4 x 0.549 = 2.2 (the whistle needs 2). */
+static inline float ota_peak_divider(float a)
+{
+    a = clampf(a, 0.0f, 1.0f);
+    float lo = 10e3f * a, up = 10e3f * (1.0f - a);
+    float up_p = up * 2200.0f / (up + 2200.0f);
+    return lo / (8200.0f + up_p + lo);
+}
+
+static inline void ota_reset(ota_state *s)
+{
+    s->s1 = s->s2 = s->z1 = s->z1p = s->z2 = s->z2p = s->w = s->wp = s->x5 = 0.0f;
+}
+
+/* The fixed-frequency parts at the oversampled rate fs_os: once, at init. X5's pole is not
+ * prewarped (its phase lag far below it is what matters, and the plain bilinear map keeps
+ * it; 248 kHz is above the oversampled Nyquist anyway). */
+static inline void ota_set_rate(ota_coefs *c, float fs_os)
+{
+    c->leak = OTA_LEAK_RAD_S * 0.5f / fs_os;
+    float g = MS20_PI * OTA_X5_CORNER_HZ / fs_os;
+    c->x5_G = g / (1.0f + g);
+}
+
+static inline void ota_set_feedback(ota_coefs *c, float k_div)
+{
+    c->k_div = k_div;
+    c->open = k_div == 0.0f;
+}
+
+/* fc in cycles per oversampled sample (0 .. 0.225). One division. */
+static inline void ota_set(ota_coefs *c, float fc)
+{
+    float num, den;
+    tpt_tan_pi(fc, &num, &den);
+    float g = num / den;
+    c->g1 = g * (1.0f / OTA_STAGE_SPLIT);
+    c->g2 = g * OTA_STAGE_SPLIT;
+}
+
+/* tanh(z) / z: the Pade 7/6 tanh of dsp/fastmath.h over z, and 1 / |z| beyond its 4.97. */
+static inline float ota_tanh_gain(float z)
+{
+    float zc = clampf(z, -4.97f, 4.97f), z2 = zc * zc;
+    float a = 135135.0f + z2 * (17325.0f + z2 * (378.0f + z2));
+    float b = 135135.0f + z2 * (62370.0f + z2 * (3150.0f + z2 * 28.0f));
+    return 4.97f * a / (b * maxf(fabsf(z), 4.97f));
+}
+
+/* One oversampled step with x_lp (R19's input) and x_hp (C5's foot); returns b2. */
+static inline float ota_step(ota_state *s, const ota_coefs *c, const float *table, float x_lp, float x_hp)
+{
+    float G1 = c->g1 * ota_tanh_gain(s->z1 + (s->z1 - s->z1p));
+    float G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
+    float wx = s->w + (s->w - s->wp);
+    float phi = c->k_div * (1.0f + OTA_X5_EXCESS * diode_gain(table, OTA_X5_EXCESS * wx)); /* X5's out / b2 */
+    float Gp = c->x5_G, sp = s->x5, lk = c->leak;
+    float s1 = s->s1, s2 = s->s2;
+    /* with C4's voltage c4 = b1 - fb and C5's c5 = b2 - x_hp, each stage is
+     *   c = s + G (drive) - leak c,  so  c (1 + leak) = s + G (drive);
+     * fb = Gp phi b2 + (1 - Gp) sp (X5's pole). In b1, b2:
+     *   b1 (1 + l + G1) = s1 - G1 x_lp + (1 + l) fb
+     *   b2 (1 + l + G2) = s2 + (1 + l) x_hp + G2 b1 */
+    float ol = 1.0f + lk;
+    float a1 = s1 - G1 * x_lp + ol * (1.0f - Gp) * sp, o1 = ol + G1;
+    float ph = ol * Gp * phi;
+    float det = maxf((ol + G2) * o1 - G2 * ph, 0.05f * o1);
+    float q = 1.0f / (o1 * det);
+    float b2 = ((s2 + ol * x_hp) * o1 + G2 * a1) * o1 * q;
+    float b1 = (a1 + ph * b2) * det * q;
+    float v = Gp * (phi * b2 - sp);
+    float fb = sp + v;
+    s->x5 = fb + v;
+    s->s1 = 2.0f * (b1 - fb) - s1;
+    s->s2 = 2.0f * (b2 - x_hp) - s2;
+    s->z1p = s->z1;
+    s->z1 = (x_lp + b1) * (1.0f / OTA_Z1_V);
+    s->z2p = s->z2;
+    s->z2 = (b1 - b2) * (1.0f / OTA_Z2_V);
+    s->wp = s->w;
+    s->w = c->k_div * b2;
+    return b2;
+}
+
+/* The high-pass with PEAK at 0 (its usual setting): nothing feeds C4's foot and nothing
+ * reaches X1's input, so the first stage rests (ota_set_feedback's caller zeroes it when
+ * PEAK reaches 0) and C5's OTA alone makes the 6 dB/oct high-pass, tanh and leak included.
+ * A third of the full step. */
+static inline float ota_step_hp_open(ota_state *s, const ota_coefs *c, float x_hp)
+{
+    float G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
+    float ol = 1.0f + c->leak;
+    float b2 = (s->s2 + ol * x_hp) / (ol + G2);
+    s->s2 = 2.0f * (b2 - x_hp) - s->s2;
+    s->z2p = s->z2;
+    s->z2 = -b2 * (1.0f / OTA_Z2_V);
+    return b2;
+}
+
+/* PEAK reached 0: the first stage and X5 come to rest (they start from there when PEAK rises). */
+static inline void ota_rest_loop(ota_state *s) { s->s1 = s->z1 = s->z1p = s->w = s->wp = s->x5 = 0.0f; }
+
+#endif
