@@ -47,3 +47,5 @@ def test_a_patch_drawn_shows_each_knob_switch_and_cable_as_the_patch_sets_it(pat
         numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)]
         assert numbers[:2] == pytest.approx([jacks[a].x, jacks[a].y], abs=0.05), f"{a}: the cable starts elsewhere"
         assert numbers[-2:] == pytest.approx([jacks[b].x, jacks[b].y], abs=0.05), f"{b}: the cable ends elsewhere"
+        assert max(numbers[1::2]) <= front().height, f"{a} -> {b} hangs below the panel"   # a cubic stays
+        # inside its control points, so bounding them bounds the curve

@@ -73,11 +73,14 @@ def cable_colour(out_name: str, in_name: str) -> str:
     return CABLE_COLOURS[h % len(CABLE_COLOURS)]
 
 
-def cable_path(a: Place, b: Place) -> str:
-    """SVG path of a cable hanging between two jacks: a cubic that sags with its length."""
+def cable_path(a: Place, b: Place, floor: float | None = None) -> str:
+    """SVG path of a cable hanging between two jacks: a cubic that sags with its length, its
+    control points no lower than `floor` (the panel's bottom edge: it hangs inside the picture)."""
     sag = 12.0 + 0.35 * math.hypot(b.x - a.x, b.y - a.y)
-    return (f"M{a.x:.1f},{a.y:.1f} C{a.x:.1f},{a.y + sag:.1f} {b.x:.1f},{b.y + sag:.1f} "
-            f"{b.x:.1f},{b.y:.1f}")
+    ya, yb = a.y + sag, b.y + sag
+    if floor is not None:
+        ya, yb = min(ya, max(floor, a.y)), min(yb, max(floor, b.y))
+    return f"M{a.x:.1f},{a.y:.1f} C{a.x:.1f},{ya:.1f} {b.x:.1f},{yb:.1f} {b.x:.1f},{b.y:.1f}"
 
 
 def short_label(name: str) -> str:
@@ -139,7 +142,7 @@ def cables_svg(cables: Iterable[tuple[str, str]], f: Front | None = None) -> str
             continue
         colour = cable_colour(out_name, in_name)
         parts.append(f'<g class="cable-group"{_attr("data-from", out_name)}{_attr("data-to", in_name)}>'
-                     f'<path class="cable" stroke="{colour}" d="{cable_path(a, b)}"/>'
+                     f'<path class="cable" stroke="{colour}" d="{cable_path(a, b, f.height - 4)}"/>'
                      f'<circle class="plug" fill="{colour}" cx="{a.x:g}" cy="{a.y:g}" r="3.2"/>'
                      f'<circle class="plug" fill="{colour}" cx="{b.x:g}" cy="{b.y:g}" r="3.2"/></g>')
     return "".join(parts)

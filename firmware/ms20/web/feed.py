@@ -55,7 +55,7 @@ def panel_view(src: Sources) -> dict:
         a, b = f.jacks.get(out_name), f.jacks.get(in_name)
         if a is not None and b is not None:
             cables.append({"from": out_name, "to": in_name, "colour": cable_colour(out_name, in_name),
-                           "d": cable_path(a, b)})
+                           "d": cable_path(a, b, f.height - 4)})
     wheel, momentary = 0.0, False
     if src.scanner is not None:
         wheel = (src.scanner.positions.get(WHEEL) or 0.0) / 10.0
