@@ -106,13 +106,13 @@ def test_a_stalled_period_is_one_counted_xrun_then_a_fade_in_not_a_click_storm()
 
 
 def test_a_missing_card_is_explained_and_retried_without_crashing():
-    audio = AudioThread(voiced_engine(), AlsaSink("hw:CARD=NoSuchCodec"), realtime_priority=0, retry_s=0.5)
+    audio = AudioThread(voiced_engine(), AlsaSink("hw:CARD=NoSuchCodec"), realtime_priority=0, retry_s=2.0)
     audio.start()
     assert wait_until(lambda: audio.state == "waiting", 2.0)
     assert "no sound card 'hw:CARD=NoSuchCodec'" in audio.error and "dtoverlay" in audio.error
     alive = []
-    for _ in range(30):                                     # across several retries
-        alive.append(audio.alive(0.3))                      # retrying is not a stall
+    for _ in range(75):           # 1.5 s into a 2 s wait: a heart that beat only at each retry would stop
+        alive.append(audio.alive(1.0))                      # retrying is not a stall
         time.sleep(0.02)
     audio.stop()
     assert all(alive)
