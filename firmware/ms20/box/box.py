@@ -410,7 +410,8 @@ class Box:
         a = self.audio
         kb = self.keyboard
         note = f"{note_name(kb.note)}{' held' if kb.gate else ''}"
-        patch = self.patch.name if self.patch else "panel defaults"
+        current = self.memory.patch    # the recalled one, after a recall
+        patch = current.name if current else "panel defaults"
         state = a.state if a.state != "waiting" else f"waiting ({a.error})"
         return (f"audio {state} | xruns {a.xruns} | periods {a.periods} | note {note} | patch {patch} | "
                 f"midi {len(self.midi.ports)} port(s), {self.midi_events} events | queue full {self.queue_full}")

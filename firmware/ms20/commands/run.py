@@ -21,6 +21,7 @@ from ms20.audio import AlsaSink, DeviceUnavailable, Sink
 from ms20.box.box import Box, cv_convention
 from ms20.box.config import Config, board_backend, default_toml, load_config
 from ms20.commands.board_args import open_surface
+from ms20.memory.channel import server_socket
 from ms20.midi import RtMidiBackend
 from ms20.model.patch import Patch, load_patch
 
@@ -42,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
     p.add_argument("--demo", action=argparse.BooleanOptionalAction, default=None,
                    help="play the demo phrase while no keyboard is plugged in (default: on with --sim)")
+    p.add_argument("--socket", metavar="PATH",
+                   help="control socket for `ms20 save`/`ms20 recall` (default: the runtime directory)")
     p.add_argument("--print-config", action="store_true", help="print the documented default config and exit")
     p.set_defaults(func=run)
 
@@ -111,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     demo = args.sim if args.demo is None else args.demo
     box = Box(config, sink, RtMidiBackend(), patch,
               surface=lambda controller: open_surface(backend, controller, patch, config.board.file,
-                                                      cv_convention(config)), demo=demo)
+                                                      cv_convention(config)), demo=demo,
+              control_socket=server_socket(args.socket))
     log.info("box: config %s, board %s, audio %s", config.source, backend, sink.name)
 
     def on_signal(signum: int, _frame) -> None:
