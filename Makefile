@@ -11,7 +11,7 @@ $(PY):
 
 # Install the package (cffi compiles the kernel) with test tools, editable for development.
 setup: $(PY)
-	$(PIP) install -q -e '.[test,box]'
+	$(PIP) install -q -e '.[test,box,web]'
 
 # The firmware's main job on any machine: the simulated box plays its demo phrase for 10 s
 # through ALSA's file plugin into out/ms20.wav (on a Pi with a sound card: ms20 run).
