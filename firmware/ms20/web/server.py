@@ -176,7 +176,7 @@ class WebPanel:
         for route in STATIC:
             app.router.add_get(route, self._asset)
         app.router.add_get("/ws", self._socket)
-        app.router.add_get("/favicon.ico", lambda _request: web.Response(status=204))
+        app.router.add_get("/favicon.ico", self._no_icon)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
@@ -210,6 +210,9 @@ class WebPanel:
         svg = panel_svg(self.box.controller.state)
         html = self._index.replace("<!--PANEL-->", svg)
         return web.Response(text=html, content_type="text/html", headers=SECURITY_HEADERS)
+
+    async def _no_icon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
 
     async def _asset(self, request: web.Request) -> web.Response:
         refused = self._refuse_host(request)
