@@ -129,7 +129,7 @@ def _cc_map(v: Any) -> Mapping[int, str]:
 
 
 def _address(v: Any) -> str:
-    from ms20.web.guard import AddressError, parse_address   # pure Python: no web library needed
+    from ms20.web.guard import AddressError, parse_address  # pure Python: no web library needed
 
     try:
         return str(parse_address(_str(v)))

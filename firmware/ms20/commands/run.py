@@ -105,7 +105,7 @@ def open_web(box: Box, address: str | None, config: Config):
     if address is None and not config.web.enabled:
         return None
     try:
-        from ms20.web.server import WebPanel   # needs the [web] extra (aiohttp)
+        from ms20.web.server import WebPanel  # needs the [web] extra (aiohttp)
     except ImportError as exc:
         raise OSError(f"the browser panel needs aiohttp: pip install 'ms20[web]' ({exc})") from None
     from ms20.web.guard import parse_address

@@ -152,8 +152,8 @@ def panel_svg(state: PanelState | None = None, *, title: str = "", wheel: float 
     state = state or PanelState.default()
     panel = layout()
     jacks = jack_table()
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ms20-panel" data-switch-span="{SWITCH_SPAN_DEG:g}" viewBox="0 0 {f.width:g} {f.height:g}" '
-             f'width="{f.width * 1.5:g}" height="{f.height * 1.5:g}">',
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ms20-panel" data-switch-span="{SWITCH_SPAN_DEG:g}" '
+             f'viewBox="0 0 {f.width:g} {f.height:g}" width="{f.width * 1.5:g}" height="{f.height * 1.5:g}">',
              f"<style>{STYLE}</style>",
              f'<rect class="body" width="{f.width:g}" height="{f.height:g}" rx="6"/>']
     if title:

@@ -77,6 +77,9 @@ class WebPanel:
         self.sim = getattr(board, "sim", None)        # the MockBoard, when the board is simulated
         self.matrix_jacks = frozenset(board.definition.matrix.jacks) if board is not None else frozenset()
         self.port = address.port
+        # The network's rules (changes need the passphrase) unless bound to loopback; a test
+        # may set it to exercise them on 127.0.0.1.
+        self.open_to_network = not address.loopback
         self._gestures: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -111,7 +114,7 @@ class WebPanel:
         if self._error is not None:
             raise WebError(f"cannot serve the panel on {self.address}: {self._error}") from self._error
         log.info("web: the panel is at %s (%s%s)", self.url, "simulated board" if self.sim else "mirror of the board",
-                 "" if self.address.loopback else
+                 "" if not self.open_to_network else
                  ", changes need the passphrase" if self.passphrase_hash else ", read-only: no passphrase set")
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -224,12 +227,12 @@ class WebPanel:
     # -- the WebSocket ---------------------------------------------------------------------------
 
     def _may_change(self, client: _Client) -> bool:
-        return self.address.loopback or client.authed
+        return not self.open_to_network or client.authed
 
     def _hello(self, client: _Client) -> dict:
         return {"type": "hello", "mode": self.mode, "physical": self.sim is not None,
                 "writable": self._may_change(client),
-                "passphrase": not self.address.loopback and bool(self.passphrase_hash),
+                "passphrase": self.open_to_network and bool(self.passphrase_hash),
                 "feed_hz": self.feed_hz, "mirror_ms": MIRROR_INTERVAL_S * 1e3}
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
