@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ms20.box.box import note_name
 from ms20.control.calibration import WHEEL
 from ms20.drawing.front import front
 from ms20.drawing.svg import cable_colour, cable_path
+from ms20.midi.notes import note_name
 from ms20.model.jacks import jack_table
 
 MIRROR_INTERVAL_S = 0.010     # a changed knob or cable reaches the page within this plus the network
