@@ -7,10 +7,10 @@ import time
 
 import pytest
 from webkit import browser, knob_on_page, needs_browser, open_panel, wait_for, web_box
+from websignals import centroid_hz, centroid_track, wobble
 
 from ms20.model.jacks import jack_table
 from ms20.model.panel import layout
-from signals import centroid_hz, centroid_track, wobble
 
 pytestmark = needs_browser()
 
