@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup run demo test kernel tables lint bench clean
+.PHONY: setup run demo test kernel tables lint bench clean screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -11,7 +11,7 @@ $(PY):
 
 # Install the package (cffi compiles the kernel) with test tools, editable for development.
 setup: $(PY)
-	$(PIP) install -q -e '.[test,box]'
+	$(PIP) install -q -e '.[test,box,web]'
 
 # The firmware's main job on any machine: the simulated box plays its demo phrase for 10 s
 # through ALSA's file plugin into out/ms20.wav (on a Pi with a sound card: ms20 run).
@@ -41,6 +41,11 @@ bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_control.py
 	$(PY) benchmarks/bench_audio_loop.py --seconds 20
+
+# The browser panel for each of the guide's patches, into docs/panel/ (and docs/web-panel.png,
+# the README's picture). Needs chromium and chromium-driver (.ci/run installs them).
+screenshots: setup
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf build out firmware/ms20/_kernel*.so *.egg-info firmware/*.egg-info

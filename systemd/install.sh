@@ -4,6 +4,8 @@
 #   sudo systemd/install.sh              # install, enable, add the overlays; then reboot
 #   systemd/install.sh --dry-run         # print what it would do, change nothing
 #   systemd/install.sh --print-overlays  # the config.txt lines hw/board.toml asks for
+#   sudo systemd/install.sh --web loopback   # also the browser panel, on the box itself only
+#   sudo systemd/install.sh --web lan        # ... or to the local network (set web.passphrase)
 #
 # Puts the source in /opt/ms20/src, a venv in /opt/ms20/venv, the config in
 # /etc/ms20/ms20.toml (kept if present), the unit in /etc/systemd/system; creates the `ms20`
@@ -21,6 +23,7 @@ DEVICE="hw:CARD=sndrpihifiberry"
 BOOT_CONFIG=""
 DRY_RUN=0
 MODE=install
+WEB=""
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -29,7 +32,9 @@ while [ $# -gt 0 ]; do
         --device) DEVICE="$2"; shift ;;
         --board) BOARD_TOML="$2"; shift ;;
         --boot-config) BOOT_CONFIG="$2"; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        --web) WEB="$2"; shift
+               case "$WEB" in loopback|lan) ;; *) echo "install.sh: --web loopback or --web lan" >&2; exit 2 ;; esac ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -104,7 +109,7 @@ else
     tar -C "$SRC" --exclude=./.venv --exclude=./build --exclude=./out --exclude=.git -cf - . | tar -C "$PREFIX/src" -xf -
 fi
 run python3 -m venv "$PREFIX/venv"
-run "$PREFIX/venv/bin/pip" install --quiet "$PREFIX/src[box]"
+run "$PREFIX/venv/bin/pip" install --quiet "$PREFIX/src[box,web]"
 run ln -sfn "$PREFIX/src/patches" "$PREFIX/patches"
 
 echo "== config $ETC/ms20.toml"
@@ -112,9 +117,9 @@ run mkdir -p "$ETC"
 if [ -f "$ETC/ms20.toml" ]; then
     echo "keeping the existing $ETC/ms20.toml"
 elif [ "$DRY_RUN" = 1 ]; then
-    echo "would write $ETC/ms20.toml (defaults, audio.device = $DEVICE, board.backend = rpi)"
+    echo "would write $ETC/ms20.toml (defaults, audio.device = $DEVICE, board.backend = rpi${WEB:+, web on ($WEB)})"
 else
-    "$PREFIX/venv/bin/python" -c 'import sys; from ms20.box.config import default_toml; print(default_toml({"audio.device": sys.argv[1], "board.backend": "rpi", "patch.file": "/opt/ms20/patches/first-voice.toml"}), end="")' "$DEVICE" > "$ETC/ms20.toml"
+    "$PREFIX/venv/bin/python" -c 'import sys; from ms20.box.config import default_toml; web = {"web.enabled": True, "web.address": "0.0.0.0:8020" if sys.argv[2] == "lan" else "127.0.0.1:8020"} if sys.argv[2] else {}; print(default_toml({"audio.device": sys.argv[1], "board.backend": "rpi", "patch.file": "/opt/ms20/patches/first-voice.toml", **web}), end="")' "$DEVICE" "$WEB" > "$ETC/ms20.toml"
 fi
 
 if [ -f "$BOARD_TOML" ]; then
@@ -141,6 +146,13 @@ done
 
 echo "== systemd unit"
 run install -m 0644 "$SRC/systemd/ms20.service" "$UNIT_DIR/ms20.service"
+if [ -n "$WEB" ]; then
+    # The unit allows no network; the drop-in opens loopback (or the LAN) and port 8020 only.
+    run install -D -m 0644 "$SRC/systemd/web-$WEB.conf" "$UNIT_DIR/ms20.service.d/web.conf"
+    [ "$WEB" = lan ] && echo "so that the LAN may play the panel: run ms20 web-passphrase, put its line in [web] of $ETC/ms20.toml"
+else
+    run rm -f "$UNIT_DIR/ms20.service.d/web.conf"
+fi
 run systemctl daemon-reload
 run systemctl enable ms20.service
 

@@ -37,6 +37,7 @@ typedef struct {
     float *tap;          /* NULL, or room for tap_len samples of the mono output as played */
     int64_t tap_len;
     int64_t *tap_frames; /* frames played so far (also past tap_len), for tap readers */
+    int32_t tap_ring;    /* 1: the tap wraps round (the last tap_len samples: the web scope) */
 } ms20_sink_config;
 
 typedef struct {

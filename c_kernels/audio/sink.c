@@ -134,6 +134,7 @@ static ms20_sink *open_sink(const ms20_sink_config *c, ms20_sink_granted *g)
     s->rate = g->rate, s->period = g->period, s->periods = g->periods;
     s->channels = g->channels, s->format = g->format;
     s->tap = c->tap, s->tap_len = c->tap_len, s->tap_frames = c->tap_frames;
+    s->tap_ring = c->tap_ring && c->tap_len > 0;
     if (c->paced || !c->device) {
         s->pacer = ms20_pacer_create(s->rate, s->period, s->periods);
         if (!s->pacer) goto nomem;
@@ -300,8 +301,15 @@ int sink_read_rt(ms20_sink *s, float *line_in, int n)
 static void tap_rt(ms20_sink *s, const float *out, int n)
 {
     int64_t at = *s->tap_frames; /* this thread is the only writer */
-    int64_t room = s->tap_len - at;
-    if (room > 0) memcpy(s->tap + at, out, sizeof(float) * (size_t)(room < n ? room : n));
+    if (s->tap_ring) {
+        /* The last tap_len samples, wrapping: readers copy behind tap_frames (web scope). */
+        int64_t k = at % s->tap_len, first = s->tap_len - k < n ? s->tap_len - k : n;
+        memcpy(s->tap + k, out, sizeof(float) * (size_t)first);
+        if (first < n) memcpy(s->tap, out + first, sizeof(float) * (size_t)(n - first));
+    } else {
+        int64_t room = s->tap_len - at;
+        if (room > 0) memcpy(s->tap + at, out, sizeof(float) * (size_t)(room < n ? room : n));
+    }
     __atomic_store_n(s->tap_frames, at + n, __ATOMIC_RELEASE);
 }
 

@@ -19,6 +19,7 @@ struct ms20_sink {
     void *out_frames, *in_frames; /* one period, interleaved, in the card's format */
     float *tap;
     int64_t tap_len, *tap_frames;
+    int32_t tap_ring;
 };
 
 /* Whether LINE IN is read (a card's capture stream or the null sink's virtual one). */

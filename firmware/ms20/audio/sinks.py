@@ -55,10 +55,12 @@ class Granted:
 class Tap:
     """Keeps the mono output as played, in an array the audio thread fills (tests, latency).
 
-    `frames` counts every frame played, also past the array's end."""
+    `frames` counts every frame played, also past the array's end. With `ring`, the array
+    wraps round and holds the last `seconds` played (the web page's scope and spectrum)."""
 
-    def __init__(self, seconds: float, rate: int) -> None:
+    def __init__(self, seconds: float, rate: int, ring: bool = False) -> None:
         self.audio = np.zeros(int(seconds * rate), np.float32)
+        self.ring = ring
         self._frames = np.zeros(1, np.int64)   # written by the audio thread
 
     @property
@@ -68,6 +70,19 @@ class Tap:
     @property
     def recorded(self) -> np.ndarray:
         return self.audio[: min(self.frames, len(self.audio))]
+
+    def latest(self, n: int) -> np.ndarray:
+        """A copy of the last `n` samples played (fewer before that many were; a linear tap
+        that is full gives its last n). A ring's oldest samples may be overwritten while
+        they are copied: fine for a scope, not for a measurement."""
+        size = len(self.audio)
+        end = self.frames
+        n = min(n, size, end)
+        if not self.ring:
+            end = min(end, size)
+            return self.audio[end - n:end].copy()
+        k = end % size
+        return np.concatenate((self.audio[size - (n - k):], self.audio[:k])) if n > k else self.audio[k - n:k].copy()
 
 
 class Sink:
@@ -111,6 +126,7 @@ class Sink:
             cfg.tap = ffi.from_buffer("float[]", self.tap.audio)
             cfg.tap_len = len(self.tap.audio)
             cfg.tap_frames = ffi.from_buffer("int64_t[]", self.tap._frames)
+            cfg.tap_ring = int(self.tap.ring)
         g = ffi.new("ms20_sink_granted *")
         ptr = lib.ms20_sink_open(cfg, g)
         # alsa-lib's own words, which the C sink keeps off stderr (it would print them on every retry)

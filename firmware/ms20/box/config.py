@@ -134,6 +134,25 @@ def _cc_map(v: Any) -> Mapping[int, str]:
     return MappingProxyType(out)
 
 
+def _address(v: Any) -> str:
+    from ms20.web.guard import AddressError, parse_address  # pure Python: no web library needed
+
+    try:
+        return str(parse_address(_str(v)))
+    except AddressError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _passphrase_hash(v: Any) -> str:
+    from ms20.web.guard import is_passphrase_hash
+
+    text = _str(v)
+    if text and not is_passphrase_hash(text):
+        raise ValueError("not a passphrase hash: run `ms20 web-passphrase` and paste the line it prints "
+                         "(the passphrase itself is never stored)")
+    return text
+
+
 SETTINGS: tuple[Setting, ...] = (
     # -- audio -------------------------------------------------------------------------
     Setting("audio", "device", "default",
@@ -225,6 +244,14 @@ SETTINGS: tuple[Setting, ...] = (
             "its input jack", _choice(("guide", "virtual"))),
     Setting("status", "interval_s", 10.0, "seconds between one-line status reports (0 = never)",
             _float(0.0, 3600.0)),
+    # -- web -----------------------------------------------------------------------------
+    Setting("web", "enabled", False, "serve the panel in a browser (ms20 run --web does it for one run)", _bool),
+    Setting("web", "address", "127.0.0.1:8020",
+            'HOST:PORT the page is served on; loopback by default; "0.0.0.0:8020" opens it to the network, '
+            "where changes need the passphrase", _address),
+    Setting("web", "passphrase", "",
+            "hash of the passphrase that lets a page on the network play the panel (make one with "
+            "`ms20 web-passphrase`); empty: the network sees a read-only panel", _passphrase_hash),
 )
 
 
@@ -308,6 +335,13 @@ class StatusConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    enabled: bool
+    address: str
+    passphrase: str
+
+
+@dataclass(frozen=True)
 class Config:
     """A checked config file: one record per section."""
 
@@ -317,6 +351,7 @@ class Config:
     cv: CvConfig
     patch: PatchConfig
     status: StatusConfig
+    web: WebConfig
     recall: RecallConfig = RecallConfig()
     source: str = "<defaults>"
 
@@ -331,7 +366,7 @@ class Config:
 
 
 _SECTIONS = {"audio": AudioConfig, "midi": MidiConfig, "board": BoardConfig, "cv": CvConfig,
-             "patch": PatchConfig, "status": StatusConfig, "recall": RecallConfig}
+             "patch": PatchConfig, "status": StatusConfig, "web": WebConfig, "recall": RecallConfig}
 
 
 def _build(values: Mapping[str, Any], source: str) -> Config:

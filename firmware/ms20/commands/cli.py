@@ -14,6 +14,7 @@ COMMANDS = [
     "ms20.commands.run",
     "ms20.commands.hwtest",
     "ms20.commands.calibrate",
+    "ms20.commands.web_passphrase",
     "ms20.commands.memory",
 ]
 

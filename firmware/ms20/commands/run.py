@@ -4,6 +4,7 @@
     ms20 run --sim                            # simulated board; a WAV file if there is no sound card
     ms20 run --sim --duration 10 --wav out/run.wav   # scripted: 10 s of the demo phrase to a WAV
     ms20 run --print-config > ms20.toml       # the documented defaults
+    ms20 run --sim --web                      # and the panel in a browser: http://127.0.0.1:8020/
 
 The board comes from the config (board.backend) or $MS20_BOARD, never from guessing the
 machine; --sim always means the simulated board. Without a keyboard, --sim plays a demo
@@ -43,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
     p.add_argument("--demo", action=argparse.BooleanOptionalAction, default=None,
                    help="play the demo phrase while no keyboard is plugged in (default: on with --sim)")
+    p.add_argument("--web", nargs="?", const="", metavar="ADDRESS:PORT",
+                   help="serve the panel in a browser (default web.address, 127.0.0.1:8020)")
     p.add_argument("--socket", metavar="PATH",
                    help="control socket for `ms20 save`/`ms20 recall` (default: the runtime directory)")
     p.add_argument("--print-config", action="store_true", help="print the documented default config and exit")
@@ -102,6 +105,19 @@ def choose_sink(args: argparse.Namespace, config: Config) -> tuple[Sink, Path | 
     return sink, None
 
 
+def open_web(box: Box, address: str | None, config: Config):
+    """The browser panel when asked for (--web, or web.enabled), else None."""
+    if address is None and not config.web.enabled:
+        return None
+    try:
+        from ms20.web.server import WebPanel  # needs the [web] extra (aiohttp)
+    except ImportError as exc:
+        raise OSError(f"the browser panel needs aiohttp: pip install 'ms20[web]' ({exc})") from None
+    from ms20.web.guard import parse_address
+
+    return WebPanel(box, parse_address(address or config.web.address), config.web.passphrase)
+
+
 def run(args: argparse.Namespace) -> int:
     """`ms20 run`: the firmware's main job, until a signal or --duration."""
     if args.print_config:
@@ -117,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
                                                       cv_convention(config)), demo=demo,
               control_socket=server_socket(args.socket))
     log.info("box: config %s, board %s, audio %s", config.source, backend, sink.name)
+    web = open_web(box, args.web, config)
 
     def on_signal(signum: int, _frame) -> None:
         log.info("box: %s, stopping", signal.Signals(signum).name)
@@ -124,10 +141,14 @@ def run(args: argparse.Namespace) -> int:
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if web is not None:
+            web.start()     # before the audio starts: the scope taps the sink
         box.start()
-        code = box.run(args.duration)
+        code = box.run(args.duration, on_tick=web.on_tick if web is not None else None)
     finally:
         box.stop()
+        if web is not None:
+            web.stop()
         for s, handler in old.items():
             signal.signal(s, handler)
     if wav is not None:

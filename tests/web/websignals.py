@@ -1,0 +1,31 @@
+"""Measurements on the captured output for the browser-panel tests, in user units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+RATE = 48000
+
+
+def centroid_hz(x: np.ndarray, rate: int = RATE) -> float:
+    """Spectral centroid: where the sound's brightness sits (the LPF cutoff moves it)."""
+    x = x.astype(np.float64) - float(np.mean(x))
+    mag = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    f = np.fft.rfftfreq(len(x), 1.0 / rate)
+    return float(np.sum(f * mag) / max(np.sum(mag), 1e-12))
+
+
+def centroid_track(x: np.ndarray, rate: int = RATE, frame: int = 1024, hop: int = 480) -> np.ndarray:
+    """The centroid every `hop` samples (10 ms)."""
+    return np.array([centroid_hz(x[k:k + frame], rate) for k in range(0, len(x) - frame, hop)])
+
+
+def wobble(track: np.ndarray, hop_s: float = 0.01) -> tuple[float, float]:
+    """(rate in Hz, depth as a fraction of the mean) of a centroid track's strongest wobble."""
+    d = track - np.mean(track)
+    n = 8 * len(d)                                   # zero-padded: 1/8 of a bin's resolution
+    spec = np.abs(np.fft.rfft(d * np.hanning(len(d)), n))
+    f = np.fft.rfftfreq(n, hop_s)
+    ok = f > 0.3                                     # above what a slow drift would show
+    k = int(np.argmax(np.where(ok, spec, 0.0)))
+    return float(f[k]), float(np.std(track) / np.mean(track))
