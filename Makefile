@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup run demo test kernel tables lint bench clean screenshots
+.PHONY: setup run demo test kernel tables lint bench clean screenshots docs
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: setup
 # the README's picture). Needs chromium and chromium-driver (.ci/run installs them).
 screenshots: setup
 	$(PY) tools/screenshots.py
+
+# The patch sheet of every shipped patch into docs/patches/ (the README and each patch point there).
+docs: setup
+	$(VENV)/bin/ms20 draw --all patches --out docs/patches
 
 clean:
 	rm -rf build out firmware/ms20/_kernel*.so *.egg-info firmware/*.egg-info

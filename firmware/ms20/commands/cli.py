@@ -16,6 +16,7 @@ COMMANDS = [
     "ms20.commands.calibrate",
     "ms20.commands.web_passphrase",
     "ms20.commands.memory",
+    "ms20.commands.draw",
 ]
 
 
