@@ -89,6 +89,8 @@ class Memory:
         self._cache: dict[Path, tuple[float, Patch]] = {}
         self.recalls = 0
         self.programs_seen = 0
+        self.message = ""                          # the last outcome, for the web page
+        self._learn_knob = ""                      # armed by the web page's learn mark
         self.performance.cc_map = self._cc_map()
         controller.on_momentary = self.momentary
         controller.on_pot = self.gesture.pot_touched
@@ -126,8 +128,22 @@ class Memory:
         self._program = program
 
     def cc_seen(self, cc: int) -> None:
-        """Any CC (MIDI thread): the one a MIDI-learn gesture waits for."""
+        """Any CC (MIDI thread): the one a MIDI-learn gesture or the page's learn mark waits for."""
         self.gesture.cc_moved(cc)
+        knob, self._learn_knob = self._learn_knob, ""
+        if knob:
+            self.submit(lambda: self.learn(cc, knob))
+
+    def arm_learn(self, knob: str) -> None:
+        """The web page's learn mark: the next CC moved turns `knob`."""
+        self._learn_knob = layout().knob(knob).name
+        self.message = f"move a controller to turn {self._learn_knob}"
+
+    def view(self) -> dict:
+        """Memory's part of the web page's state: the patch, the last outcome, the guide."""
+        guide = self._guide
+        return {"patch": self.patch.name if self.patch else "", "message": self.message,
+                "learning": self._learn_knob, "guide": guide.as_dict(), "lines": guide.lines()}
 
     # -- the control loop --------------------------------------------------------------------
 
@@ -177,8 +193,10 @@ class Memory:
         except (SaveError, BadName) as exc:
             log.error("memory: save %r: %s", name, exc)
             self._show("error", ERROR_S)
+            self.message = f"not saved: {exc}"
             return {"ok": False, "error": str(exc)}
         self._show("saved", 0.4)
+        self.message = f"saved {name}"
         return {"ok": True, "path": str(path)}
 
     def recall(self, name: str) -> dict:
@@ -191,6 +209,7 @@ class Memory:
         except (PatchError, BadName) as exc:
             log.error("memory: recall %r: %s; keeping the current patch", name, exc)
             self._show("error", ERROR_S)
+            self.message = f"not recalled: {exc}"
             return {"ok": False, "error": str(exc)}
         self.controller.recall(patch.panel, self.settings.cables)
         self.patch = patch
@@ -201,6 +220,7 @@ class Memory:
         self._guide = self.controller.guide()
         self._next_guide = self._last_recall + GUIDE_EVERY_S
         log.info("memory: recalled %r (%s)", patch.name, path)
+        self.message = f"recalled {patch.name}"
         return self.guide_reply()
 
     def guide_reply(self) -> dict:
@@ -270,6 +290,7 @@ class Memory:
             log.error("memory: MIDI learn CC %d -> %s works until restart: %s", cc, knob, exc)
             self._show("error", ERROR_S)
         log.info("memory: CC %d now turns %s", cc, knob)
+        self.message = f"CC {cc} turns {knob}"
         return {"ok": True, "cc": cc, "knob": knob}
 
     def _load_learned(self) -> dict[int, str]:
