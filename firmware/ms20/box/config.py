@@ -234,8 +234,9 @@ SETTINGS: tuple[Setting, ...] = (
             'where `ms20 save`, the key gesture and MIDI learn write; "" = $STATE_DIRECTORY/patches '
             "(/var/lib/ms20/patches on the box), else ~/.local/share/ms20/patches", _str),
     Setting("patch", "bank", [],
-            "patch names in Program Change order (program 1 first); [] = every saved patch, then the "
-            "shipped ones, by name", _str_list),
+            "patch names (saved or shipped) in Program Change order, program 1 first; [] = Program Change "
+            "recalls nothing (a keyboard changing its own presets must not change the panel unasked)",
+            _str_list),
     Setting("patch", "channel", 0, "MIDI channel (1-16) whose Program Changes recall; 0 = any channel",
             _int(0, 16)),
     Setting("recall", "cables", "guide",

@@ -229,11 +229,13 @@ class Memory:
                 "lines": guide.lines()}
 
     def bank(self) -> list[str]:
-        """Program Change order: the config's bank, else every patch by name."""
-        return list(self.settings.bank) or self.store.names()
+        """Program Change order: the config's bank (empty: Program Change is off)."""
+        return list(self.settings.bank)
 
     def recall_program(self, program: int) -> dict:
         bank = self.bank()
+        if not bank:
+            return {"ok": False, "error": "no bank: patch.bank is empty"}
         if not 0 <= program < len(bank):
             log.warning("memory: program %d: the bank has %d patches", program + 1, len(bank))
             self._show("error", ERROR_S)
