@@ -40,6 +40,7 @@ lint: $(PY)
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_control.py
+	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_audio_loop.py --seconds 20
 
 # The browser panel for each of the guide's patches, into docs/panel/ (and docs/web-panel.png,

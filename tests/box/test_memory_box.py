@@ -175,3 +175,24 @@ def test_a_save_onto_a_full_disk_keeps_the_old_file_and_reports_the_error(tmp_pa
     assert "the old file is unchanged" in done.stdout and "too large" in done.stdout
     assert (tmp_path / "mine.toml").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]     # no temporary file left
+
+
+def test_on_the_board_the_status_led_flickers_when_a_bank_patch_is_broken(tmp_path):
+    (tmp_path / "broken.toml").write_text("[knobs]\n'LPF CUTOFF' = 'loud'\n")
+    box, midi_sys, _ = make_box(surface="sim", **{"patch.dir": str(tmp_path), "patch.bank": ["broken"]})
+    with running(box):
+        sim = box.surface.board.sim
+
+        def led_over(seconds: float) -> set[bool]:
+            seen, end = set(), time.monotonic() + seconds
+            while time.monotonic() < end:
+                seen.add(sim.led_is_lit)
+                time.sleep(0.004)
+            return seen
+
+        steady = led_over(0.3)
+        plugged(midi_sys).send([0xC0, 0])
+        time.sleep(0.05)
+        flicker = led_over(0.5)
+        assert box.audio.state == "running"
+    assert steady == {True} and flicker == {True, False}

@@ -254,3 +254,21 @@ def test_midi_learn_hold_momentary_touch_a_pot_move_a_controller_release_maps_th
 
 def _msg(kind: str, **fields) -> mido.Message:
     return mido.Message(kind, **fields)
+
+
+def test_a_learned_cc_goes_into_a_patch_only_when_asked(rig, tmp_path):
+    memory = with_memory(rig, tmp_path)
+    memory.learn(21, "HPF PEAK")
+    memory.save("plain")
+    memory.save("with cc", with_learned=True)
+    assert 21 not in load_patch(memory.store.path_of("plain")).cc_map
+    assert load_patch(memory.store.path_of("with cc")).cc_map[21] == "HPF PEAK"
+
+
+def test_hwtest_with_a_patch_lists_what_to_change_for_the_panel_to_match_it(capsys):
+    from ms20.commands.cli import main
+    assert main(["hwtest", "--sim", "--once", "--patch", "5a-esp-feedback"]) == 0
+    out = capsys.readouterr().out
+    guide = out[out.index("GUIDE to ESP feedback"):].splitlines()[1:]
+    assert "  plug   OUTPUT -> ESP SIGNAL IN" in guide and "  plug   ESP AMP OUT -> EXT SIGNAL" in guide
+    assert not any(line.strip().startswith("pull") for line in guide)      # nothing is plugged on the sim

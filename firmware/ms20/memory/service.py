@@ -21,12 +21,18 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ms20.memory.gesture import Action, MomentaryGesture
 from ms20.memory.guide import Guide
 from ms20.memory.store import BadName, PatchStore, SaveError, write_atomic
 from ms20.model.panel import layout
 from ms20.model.patch import Patch, PatchError, load_patch
+
+if TYPE_CHECKING:
+    from ms20.control.controller import PanelController
+    from ms20.midi.note_priority import MonoKeyboard
+    from ms20.midi.performance import Performance
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +73,8 @@ class MemorySettings:
 class Memory:
     """Save, recall, bank, gestures and learn for one box; everything runs in `tick`."""
 
-    def __init__(self, settings: MemorySettings, controller, performance, keyboard,
-                 apply: Callable[[], None], patch: Patch | None = None,
+    def __init__(self, settings: MemorySettings, controller: PanelController, performance: Performance,
+                 keyboard: MonoKeyboard, apply: Callable[[], None], patch: Patch | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.store = PatchStore(settings.directory)
@@ -224,6 +230,7 @@ class Memory:
         return self.guide_reply()
 
     def guide_reply(self) -> dict:
+        """The control channel's answer to `guide` (and to a recall): the patch and what differs."""
         guide = self.controller.guide()
         return {"ok": True, "patch": self.patch.name if self.patch else "", "guide": guide.as_dict(),
                 "lines": guide.lines()}
@@ -233,6 +240,7 @@ class Memory:
         return list(self.settings.bank)
 
     def recall_program(self, program: int) -> dict:
+        """Recall the bank's patch for a Program Change (0-based, as MIDI sends it)."""
         bank = self.bank()
         if not bank:
             return {"ok": False, "error": "no bank: patch.bank is empty"}
@@ -269,6 +277,7 @@ class Memory:
             self.act(action)
 
     def act(self, action: Action) -> dict:
+        """Carry out what a momentary-switch gesture asked for."""
         if action.kind == "save":
             return self.save(action.slot)
         if action.kind == "recall":
