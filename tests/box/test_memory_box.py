@@ -196,3 +196,30 @@ def test_on_the_board_the_status_led_flickers_when_a_bank_patch_is_broken(tmp_pa
         flicker = led_over(0.5)
         assert box.audio.state == "running"
     assert steady == {True} and flicker == {True, False}
+
+
+def test_recall_watch_follows_the_player_plugging_the_cables_until_the_panel_matches(tmp_path, capsys):
+    import threading
+    sock = Path(tempfile.mkdtemp(prefix="ms20-")) / "c.sock"
+    box, _, _ = make_box(surface="sim", **{"patch.dir": str(tmp_path)})
+    box.control = ControlServer(sock, box.memory.handle)
+    codes = []
+    with running(box):
+        sim = box.surface.board.sim
+        watch = threading.Thread(target=lambda: codes.append(
+            main(["recall", "5a-esp-feedback", "--watch", "--socket", str(sock)])))
+        watch.start()
+        time.sleep(0.5)
+        assert watch.is_alive()                               # two cables still to plug
+        sim.plug("OUTPUT", "ESP SIGNAL IN")
+        sim.plug("ESP AMP OUT", "EXT SIGNAL")
+        for knob, pos in box.memory.patch.panel.knobs.items():   # every pot through its stored value
+            sim.turn(knob, min(pos + 0.4, 10.0))
+            time.sleep(0.01)
+            sim.turn(knob, max(pos - 0.4, 0.0))
+        for switch, pos in box.memory.patch.panel.switches.items():
+            sim.set_switch(switch, pos)
+        watch.join(5.0)
+        assert not watch.is_alive()
+    assert codes == [0]
+    assert capsys.readouterr().out.rstrip().endswith("the panel matches the patch")
