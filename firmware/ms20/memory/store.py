@@ -145,7 +145,9 @@ class PatchStore:
 
     def names(self) -> list[str]:
         """Every patch name: the directory's, then the shipped ones, each sorted."""
-        own = sorted(p.stem for p in self.directory.glob("*.toml")) if self.directory.is_dir() else []
+        # Hidden files are the firmware's own (MIDI learn's); names never start with a dot.
+        own = sorted(p.stem for p in self.directory.glob("*.toml")
+                     if not p.name.startswith(".")) if self.directory.is_dir() else []
         shipped = sorted(p.stem for p in SHIPPED.glob("*.toml") if p.stem not in own)
         return own + shipped
 
