@@ -273,3 +273,26 @@ def test_hwtest_with_a_patch_lists_what_to_change_for_the_panel_to_match_it(caps
     guide = out[out.index("GUIDE to ESP feedback"):].splitlines()[1:]
     assert "  plug   OUTPUT -> ESP SIGNAL IN" in guide and "  plug   ESP AMP OUT -> EXT SIGNAL" in guide
     assert not any(line.strip().startswith("pull") for line in guide)      # nothing is plugged on the sim
+
+
+def test_with_key_slots_off_the_momentary_switch_with_a_key_held_only_plays(rig, tmp_path):
+    memory = with_memory(rig, tmp_path, key_slots=False)
+    rig.performance.handle(_msg("note_on", note=60, velocity=100))
+    rig.board.press_momentary()
+    rig.run(1.3)
+    rig.board.release_momentary()
+    rig.run(0.05)
+    assert not memory.store.path_of("key-C4").exists()
+    assert not list(tmp_path.glob("*.toml"))
+
+
+def test_a_tap_with_a_key_on_an_empty_slot_changes_nothing_and_blinks_no_error(rig, tmp_path):
+    memory = with_memory(rig, tmp_path)
+    before = rig.controller.state
+    rig.performance.handle(_msg("note_on", note=62, velocity=100))
+    rig.board.press_momentary()
+    rig.run(0.1)
+    rig.board.release_momentary()
+    rig.run(0.05)
+    assert rig.controller.state.knobs == before.knobs and memory.recalls == 0
+    assert memory.led(rig.board.now()) is None

@@ -149,7 +149,7 @@ class Box:
         self.notifier = notifier or SystemdNotifier()
         p = config.patch
         self.memory = Memory(MemorySettings(Path(p.dir) if p.dir else default_directory(), p.bank, p.channel,
-                                            config.recall.cables, config.midi.cc),
+                                            config.recall.cables, config.midi.cc, p.key_slots),
                              self.controller, self.performance, self.keyboard, self._apply_at_once, patch)
         if hasattr(self.surface, "led_pattern"):
             self.surface.led_pattern = self.memory.led

@@ -237,6 +237,9 @@ SETTINGS: tuple[Setting, ...] = (
             "patch names (saved or shipped) in Program Change order, program 1 first; [] = Program Change "
             "recalls nothing (a keyboard changing its own presets must not change the panel unasked)",
             _str_list),
+    Setting("patch", "key_slots", True,
+            "MOMENTARY with a key held: a long press saves the panel into that key's slot, a tap recalls "
+            "it (false: the switch only plays, as on the MS-20)", _bool),
     Setting("patch", "channel", 0, "MIDI channel (1-16) whose Program Changes recall; 0 = any channel",
             _int(0, 16)),
     Setting("recall", "cables", "guide",
@@ -318,6 +321,7 @@ class PatchConfig:
     file: str
     dir: str = ""
     bank: tuple[str, ...] = ()
+    key_slots: bool = True
     channel: int = 0
 
 

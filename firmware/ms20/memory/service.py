@@ -68,6 +68,7 @@ class MemorySettings:
     channel: int = 0                  # Program Change channel 1-16; 0 = omni
     cables: str = "guide"
     config_cc: Mapping[int, str] = field(default_factory=dict)
+    key_slots: bool = True            # momentary + key saves and recalls the key's slot
 
 
 class Memory:
@@ -264,7 +265,7 @@ class Memory:
 
     def _held_key(self) -> int | None:
         kb = self.keyboard
-        return int(kb.note) if kb.gate else None
+        return int(kb.note) if kb.gate and self.settings.key_slots else None
 
     def momentary(self, pressed: bool) -> None:
         """The MOMENTARY switch moved (the scanner, in the control loop)."""
@@ -281,6 +282,10 @@ class Memory:
         if action.kind == "save":
             return self.save(action.slot)
         if action.kind == "recall":
+            if self.store.find(action.slot) is None:
+                # A tap with a key held is also how the switch is played: an empty slot is no error.
+                log.debug("memory: no patch in slot %s", action.slot)
+                return {"ok": False, "error": f"slot {action.slot} is empty"}
             return self.recall(action.slot)
         return self.learn(action.cc, action.knob)
 
