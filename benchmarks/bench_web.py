@@ -57,7 +57,7 @@ async def mirror_latency(web, mock, turns: int = 30) -> tuple[list[float], list[
             await asyncio.sleep(0.05)
             t0 = time.monotonic()
             mock.turn("LPF CUTOFF", pos)
-            await until(lambda m, p=pos: abs(m["knobs"]["LPF CUTOFF"] - p) < 0.05)
+            await until(lambda m, p=pos: abs(m["knobs"]["LPF CUTOFF"] - p) < 0.15)
             pots.append(time.monotonic() - t0)
         for _k in range(10):
             await asyncio.sleep(0.1)

@@ -1,7 +1,7 @@
 """Screenshots of the browser panel for the docs (`make screenshots`): for each of the guide's
 patches, the firmware runs on the simulated board set up as the patch, headless Chromium
 opens `ms20 run --web`'s page, and the panel is saved as docs/panel/<patch>.png; the whole
-page, with the demo phrase on the scope, as docs/web-panel.png (the README shows it).
+page, a key held (scope, spectrum, a CV meter), as docs/web-panel.png (the README shows it).
 
 Needs the [web] and [test] extras and Debian's chromium + chromium-driver.
 """
@@ -39,11 +39,14 @@ def main() -> int:
                 target = out / "panel" / f"{path.stem}.png"
                 d.find_element(By.CSS_SELECTOR, "#panel svg").screenshot(str(target))
                 print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
-        with web_box(str(ROOT / "patches" / "first-voice.toml"), seconds=10.0, demo=True) as (_box, web, _t, _m):
+        with web_box(str(ROOT / "patches" / "1-internal-voice.toml"), seconds=10.0) as (_box, web, _t, _m):
+            from selenium.webdriver.common.action_chains import ActionChains
             open_panel(d, web)
-            time.sleep(2.0)           # the demo phrase on the scope and spectrum
+            ActionChains(d).key_down("q").perform()     # C4 held: the scope, spectrum and EG-1 meter move
+            time.sleep(1.0)
             target = out / "web-panel.png"
             d.save_screenshot(str(target))
+            ActionChains(d).key_up("q").perform()
             print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     return 0
 

@@ -85,6 +85,8 @@ class Signals:
         edges = np.geomspace(lo, hi, SPECTRUM_BANDS + 1)
         self.band_of = np.searchsorted(edges, freqs) - 1          # band of each FFT bin (-1, out of range)
         self.band_hz = np.sqrt(edges[:-1] * edges[1:])
+        # Low bands narrower than an FFT bin hold no bin: they show the bin nearest their centre.
+        self.nearest_bin = np.rint(self.band_hz / (rate / FFT_SIZE)).astype(int)
         self._mark = (time.monotonic(), time.process_time(), box_busy(src.box))
         table = jack_table()
         self._index = {j.name: j.index for j in table.outputs}
@@ -105,7 +107,7 @@ class Signals:
         if len(x) < FFT_SIZE:
             return []
         mag = np.abs(np.fft.rfft(x[-FFT_SIZE:] * self.window)) * (4.0 / FFT_SIZE)
-        bands = np.full(SPECTRUM_BANDS, 1e-7)
+        bands = mag[self.nearest_bin] + 1e-7
         ok = (self.band_of >= 0) & (self.band_of < SPECTRUM_BANDS)
         np.maximum.at(bands, self.band_of[ok], mag[ok])
         return [round(float(v), 1) for v in 20.0 * np.log10(bands)]
