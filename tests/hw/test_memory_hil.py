@@ -204,6 +204,7 @@ def test_a_key_held_with_a_long_press_saves_its_slot_and_a_short_press_recalls_i
     rig.board.release_momentary()
     rig.run(0.05)
     rig.performance.handle(_msg("note_off", note=60))
+    memory.wait_saves()
     assert memory.store.path_of("key-C4").exists()
 
     rig.board.turn("LPF CUTOFF", 2.0)
@@ -282,6 +283,7 @@ def test_with_key_slots_off_the_momentary_switch_with_a_key_held_only_plays(rig,
     rig.run(1.3)
     rig.board.release_momentary()
     rig.run(0.05)
+    memory.wait_saves()
     assert not memory.store.path_of("key-C4").exists()
     assert not list(tmp_path.glob("*.toml"))
 

@@ -376,6 +376,7 @@ class Box:
             self.demo.stop()
         if self.control is not None:
             self.control.stop()
+        self.memory.close()
         self.midi.stop()
         self.audio.stop()
         try:

@@ -4,7 +4,8 @@ the momentary-switch gestures, MIDI learn and the status LED's memory patterns.
 Other threads only leave requests: the control channel's thread submits a command and waits
 for its answer; the MIDI thread leaves the latest Program Change in a one-slot mailbox (a
 flood of them recalls only the newest, at most one recall per MIN_RECALL_S). `tick` runs
-them in the control loop, which alone changes the panel; a recall reaches the kernel as one
+them in the control loop, which alone changes the panel (a save takes the panel there and
+leaves the writing, fsync included, to its own writer thread); a recall reaches the kernel as one
 set of events at one sample time (`apply`, the box's), so no block hears half a patch.
 
 What the player hears during a recall: the held note keeps sounding, its envelopes go on
@@ -18,7 +19,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 from ms20.memory.gesture import Action, MomentaryGesture
 from ms20.memory.guide import Guide
 from ms20.memory.store import BadName, PatchStore, SaveError, write_atomic
-from ms20.model.panel import layout
+from ms20.model.panel import PanelState, layout
 from ms20.model.patch import Patch, PatchError, load_patch
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Memory:
         self._guide = Guide()
         self._next_guide = float("-inf")
         self._cache: dict[Path, tuple[float, Patch]] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ms20-save")
         self.recalls = 0
         self.programs_seen = 0
         self.message = ""                          # the last outcome, for the web page
@@ -104,7 +106,7 @@ class Memory:
 
     # -- requests from other threads ----------------------------------------------------------
 
-    def submit(self, command: Callable[[], dict]) -> Future:
+    def submit(self, command: Callable[[], dict | Future]) -> Future:
         """Run `command` in the control loop's next tick; its Future holds the answer."""
         done: Future = Future()
         self._requests.put((command, done))
@@ -116,15 +118,16 @@ class Memory:
         name = request.get("name", "")
         if cmd in ("save", "recall") and not isinstance(name, str):
             return {"ok": False, "error": "name must be a string"}
-        commands: dict[str, Callable[[], dict]] = {
-            "save": lambda: self.save(name, bool(request.get("cc", False))),
+        commands: dict[str, Callable[[], dict | Future]] = {
+            "save": lambda: self.save_in_background(name, bool(request.get("cc", False))),
             "recall": lambda: self.recall(name),
             "guide": self.guide_reply,
             "list": lambda: {"ok": True, "names": self.store.names(), "bank": self.bank()},
         }
         if cmd not in commands:
             return {"ok": False, "error": f"unknown command {cmd!r} (save, recall, guide, list)"}
-        return self.submit(commands[cmd]).result(timeout=5.0)
+        answer = self.submit(commands[cmd]).result(timeout=5.0)
+        return answer.result(timeout=30.0) if isinstance(answer, Future) else answer
 
     def program_change(self, channel: int, program: int) -> None:
         """A Program Change (MIDI thread; channel 0-15): kept if on the bank's channel."""
@@ -191,12 +194,32 @@ class Memory:
     # -- save and recall ---------------------------------------------------------------------
 
     def save(self, name: str, with_learned: bool = False) -> dict:
-        """Save what sounds now (every knob, switch and cable) as patch `name`."""
+        """Save what sounds now (every knob, switch and cable) as patch `name`, here and now."""
+        return self._write(name, *self._snapshot(with_learned))
+
+    def save_in_background(self, name: str, with_learned: bool = False) -> Future:
+        """The panel taken now (in the control loop), written by the writer thread: an SD card's
+        fsync may take a while, and the pots and jacks go on being scanned meanwhile."""
+        state, cc = self._snapshot(with_learned)
+        return self._writer.submit(self._write, name, state, cc)
+
+    def wait_saves(self, timeout_s: float = 30.0) -> None:
+        """Return once every save asked for so far is on disk (or has failed)."""
+        self._writer.submit(lambda: None).result(timeout=timeout_s)
+
+    def close(self) -> None:
+        """Finish the saves under way (the box's stop: a save is never cut off)."""
+        self._writer.shutdown(wait=True)
+
+    def _snapshot(self, with_learned: bool) -> tuple[PanelState, dict[int, str]]:
         cc = dict(self.patch.cc_map) if self.patch else {}
         if with_learned:
             cc.update(self.learned)
+        return self.controller.state, cc
+
+    def _write(self, name: str, state: PanelState, cc: Mapping[int, str]) -> dict:
         try:
-            path = self.store.save(name, self.controller.state, cc)
+            path = self.store.save(name, state, cc)
         except (SaveError, BadName) as exc:
             log.error("memory: save %r: %s", name, exc)
             self._show("error", ERROR_S)
@@ -280,7 +303,8 @@ class Memory:
     def act(self, action: Action) -> dict:
         """Carry out what a momentary-switch gesture asked for."""
         if action.kind == "save":
-            return self.save(action.slot)
+            self.save_in_background(action.slot)
+            return {"ok": True}
         if action.kind == "recall":
             if self.store.find(action.slot) is None:
                 # A tap with a key held is also how the switch is played: an empty slot is no error.

@@ -140,7 +140,7 @@ class WebPanel:
         b = self.sim
         memory = self.box.memory
         if isinstance(g, protocol.Save):
-            memory.save(g.name)
+            memory.save_in_background(g.name)
         elif isinstance(g, protocol.Recall):
             memory.recall(g.name)
         elif isinstance(g, protocol.Learn):
