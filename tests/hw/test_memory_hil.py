@@ -249,6 +249,7 @@ def test_midi_learn_hold_momentary_touch_a_pot_move_a_controller_release_maps_th
     rig.run(0.05)
     assert rig.engine.params[peak.param] == pytest.approx(peak.value(10.0))
     # kept across a restart of the firmware, in a file that is not a patch
+    memory.wait_saves()
     again = with_memory(rig, tmp_path)
     assert again.performance.cc_map[21] == "HPF PEAK"
     assert not any(name.startswith(".") for name in again.store.names())

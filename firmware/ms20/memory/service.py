@@ -324,14 +324,17 @@ class Memory:
         self.performance.cc_map = {**self.performance.cc_map, cc: knob}
         lines = ["# MIDI learn (the momentary switch): CC = knob. Written by the firmware.", "[midi.cc]"]
         lines += [f'{c} = "{k}"' for c, k in sorted(self.learned.items())]
-        try:
-            write_atomic(self.store.directory / LEARN_FILE, "\n".join(lines) + "\n")
-        except SaveError as exc:
-            log.error("memory: MIDI learn CC %d -> %s works until restart: %s", cc, knob, exc)
-            self._show("error", ERROR_S)
+        self._writer.submit(self._write_learned, "\n".join(lines) + "\n")
         log.info("memory: CC %d now turns %s", cc, knob)
         self.message = f"CC {cc} turns {knob}"
         return {"ok": True, "cc": cc, "knob": knob}
+
+    def _write_learned(self, text: str) -> None:
+        try:
+            write_atomic(self.store.directory / LEARN_FILE, text)
+        except SaveError as exc:
+            log.error("memory: MIDI learn works until the firmware restarts: %s", exc)
+            self._show("error", ERROR_S)
 
     def _load_learned(self) -> dict[int, str]:
         path = self.store.directory / LEARN_FILE
