@@ -40,7 +40,7 @@ class PanelController:
         self._state = initial or PanelState.default()
         self._sent: PanelState | None = None
         self._pots: dict[str, float] = {}          # knob -> last physical pot reading
-        self._midi_owned: set[str] = set()         # knobs waiting for their pot to pick up
+        self._awaiting_pickup: set[str] = set()    # knobs (moved by MIDI or a recall) waiting for their pot
         self._switches: dict[str, str] = {}        # switch -> last physical position
         self._held_switches: set[str] = set()      # recalled switches waiting for theirs
         self._physical: Routing | None = None      # cables the jack matrix reads (None: no matrix)
@@ -60,7 +60,7 @@ class PanelController:
         """Take a whole snapshot (a patch file): every knob follows it, pickup cleared."""
         with self._lock:
             self._state = state
-            self._midi_owned.clear()
+            self._awaiting_pickup.clear()
             self._held_switches.clear()
             self._target = None
             self._note_problems(state.routing)
@@ -73,7 +73,7 @@ class PanelController:
             raise ValueError(f"recall cables must be 'guide' or 'virtual', not {cables!r}")
         with self._lock:
             self._target, self._cable_mode = state, cables
-            self._midi_owned = {k for k, v in state.knobs.items()
+            self._awaiting_pickup = {k for k, v in state.knobs.items()
                                 if k in self._pots and abs(self._pots[k] - v) > PICKUP_WINDOW}
             self._held_switches = {s for s, v in state.switches.items()
                                    if s in self._switches and self._switches[s] != v}
@@ -97,17 +97,12 @@ class PanelController:
             if target is None:
                 return Guide()
             plug, pull = cable_guide(target.routing, self._physical) if self._physical is not None else ((), ())
-            knobs = {k: self._state.knobs[k] for k in self._midi_owned}
+            knobs = {k: self._state.knobs[k] for k in self._awaiting_pickup}
             switches = {s: self._state.switches[s] for s in self._held_switches}
             result = Guide(plug, pull, knobs, switches)
             if result.matches:
                 self._target = None
             return result
-
-    @property
-    def recalling(self) -> bool:
-        """True while a recalled patch and the physical panel differ (until guide() matches)."""
-        return self._target is not None
 
     def pot_moved(self, name: str, position: float) -> None:
         """A physical pot reading (already calibrated and de-noised) on the 0-10 scale."""
@@ -115,14 +110,16 @@ class PanelController:
         with self._lock:
             last = self._pots.get(knob, position)
             self._pots[knob] = position
-            if knob in self._midi_owned:
+            takes_over = True
+            if knob in self._awaiting_pickup:
                 target = self._state.knobs[knob]
                 crossed = (last - target) * (position - target) <= 0.0
-                if not crossed and abs(position - target) > PICKUP_WINDOW:
-                    return
-                self._midi_owned.discard(knob)
-            self._state = self._state.with_knob(knob, position)
-        if self.on_pot is not None:
+                takes_over = crossed or abs(position - target) <= PICKUP_WINDOW
+                if takes_over:
+                    self._awaiting_pickup.discard(knob)
+            if takes_over:
+                self._state = self._state.with_knob(knob, position)
+        if self.on_pot is not None:      # a touch, picked up or not (MIDI learn's gesture)
             self.on_pot(knob)
 
     def midi_knob(self, name: str, position: float, at: int | None = None) -> None:
@@ -132,7 +129,7 @@ class PanelController:
         with self._lock:
             self._state = self._state.with_knob(knob, position)
             if knob in self._pots:
-                self._midi_owned.add(knob)
+                self._awaiting_pickup.add(knob)
 
     def knob_sink(self, engine: Engine) -> Callable[[str, float, int | None], None]:
         """A Performance's knob sink: a CC-mapped knob moves and reaches the kernel at its time.
