@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from ms20.midi.notes import note_name
 
 LONG_PRESS_S = 1.0
+# Controllers that are never a knob to learn: bank select (keyboards send it before a Program
+# Change), data entry and (N)RPN numbers, and the pedals.
+NOT_LEARNABLE = frozenset({0, 6, 32, 38, 64, 65, 66, 67, 96, 97, 98, 99, 100, 101})
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class MomentaryGesture:
             self._pot = knob
 
     def cc_moved(self, cc: int) -> None:
-        if self.learning:
+        if self.learning and cc not in NOT_LEARNABLE and cc <= 119:
             self._cc = cc
 
     def released(self, now: float, key: int | None) -> Action | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ms20.memory.gesture import Action, MomentaryGesture
+from ms20.memory.gesture import NOT_LEARNABLE, Action, MomentaryGesture
 from ms20.memory.guide import Guide
 from ms20.memory.store import BadName, PatchStore, SaveError, write_atomic
 from ms20.model.panel import PanelState, layout
@@ -140,6 +140,8 @@ class Memory:
     def cc_seen(self, cc: int) -> None:
         """Any CC (MIDI thread): the one a MIDI-learn gesture or the page's learn mark waits for."""
         self.gesture.cc_moved(cc)
+        if cc in NOT_LEARNABLE or cc > 119:
+            return
         knob, self._learn_knob = self._learn_knob, ""
         if knob:
             self.submit(lambda: self.learn(cc, knob))
