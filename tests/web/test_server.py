@@ -133,6 +133,9 @@ def test_on_the_network_a_page_is_read_only_until_it_gives_the_passphrase():
         replies = talk(web, [{"type": "auth", "passphrase": "open sesame"}, turn])
         assert [r["auth"] for r in replies if "auth" in r] == [True]
         assert wait_for(lambda: mock.knobs["LPF CUTOFF"] == 9.0, 1.0) is not None
+        # Guessing: a handful of attempts, then refused for every page at once.
+        guesses = [talk(web, [{"type": "auth", "passphrase": f"guess {k}"}], read_s=0.1) for k in range(8)]
+        assert any("too many passphrase attempts" in e for r in guesses for e in errors(r))
 
 
 def test_a_mirror_of_a_real_board_shows_the_controls_but_does_not_move_them():

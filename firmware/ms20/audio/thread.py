@@ -55,6 +55,7 @@ class AudioThread:
         self._rt = _audio_handle(engine)
         self._beat_ns = time.monotonic_ns()  # the supervisor's heartbeat while waiting for a card
         self._stopping = False
+        self._reopen = False                 # close and reopen the sink (its settings changed)
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._reported_rt: bool | None = None
@@ -115,6 +116,12 @@ class AudioThread:
             if self._thread.is_alive():
                 log.error("audio: thread did not stop within %.1f s", timeout)
 
+    def reopen(self) -> None:
+        """Close the sink after the current period and open it again with its current settings
+        (a laptop's capture stream, opened only while LINE IN is patched): a gap of a few periods."""
+        self._reopen = True
+        self._wake.set()
+
     def alive(self, stall_s: float) -> bool:
         """True unless the thread died or has not finished a period (or retry) for stall_s."""
         if self.state in ("failed", "stopped"):
@@ -159,6 +166,7 @@ class AudioThread:
 
     def _open(self) -> str:
         """Open the sink; '' when it is ready, else why not."""
+        self._reopen = False    # this open takes the sink's settings as they are now
         try:
             granted = self.sink.open()
         except DeviceUnavailable as exc:
@@ -182,8 +190,10 @@ class AudioThread:
             report_realtime(self.realtime_priority, self.realtime, "audio: audio thread (C)")
             self._reported_rt = self.realtime
         self.state = "running"
-        while not self._stopping and lib.ms20_audio_state(self._rt) == lib.MS20_AUDIO_RUNNING:
+        while not self._stopping and not self._reopen and lib.ms20_audio_state(self._rt) == lib.MS20_AUDIO_RUNNING:
             self._wake.wait(POLL_S)
+            self._wake.clear()
+        self._reopen = False
         lib.ms20_audio_stop(self._rt)
         state = lib.ms20_audio_state(self._rt)
         capture = ffi.new("int32_t *")

@@ -15,6 +15,7 @@ COMMANDS = [
     "ms20.commands.hwtest",
     "ms20.commands.calibrate",
     "ms20.commands.web_passphrase",
+    "ms20.commands.devices",
     "ms20.commands.memory",
     "ms20.commands.draw",
 ]

@@ -19,12 +19,14 @@ import signal
 from pathlib import Path
 
 from ms20.audio import AlsaSink, DeviceUnavailable, Sink
+from ms20.audio.desktop import CaptureOnDemand, desktop_audio, is_desktop_device, line_in_used, realtime_permitted
 from ms20.box.box import Box, cv_convention
 from ms20.box.config import Config, board_backend, default_toml, load_config
 from ms20.commands.board_args import open_surface
 from ms20.memory.channel import server_socket
 from ms20.midi import RtMidiBackend
 from ms20.model.patch import Patch, load_patch
+from ms20.model.patchbay import NORMALLED
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,31 @@ def choose_sink(args: argparse.Namespace, config: Config) -> tuple[Sink, Path | 
     return sink, None
 
 
+def desktop_config(config: Config, device: str, patch: Patch | None) -> Config:
+    """A laptop's sound server through the default device: a longer period without real-time
+    priority, and no capture stream unless the patch uses LINE IN (ms20.audio.desktop)."""
+    a = config.audio
+    line_in = line_in_used(patch.panel.routing if patch is not None else NORMALLED)
+    d = desktop_audio(device, a.period, a.periods, a.capture, realtime_permitted(a.realtime_priority), line_in)
+    if d is None:
+        return config
+    log.info("audio: %s is a desktop device (%s): %d frames x %d periods (%.1f ms), capture %s", device,
+             ", ".join(d.reasons), d.period, d.periods, d.period * d.periods / a.rate * 1e3,
+             "off" if d.capture == "none" else d.capture)
+    return config.replace(**{"audio.period": d.period, "audio.periods": d.periods, "audio.capture": d.capture})
+
+
+def chain(ticks: list):
+    """One control-loop hook that calls each of `ticks` in turn (None when there are none)."""
+    if not ticks:
+        return None
+
+    def on_tick(box: Box, now: float) -> None:
+        for tick in ticks:
+            tick(box, now)
+    return on_tick
+
+
 def open_web(box: Box, address: str | None, config: Config):
     """The browser panel when asked for (--web, or web.enabled), else None."""
     if address is None and not config.web.enabled:
@@ -126,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     backend = board_backend(config, sim=args.sim)
     patch = _load_patch(args, config)
+    capture = config.audio.capture
+    if args.sim and not args.wav:
+        config = desktop_config(config, args.device or config.audio.device, patch)
     sink, wav = choose_sink(args, config)
     demo = args.sim if args.demo is None else args.demo
     box = Box(config, sink, RtMidiBackend(), patch,
@@ -134,6 +164,10 @@ def run(args: argparse.Namespace) -> int:
               control_socket=server_socket(args.socket))
     log.info("box: config %s, board %s, audio %s", config.source, backend, sink.name)
     web = open_web(box, args.web, config)
+    ticks = [web.on_tick] if web is not None else []
+    if args.sim and isinstance(sink, AlsaSink) and wav is None and is_desktop_device(sink.device) \
+            and capture != "none":
+        ticks.append(CaptureOnDemand(box.audio, capture).on_tick)   # LINE IN opened when patched
 
     def on_signal(signum: int, _frame) -> None:
         log.info("box: %s, stopping", signal.Signals(signum).name)
@@ -144,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
         if web is not None:
             web.start()     # before the audio starts: the scope taps the sink
         box.start()
-        code = box.run(args.duration, on_tick=web.on_tick if web is not None else None)
+        code = box.run(args.duration, on_tick=chain(ticks))
     finally:
         box.stop()
         if web is not None:

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 SCOPE_TAP_S = 0.25              # the ring tap behind the scope and spectrum
 FLOOD_RATE, FLOOD_BURST = 60.0, 60.0   # messages per second per page: a knob drag sends <= 30
 FLOOD_REPORT_S = 0.25           # a flood gets one error reply per this, with the count refused
+AUTH_RATE, AUTH_BURST = 0.5, 5.0   # passphrase guesses per second, all pages together
 STATIC = {"/panel.js": "application/javascript", "/panel.css": "text/css", "/memory.js": "application/javascript"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -87,6 +88,7 @@ class WebPanel:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._clients: set[_Client] = set()
+        self._guesses = guard.RateLimit(AUTH_RATE, AUTH_BURST)   # shared: more sockets buy no more guesses
         # Counters for tests, benchmarks and the log.
         self.stats = {"messages": 0, "refused": 0, "errors": 0, "applied": 0, "states": 0, "frames": 0}
 
@@ -284,6 +286,8 @@ class WebPanel:
         try:
             g = protocol.parse(text, self.matrix_jacks or None)
             if isinstance(g, protocol.Auth):
+                if not self._guesses.allow(now):
+                    raise protocol.BadMessage("too many passphrase attempts: wait a few seconds")
                 ok = bool(self.passphrase_hash) and guard.check_passphrase(g.passphrase, self.passphrase_hash)
                 client.authed = client.authed or ok
                 if not ok:
