@@ -244,3 +244,15 @@ def test_recall_watch_follows_the_player_plugging_the_cables_until_the_panel_mat
         assert not watch.is_alive()
     assert codes == [0]
     assert capsys.readouterr().out.rstrip().endswith("the panel matches the patch")
+
+
+def test_a_second_firmware_does_not_take_the_first_ones_control_socket(tmp_path):
+    sock = Path(tempfile.mkdtemp(prefix="ms20-")) / "c.sock"
+    first, _, _ = memory_box(tmp_path / "a")
+    second, _, _ = memory_box(tmp_path / "b")
+    first.control = ControlServer(sock, first.memory.handle)
+    second.control = ControlServer(sock, second.memory.handle)
+    with running(first), running(second):
+        assert second.control is None                       # it plays on, without a channel
+        assert main(["save", "mine", "--socket", str(sock)]) == 0
+    assert (tmp_path / "a" / "mine.toml").exists() and not (tmp_path / "b").exists()

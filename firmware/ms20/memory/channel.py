@@ -81,6 +81,8 @@ class ControlServer:
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if self.path.exists():
+            if _answers(self.path):
+                raise OSError(f"another firmware is listening on {self.path}")
             self.path.unlink()          # a socket left by a killed firmware
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.bind(str(self.path))
@@ -132,6 +134,17 @@ class ControlServer:
             self._sock.close()
             with contextlib.suppress(OSError):
                 self.path.unlink()
+
+
+def _answers(path: Path) -> bool:
+    """Whether a live server accepts connections on `path`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def _read_line(conn: socket.socket) -> bytes:
