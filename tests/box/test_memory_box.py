@@ -5,6 +5,7 @@ patch in the bank, a save onto a full disk and names that try to leave the direc
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,14 @@ def write_variants(directory: Path, **cutoffs: float) -> None:
         (directory / f"{name}.toml").write_text(format_patch(name, base.with_knob("LPF CUTOFF", cutoff)))
 
 
+@pytest.fixture
+def sock():
+    """A control socket path short enough for AF_UNIX (pytest's tmp_path may be too long)."""
+    folder = Path(tempfile.mkdtemp(prefix="ms20-"))
+    yield folder / "c.sock"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def record_event_times(engine) -> list:
     """From now on, the sample time of every knob, switch and patch event queued to `engine`."""
     times: list = []
@@ -64,8 +73,7 @@ def plugged(midi_sys):
     return port
 
 
-def test_ms20_save_and_recall_talk_to_the_running_firmware(tmp_path, capsys):
-    sock = Path(tempfile.mkdtemp(prefix="ms20-")) / "c.sock"     # short: Unix socket paths are limited
+def test_ms20_save_and_recall_talk_to_the_running_firmware(tmp_path, capsys, sock):
     box, _, _ = memory_box(tmp_path)
     box.control = ControlServer(sock, box.memory.handle)
     with running(box):
@@ -219,9 +227,8 @@ def test_on_the_board_the_status_led_flickers_when_a_bank_patch_is_broken(tmp_pa
     assert steady == {True} and flicker == {True, False}
 
 
-def test_recall_watch_follows_the_player_plugging_the_cables_until_the_panel_matches(tmp_path, capsys):
+def test_recall_watch_follows_the_player_plugging_the_cables_until_the_panel_matches(tmp_path, capsys, sock):
     import threading
-    sock = Path(tempfile.mkdtemp(prefix="ms20-")) / "c.sock"
     box, _, _ = make_box(surface="sim", **{"patch.dir": str(tmp_path)})
     box.control = ControlServer(sock, box.memory.handle)
     codes = []
@@ -246,8 +253,7 @@ def test_recall_watch_follows_the_player_plugging_the_cables_until_the_panel_mat
     assert capsys.readouterr().out.rstrip().endswith("the panel matches the patch")
 
 
-def test_a_second_firmware_does_not_take_the_first_ones_control_socket(tmp_path):
-    sock = Path(tempfile.mkdtemp(prefix="ms20-")) / "c.sock"
+def test_a_second_firmware_does_not_take_the_first_ones_control_socket(tmp_path, sock):
     first, _, _ = memory_box(tmp_path / "a")
     second, _, _ = memory_box(tmp_path / "b")
     first.control = ControlServer(sock, first.memory.handle)
