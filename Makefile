@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup run demo test kernel tables lint bench clean lock filter-plots filter-reference screenshots
+.PHONY: setup run demo test kernel tables lint bench clean lock filter-plots filter-reference screenshots docs
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -57,12 +57,17 @@ filter-reference: $(PY)
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_control.py
+	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_audio_loop.py --seconds 20
 
 # The browser panel for each of the guide's patches, into docs/panel/ (and docs/web-panel.png,
 # the README's picture). Needs chromium and chromium-driver (.ci/run installs them).
 screenshots: setup
 	$(PY) tools/screenshots.py
+
+# The patch sheet of every shipped patch into docs/patches/ (the README and each patch point there).
+docs: setup
+	$(VENV)/bin/ms20 draw --all patches --out docs/patches
 
 clean:
 	rm -rf build out firmware/ms20/_kernel*.so *.egg-info firmware/*.egg-info

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import mido
@@ -33,6 +34,9 @@ from ms20.audio.rt import (
 from ms20.box.config import Config
 from ms20.box.systemd import SystemdNotifier
 from ms20.control.controller import PanelController
+from ms20.memory.channel import ControlServer
+from ms20.memory.service import Memory, MemorySettings
+from ms20.memory.store import default_directory
 from ms20.midi import DEMO_PORT, DemoPlayer, MidiInput, PortBackend
 from ms20.midi.note_priority import MonoKeyboard
 from ms20.midi.notes import note_name
@@ -74,9 +78,13 @@ class ScannerSurface:
         self.board = board
         self._cv_sent = (float("nan"), float("nan"))
         self._wink_until = 0.0
+        self.led_pattern: Callable[[float], bool | None] | None = None   # patch memory's blinks
 
     def poll(self, now: float) -> None:
         self.scanner.poll(now)
+        lit = self.led_pattern(now) if self.led_pattern is not None else None
+        if lit is not None:
+            self.board.led.on() if lit else self.board.led.off()
         if now < self._wink_until:
             self.board.led.off()   # after the scanner set it: dark until the wink ends
 
@@ -125,6 +133,7 @@ class Box:
         demo: bool = False,
         notifier: SystemdNotifier | None = None,
         problems: tuple[str, ...] = (),
+        control_socket: Path | None = None,
     ) -> None:
         self.config = config
         self.problems = problems          # files the box fell back from (LastGood), for LED and status
@@ -149,6 +158,13 @@ class Box:
         if show is not None and problems:
             show(problems)
         self.notifier = notifier or SystemdNotifier()
+        p = config.patch
+        self.memory = Memory(MemorySettings(Path(p.dir) if p.dir else default_directory(), p.bank, p.channel,
+                                            config.recall.cables, config.midi.cc, p.key_slots),
+                             self.controller, self.performance, self.keyboard, self._apply_at_once, patch)
+        if hasattr(self.surface, "led_pattern"):
+            self.surface.led_pattern = self.memory.led
+        self.control = ControlServer(control_socket, self.memory.handle) if control_socket else None
         self.demo = DemoPlayer(self._on_midi) if demo else None
         self._producer = threading.Lock()    # the kernel queue's single producer side
         self._stop = threading.Event()
@@ -186,6 +202,10 @@ class Box:
         with self._producer:
             at = self._schedule(t_ns)
             self.midi_events += 1
+            if msg.type == "program_change":
+                self.memory.program_change(msg.channel, msg.program)
+            elif msg.type == "control_change":
+                self.memory.cc_seen(msg.control)
             try:
                 vel_knob = self.config.midi.velocity_knob
                 if vel_knob and msg.type == "note_on" and msg.velocity > 0:
@@ -206,6 +226,16 @@ class Box:
                     self.engine.key(kb.note, kb.gate, False)
                     self._resync = False
                 self.controller.flush(self.engine)
+            except QueueFull:
+                self.queue_full += 1
+                self._resync = True
+
+    def _apply_at_once(self) -> None:
+        """A recall: every change queued at one sample time, so one block hears all of it."""
+        with self._producer:
+            at = self._schedule(time.monotonic_ns())
+            try:
+                self.controller.flush(self.engine, self.engine.time if at is None else at)
             except QueueFull:
                 self.queue_full += 1
                 self._resync = True
@@ -245,6 +275,12 @@ class Box:
                 self.engine.set_esp(self.patch.esp.fv, self.patch.esp.pitch_triggers, at=0)
         self.audio.start()
         self.midi.start()
+        if self.control is not None:
+            try:
+                self.control.start()
+            except OSError as exc:   # the box plays on; only `ms20 save/recall` cannot reach it
+                log.error("memory: no control channel on %s (%s)", self.control.path, exc)
+                self.control = None
         self._started = True
         name = self.patch.name if self.patch else "panel defaults"
         log.info("box: running %r; MIDI ports: %s", name, ", ".join(self.midi.ports) or "none")
@@ -290,6 +326,7 @@ class Box:
     def tick(self, now: float, on_tick: Callable[[Box, float], None] | None = None) -> bool:
         """One pass of the control loop; False when the audio thread has failed for good."""
         self._scan_panel(now)
+        self.memory.tick(now)
         self._flush_to_kernel()
         self._cv_out()
         self._watch_xruns(now)
@@ -350,6 +387,9 @@ class Box:
         self.notifier.notify("STOPPING=1")
         if self.demo is not None:
             self.demo.stop()
+        if self.control is not None:
+            self.control.stop()
+        self.memory.close()
         self.midi.stop()
         self.audio.stop()
         try:
@@ -384,7 +424,8 @@ class Box:
         a = self.audio
         kb = self.keyboard
         note = f"{note_name(kb.note)}{' held' if kb.gate else ''}"
-        patch = self.patch.name if self.patch else "panel defaults"
+        current = self.memory.patch    # the recalled one, after a recall
+        patch = current.name if current else "panel defaults"
         state = a.state if a.state != "waiting" else f"waiting ({a.error})"
         fell_back = f" | fell back: {len(self.problems)} bad file(s)" if self.problems else ""
         return (f"audio {state} | xruns {a.xruns} | periods {a.periods} | note {note} | patch {patch} | "

@@ -25,6 +25,10 @@ CONFIG_ENV = "MS20_CONFIG"     # a config file to use when --config is not given
 SYSTEM_CONFIG = Path("/etc/ms20/ms20.toml")
 BOARD_BACKENDS = ("sim", "rpi", "none")   # "mock" is accepted for "sim" (the pin layer's word)
 SAMPLE_FORMATS = ("S16_LE", "S32_LE")
+# The MIDI spec's sound controllers (Akai's MPK mini sends them from its eight knobs):
+# variation, timbre/resonance, release, attack, brightness, decay, vibrato rate and depth.
+DEFAULT_CC = {70: "HPF CUTOFF", 71: "LPF PEAK", 72: "EG-2 RELEASE", 73: "EG-2 ATTACK", 74: "LPF CUTOFF",
+              75: "EG-2 DECAY", 76: "MG FREQUENCY", 77: "FM MG/T.EXT"}
 
 
 class ConfigError(ValueError):
@@ -200,8 +204,10 @@ SETTINGS: tuple[Setting, ...] = (
             "MIDI input ports whose names contain one of these are not opened", _str_list),
     Setting("midi", "rescan_s", 0.5, "seconds between looks for plugged or unplugged keyboards",
             _float(0.05, 10.0)),
-    Setting("midi", "cc", {}, 'CC number = "KNOB NAME" for every patch (a patch\'s [midi.cc] wins)',
-            _cc_map),
+    Setting("midi", "cc", DEFAULT_CC,
+            'CC number = "KNOB NAME" for every patch (MIDI learn and a patch\'s [midi.cc] win); the default '
+            "puts the MIDI sound controllers 70-77, which many keyboards' eight knobs send, on the filters, "
+            "EG-2 and the MG", _cc_map),
     # -- board -------------------------------------------------------------------------
     Setting("board", "backend", "sim",
             f'"rpi": the real panel on GPIO/SPI; "sim": the simulated board; "none": no panel '
@@ -230,6 +236,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("patch", "filter", "korg35",
             'the filter revision: "korg35" (early MS-20s, the default) or "ota" (the later board); '
             "a patch's [settings] filter wins", _choice(FILTERS)),
+    Setting("patch", "dir", "",
+            'where `ms20 save`, the key gesture and MIDI learn write; "" = $STATE_DIRECTORY/patches '
+            "(/var/lib/ms20/patches on the box), else ~/.local/share/ms20/patches", _str),
+    Setting("patch", "bank", [],
+            "patch names (saved or shipped) in Program Change order, program 1 first; [] = Program Change "
+            "recalls nothing (a keyboard changing its own presets must not change the panel unasked)",
+            _str_list),
+    Setting("patch", "key_slots", True,
+            "MOMENTARY with a key held: a long press saves the panel into that key's slot, a tap recalls "
+            "it (false: the switch only plays, as on the MS-20)", _bool),
+    Setting("patch", "channel", 0, "MIDI channel (1-16) whose Program Changes recall; 0 = any channel",
+            _int(0, 16)),
+    Setting("recall", "cables", "guide",
+            '"guide": a recall leaves the physical cables sounding and the LED, hwtest and the web page '
+            'show which to plug or pull; "virtual": a recalled cable sounds until a physical plug takes '
+            "its input jack", _choice(("guide", "virtual"))),
     Setting("status", "interval_s", 10.0, "seconds between one-line status reports (0 = never)",
             _float(0.0, 3600.0)),
     # -- web -----------------------------------------------------------------------------
@@ -300,10 +322,22 @@ class CvConfig:
 
 @dataclass(frozen=True)
 class PatchConfig:
-    """[patch]: the patch file the box loads at start, and the filter revision."""
+    """[patch]: the patch file the box loads at start, the filter revision, where saves go, the
+    Program Change bank."""
 
     file: str
     filter: str = "korg35"
+    dir: str = ""
+    bank: tuple[str, ...] = ()
+    key_slots: bool = True
+    channel: int = 0
+
+
+@dataclass(frozen=True)
+class RecallConfig:
+    """[recall]: what a recalled cable that is not plugged does."""
+
+    cables: str = "guide"
 
 
 @dataclass(frozen=True)
@@ -331,6 +365,7 @@ class Config:
     patch: PatchConfig
     status: StatusConfig
     web: WebConfig
+    recall: RecallConfig = RecallConfig()
     source: str = "<defaults>"
 
     def replace(self, **dotted: Any) -> Config:
@@ -344,7 +379,7 @@ class Config:
 
 
 _SECTIONS = {"audio": AudioConfig, "midi": MidiConfig, "board": BoardConfig, "cv": CvConfig,
-             "patch": PatchConfig, "status": StatusConfig, "web": WebConfig}
+             "patch": PatchConfig, "status": StatusConfig, "web": WebConfig, "recall": RecallConfig}
 
 
 def _build(values: Mapping[str, Any], source: str) -> Config:

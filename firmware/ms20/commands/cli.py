@@ -19,6 +19,8 @@ COMMANDS = [
     "ms20.commands.calibrate",
     "ms20.commands.web_passphrase",
     "ms20.commands.devices",
+    "ms20.commands.memory",
+    "ms20.commands.draw",
 ]
 
 

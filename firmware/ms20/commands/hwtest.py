@@ -1,7 +1,9 @@
 """`ms20 hwtest`: a live view of every pot, switch, the wheel, the momentary switch, the CV
 inputs and the detected cables, for a builder checking the wiring. `--sim` (or
 MS20_PINS=sim) runs it on the simulated board; `--once` prints one snapshot (after the
-scanner has settled) and exits."""
+scanner has settled) and exits. `--patch NAME` adds the recall guide: the cables to plug or
+pull, the switches to set and the pots to turn for the panel to match a patch (saved or
+shipped, or a patch file)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+from ms20.box.config import load_config
 from ms20.commands.board_args import add_board_arguments, builder_backend, open_board_from_args
 from ms20.control.calibration import load_calibration
 from ms20.control.controller import PanelController
 from ms20.control.scanner import MATRIX_INTERVAL_S, Scanner, Snapshot
+from ms20.memory.guide import Guide
+from ms20.memory.store import PatchStore, default_directory
+from ms20.model.patch import Patch, load_patch
 from ms20.sim.clock import SimClock
 
 SETTLE_S = 0.1            # long enough for a full matrix decision and the switch debounce
@@ -27,8 +34,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description=__doc__)
     add_board_arguments(p, "use the simulated board instead of the GPIO/SPI pins")
     p.add_argument("--once", action="store_true", help="print one snapshot and exit")
+    p.add_argument("--patch", metavar="NAME", help="show what to change for the panel to match this patch")
     p.add_argument("--calibration", metavar="FILE", help="pot calibration (default: what ms20 calibrate wrote)")
     p.set_defaults(func=run)
+
+
+def format_guide(guide: Guide, patch: str) -> str:
+    """The recall guide under the snapshot."""
+    return "\n".join([f"GUIDE to {patch}", *("  " + line for line in guide.lines())])
+
+
+def _patch_for(name: str) -> Patch:
+    path = Path(name)
+    if path.suffix == ".toml" and path.exists():
+        return load_patch(path)
+    return PatchStore(Path(load_config().patch.dir or default_directory())).load(name)
 
 
 def format_snapshot(snap: Snapshot, title: str = "") -> str:
@@ -84,12 +104,21 @@ def run(args: argparse.Namespace) -> int:
         else:
             clock, wait = time.monotonic, time.sleep
         cal = load_calibration(args.calibration) if args.calibration else None
-        scanner = Scanner(board, PanelController(), calibration=cal)
+        controller = PanelController()
+        scanner = Scanner(board, controller, calibration=cal)
+        patch = _patch_for(args.patch) if args.patch else None
         where = "the simulated board" if sim is not None else "the GPIO/SPI pins"
         title = f"ms20 hwtest: {board.definition.name} ({board.definition.source}) on {where}"
         _settle(scanner, clock, wait)
+        if patch is not None:
+            controller.recall(patch.panel)
+
+        def screen(now: float) -> str:
+            text = format_snapshot(scanner.snapshot(now), title)
+            return text + "\n\n" + format_guide(controller.guide(), patch.name) if patch is not None else text
+
         if args.once:
-            print(format_snapshot(scanner.snapshot(clock()), title))
+            print(screen(clock()))
             return 0
         next_draw = clock()
         try:
@@ -97,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
                 now = clock()
                 scanner.poll(now)
                 if now >= next_draw:
-                    sys.stdout.write("\x1b[H\x1b[2J" + format_snapshot(scanner.snapshot(now), title)
+                    sys.stdout.write("\x1b[H\x1b[2J" + screen(now)
                                      + "\n\n(Ctrl-C to quit)\n")
                     sys.stdout.flush()
                     next_draw = now + REFRESH_S

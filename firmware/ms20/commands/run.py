@@ -32,6 +32,7 @@ from ms20.box.config import Config, board_backend, config_path, default_config, 
 from ms20.box.last_good import LastGood
 from ms20.commands.board_args import open_surface
 from ms20.commands.cli import CommandError, seconds_arg
+from ms20.memory.channel import server_socket
 from ms20.midi import RtMidiBackend
 from ms20.model.patch import Patch, find_patch, load_patch
 from ms20.model.patchbay import NORMALLED
@@ -56,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="play the demo phrase while no keyboard is plugged in (default: on with --sim)")
     p.add_argument("--web", nargs="?", const="", metavar="ADDRESS:PORT",
                    help="serve the panel in a browser (default web.address, 127.0.0.1:8020)")
+    p.add_argument("--socket", metavar="PATH",
+                   help="control socket for `ms20 save`/`ms20 recall` (default: the runtime directory)")
     p.add_argument("--print-config", action="store_true", help="print the documented default config and exit")
     p.add_argument("--check", action="store_true",
                    help="read the config and patch strictly, say what is wrong (exit 2) or ok, and exit")
@@ -208,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
         problems = tuple(f.reason for f in keeper.fallbacks)
         box = Box(config, sink, RtMidiBackend(), patch,
                   surface=lambda controller: open_surface(backend, controller, patch, config.board.file,
-                                                          cv_convention(config)), demo=demo, problems=problems)
+                                                          cv_convention(config)), demo=demo, problems=problems,
+                  control_socket=server_socket(args.socket))
         log.info("box: config %s, board %s, audio %s", config.source, backend, sink.name)
         web = open_web(box, args.web, config)
         ticks = [web.on_tick] if web is not None else []

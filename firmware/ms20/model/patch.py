@@ -6,6 +6,7 @@
     [switches]
     "VCO-1 WAVE FORM" = "sawtooth"
     cables = [["MG TRIANGLE OUT", "LP CUTOFF FREQ"]]   # must precede the [tables]
+    # a one-jack cable, ["LP CUTOFF FREQ"], is a plug leading nowhere (it breaks the normal)
     [midi.cc]
     1 = "LPF PEAK"                  # mod wheel turns a knob the panel has
     11 = { knob = "VOLUME", max = 8.5 }   # ... or part of its travel (min/max, 0-10)
@@ -122,11 +123,11 @@ def parse_patch(text: str, source: str = "<patch>") -> Patch:
 
     cables = data.get("cables", [])
     if not isinstance(cables, list) or not all(
-        isinstance(c, list) and len(c) == 2 and all(isinstance(j, str) for j in c) for c in cables
+        isinstance(c, list) and len(c) in (1, 2) and all(isinstance(j, str) for j in c) for c in cables
     ):
-        raise fail("cables", "cables must be a list of [from, to] jack name pairs")
+        raise fail("cables", "cables must be a list of [from, to] jack name pairs (or [jack]: a plug leading nowhere)")
     try:
-        routing = resolve((a, b) for a, b in cables)
+        routing = resolve(((c[0], c[1]) for c in cables if len(c) == 2), (c[0] for c in cables if len(c) == 1))
     except UnknownJack as exc:
         jack = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
         raise fail(jack, f"{exc} in cables") from None

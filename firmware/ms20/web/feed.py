@@ -69,6 +69,7 @@ def panel_view(src: Sources) -> dict:
         "note": note_name(kb.note), "midi_note": kb.note, "gate": bool(kb.gate),
         "wheel": round(wheel, 3), "momentary": momentary,
         "problems": list(state.routing.problems),
+        "memory": box.memory.view() if hasattr(box, "memory") else None,
     }
 
 

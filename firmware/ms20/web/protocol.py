@@ -11,6 +11,9 @@ spelling.
     {"type": "wheel", "position": 0.5}                              0 at rest .. 1 at the stop
     {"type": "momentary", "pressed": true}
     {"type": "auth", "passphrase": "..."}
+    {"type": "save", "name": "Bass 2"}                              patch memory (ms20.memory)
+    {"type": "recall", "name": "Bass 2"}
+    {"type": "learn", "knob": "LPF CUTOFF"}                         the next CC moved turns it
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from ms20.memory.store import BadName, check_name
 from ms20.model.jacks import UnknownJack, jack_table
 from ms20.model.panel import PanelError, layout
 
@@ -74,7 +78,22 @@ class Auth:
     passphrase: str
 
 
-Gesture = Turn | SetSwitch | Plug | Unplug | Key | Wheel | Momentary
+@dataclass(frozen=True)
+class Save:
+    name: str
+
+
+@dataclass(frozen=True)
+class Recall:
+    name: str
+
+
+@dataclass(frozen=True)
+class Learn:
+    knob: str
+
+
+Gesture = Turn | SetSwitch | Plug | Unplug | Key | Wheel | Momentary | Save | Recall | Learn
 PHYSICAL = (Turn, SetSwitch, Plug, Unplug, Wheel, Momentary)   # move the panel's own controls
 
 
@@ -151,6 +170,17 @@ def parse(text: str | bytes, jacks: frozenset[str] | None = None) -> Gesture | A
         return Wheel(_number(data, "position", 0.0, 1.0))
     if kind == "momentary":
         return Momentary(_flag(data, "pressed"))
+    if kind in ("save", "recall"):
+        try:
+            name = check_name(_text(data, "name"))
+        except BadName as exc:
+            raise BadMessage(str(exc)) from None
+        return Save(name) if kind == "save" else Recall(name)
+    if kind == "learn":
+        try:
+            return Learn(layout().knob(_text(data, "knob")).name)
+        except PanelError as exc:
+            raise BadMessage(str(exc)) from None
     if kind == "auth":
         p = data.get("passphrase")
         if not isinstance(p, str) or len(p) > 256:

@@ -39,7 +39,7 @@ SCOPE_TAP_S = 0.25              # the ring tap behind the scope and spectrum
 FLOOD_RATE, FLOOD_BURST = 60.0, 60.0   # messages per second per page: a knob drag sends <= 30
 FLOOD_REPORT_S = 0.25           # a flood gets one error reply per this, with the count refused
 AUTH_RATE, AUTH_BURST = 0.5, 5.0   # passphrase guesses per second, all pages together
-STATIC = {"/panel.js": "application/javascript", "/panel.css": "text/css"}
+STATIC = {"/panel.js": "application/javascript", "/panel.css": "text/css", "/memory.js": "application/javascript"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                                "frame-ancestors 'none'",
@@ -142,7 +142,14 @@ class WebPanel:
 
     def _apply(self, g: protocol.Gesture) -> None:
         b = self.sim
-        if isinstance(g, protocol.Key):
+        memory = self.box.memory
+        if isinstance(g, protocol.Save):
+            memory.save_in_background(g.name)
+        elif isinstance(g, protocol.Recall):
+            memory.recall(g.name)
+        elif isinstance(g, protocol.Learn):
+            memory.arm_learn(g.knob)
+        elif isinstance(g, protocol.Key):
             # As a MIDI keyboard's note: same note priority, scheduling and kernel queue.
             msg = mido.Message("note_on" if g.on else "note_off", note=g.note, velocity=100 if g.on else 0)
             self.box._on_midi(msg, time.monotonic_ns(), "web page")
