@@ -13,6 +13,7 @@
 #endif
 
 #include "dsp/smoother.h"
+#include "dsp/units.h"
 #include "engine.h"
 
 #define DECIMATED_HZ 6000.0f  /* the F-V's rate (an integer division of fs) */
@@ -114,10 +115,7 @@ void esp_init(esp_state *s, float fs_hz)
 
 /* One-pole low-pass (impulse invariant) with its pole at f_hz: the feedback exp(-w) that
  * a high-pass keeps, and the coefficient 1 - exp(-w) of the low-pass update. */
-static float one_pole_keep(float f_hz, float fs_hz)
-{
-    return expf(-2.0f * MS20_PI * clampf(f_hz, 1.0f, fs_hz) / fs_hz);
-}
+static float one_pole_keep(float f_hz, float fs_hz) { return onepole_pole_hz(clampf(f_hz, 1.0f, fs_hz), fs_hz); }
 
 /* Two equal poles are 3 dB down where each is 1.5 dB down: at sqrt(sqrt(2) - 1) = 0.644
  * of the pole frequency for the low-pass, 1 / 0.644 of it for the high-pass. */

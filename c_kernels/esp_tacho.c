@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp/units.h"
+
 #define TACHO_HYSTERESIS_V 0.02f /* AMP OUT volts */
 #define TACHO_POLE_HZ 8.0f       /* each of the two poles: ripple -50 dB at 440 Hz, lag ~40 ms */
 #define TACHO_CEILING_HZ 1500.0f /* the monostable's width is 1 / this */
@@ -26,7 +28,7 @@ void esp_tacho_init(esp_tacho_state *s, float fs_decimated_hz)
     memset(s, 0, sizeof *s);
     s->fs_hz = fs_decimated_hz;
     s->hysteresis_v = TACHO_HYSTERESIS_V;
-    s->coef = 1.0f - expf(-2.0f * 3.14159265f * TACHO_POLE_HZ / fs_decimated_hz);
+    s->coef = 1.0f - onepole_pole_hz(TACHO_POLE_HZ, fs_decimated_hz);
     s->min_gap = fs_decimated_hz / TACHO_CEILING_HZ;
     esp_tacho_reset(s);
 }
