@@ -10,6 +10,7 @@ PEAK pot travel; the circuit's levels are normalised by its passband gain, as th
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,27 @@ import pytest
 from ms20._kernel import ffi, lib
 
 RATE = 48000
-DATA = Path(__file__).resolve().parents[2] / "tools" / "spice" / "data"
+SPICE = Path(__file__).resolve().parents[2] / "tools" / "spice"
+DATA = SPICE / "data"
+
+
+def _measures():
+    """tools/spice/measures.py: the circuit's reference was measured with this very code."""
+    spec = importlib.util.spec_from_file_location("spice_measures", SPICE / "measures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_m = _measures()
+
+
+def tone(y: np.ndarray, f: float, fs: float = RATE) -> complex:
+    return complex(_m.tone(y, f, fs))
+
+
+def oscillation(y: np.ndarray, fs: float = RATE) -> tuple[float, float, float, float]:
+    return _m.oscillation(y, fs)
 REVISIONS = {"korg35": 0, "ota": 1}
 KINDS = {"lpf": 1, "hpf": 0}
 
@@ -54,37 +75,8 @@ def response(rev: str, kind: str, fc_hz: float, peak: float, freqs: np.ndarray, 
     return bins * RATE / n, np.fft.rfft(y)[bins] / np.fft.rfft(x)[bins]
 
 
-def tone(y: np.ndarray, f: float, fs: float = RATE) -> complex:
-    """Complex amplitude (volts peak) of the component at f over the last whole cycles."""
-    n = int(round(int(len(y) * f / fs) * fs / f))
-    t = np.arange(n) / fs
-    return complex(2.0 * np.mean(y[-n:] * np.exp(-2j * np.pi * f * t)))
-
-
 def db(x: float | np.ndarray) -> float | np.ndarray:
     return 20.0 * np.log10(np.abs(x) + 1e-30)
-
-
-def oscillation(y: np.ndarray, fs: float = RATE) -> tuple[float, float, float, float]:
-    """(growth dB/s, amplitude V peak, frequency Hz, THD dB) of a ringing output, measured
-    as tools/spice/make_reference.py measures the circuit's."""
-    n = len(y)
-    a = np.abs(y[n // 2: 3 * n // 4]).max()
-    b = np.abs(y[3 * n // 4:]).max()
-    growth = db(b / max(a, 1e-30)) / (n / 4 / fs)
-    tail = y[n // 2:] - y[n // 2:].mean()
-    up = np.flatnonzero((tail[:-1] < 0) & (tail[1:] >= 0))
-    if len(up) < 3:
-        return growth, b, 0.0, 0.0
-    fr = up - tail[up] / (tail[up + 1] - tail[up])
-    f0 = fs * (len(fr) - 1) / (fr[-1] - fr[0])
-    seg = tail[int(fr[0]): int(fr[-1])]
-    spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
-    fb = np.fft.rfftfreq(len(seg), 1 / fs)
-    h = [spec[np.abs(fb - k * f0) < 0.5 * f0].max() for k in range(1, 10) if k * f0 < 0.45 * fs]
-    thd = 10 * np.log10(sum(x * x for x in h[1:]) / h[0] ** 2)
-    amp = 0.5 * (tail[int(fr[0]):].max() - tail[int(fr[0]):].min())
-    return growth, amp, f0, thd
 
 
 def kick(seconds: float) -> np.ndarray:
