@@ -1,7 +1,8 @@
 /* The MS-20 high-pass filter in either revision: the low-pass circuit with its normal input
  * grounded and the signal fed to the foot of the second capacitor (Stinchcombe's section 7:
  * 6 dB/oct below the cutoff, a resonant peak above). Korg35: the input through the same
- * 12k/47 attenuator into C13's foot (dsp/korg35_core.h); OTA: the input into C5's foot
+ * 12k/47 attenuator into C13's foot (dsp/korg35_core.h), run by vcf.h in lane 0 of the
+ * section's two Korg35 cores (the LPF in lane 1); OTA: the input into C5's foot
  * (dsp/ota_core.h). Runs at the oversampled rate; volts in, volts out at unity passband
  * gain, halved for the decimator (dsp/oversampler.h).
  */
@@ -13,9 +14,11 @@
 
 /* The simulated Korg35 HPF's passband over the LPF's (tools/spice: 1.05 (s^2 + s) / ...). */
 #define K35_HPF_GAIN 1.05f
+#define HPF_K35_LANE 0
+/* Volts out per volt of the core's output (unity passband, halved for the decimator). */
+#define HPF_K35_OUT (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND)
 
 typedef struct {
-    korg35_state k35;
     ota_state ota;
 } hpf_state;
 
@@ -24,19 +27,10 @@ typedef struct {
     ota_coefs ota;
 } hpf_coefs;
 
-static inline void hpf_reset_korg35(hpf_state *s) { korg35_reset(&s->k35); }
-
 static inline void hpf_reset_ota(hpf_state *s) { ota_reset(&s->ota); }
 
-static inline float hpf_step_korg35(hpf_state *s, const hpf_coefs *c, float x)
-{
-    float xa = K35_ATTEN * x;
-    /* PEAK at 0 and the cutoff at the bottom (the usual setting): the open core, a third of
-     * the cost; the branch follows a setting, so the predictor never misses it */
-    float y = c->k35.open ? korg35_step_open(&s->k35, &c->k35, diode_gain_korg35, xa, -K35_R * xa)
-                          : korg35_step(&s->k35, &c->k35, diode_gain_korg35, 0.0f, xa, -K35_R * xa);
-    return y * (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND);
-}
+/* The Korg35 HPF's core takes the attenuated input x_hp at C13's foot and -r x_hp at C12's
+ * foot (korg35_step: the simulated HPF's (s^2 + s) numerator). */
 
 static inline float hpf_step_ota(hpf_state *s, const hpf_coefs *c, float x)
 {

@@ -1,5 +1,6 @@
 /* The MS-20 low-pass filter in either revision, 12 dB/oct with a resonant peak. Korg35: the
- * input through the 12k/47 attenuator into Q2 (dsp/korg35_core.h); OTA: the input into
+ * input through the 12k/47 attenuator into Q2 (dsp/korg35_core.h), run by vcf.h in lane 1
+ * of the section's two Korg35 cores; OTA: the input into
  * X1's summing divider through R19 (dsp/ota_core.h; the circuit inverts, the output is
  * turned back so that both revisions keep the input's polarity). Runs at the oversampled
  * rate; volts in, volts out at unity passband gain, halved for the decimator
@@ -11,8 +12,11 @@
 #include "dsp/korg35_core.h"
 #include "dsp/ota_core.h"
 
+#define LPF_K35_LANE 1
+/* Volts out per volt of the core's output (unity passband, halved for the decimator). */
+#define LPF_K35_OUT (0.5f * K35_BUFFER / K35_PASSBAND)
+
 typedef struct {
-    korg35_state k35;
     ota_state ota;
 } lpf_state;
 
@@ -21,14 +25,7 @@ typedef struct {
     ota_coefs ota;
 } lpf_coefs;
 
-static inline void lpf_reset_korg35(lpf_state *s) { korg35_reset(&s->k35); }
-
 static inline void lpf_reset_ota(lpf_state *s) { ota_reset(&s->ota); }
-
-static inline float lpf_step_korg35(lpf_state *s, const lpf_coefs *c, float x)
-{
-    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, K35_ATTEN * x, 0.0f, 0.0f) * (0.5f * K35_BUFFER / K35_PASSBAND);
-}
 
 static inline float lpf_step_ota(lpf_state *s, const lpf_coefs *c, float x)
 {

@@ -24,8 +24,13 @@ enum vcf_revision { VCF_KORG35 = 0, VCF_OTA = 1 };
 typedef struct {
     upsampler2 up;
     downsampler2 down;
-    hpf_state hp;
+    hpf_state hp; /* the OTA board's */
     lpf_state lp;
+    /* The Korg35 pair side by side: the HPF in lane 0, the LPF in lane 1 one oversampled step
+     * behind it (it filters the HPF's previous output, k35_hp), so both solve at once. */
+    korg35_lanes k35;
+    korg35_lane_coefs k35c; /* hc.k35 and lc.k35 in their lanes */
+    float k35_hp;           /* the HPF's last output (volts): the LPF's next input */
     /* Coefficients and the inputs they were made from: recomputed only when those move. */
     hpf_coefs hc;
     lpf_coefs lc;

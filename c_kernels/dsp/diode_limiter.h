@@ -13,6 +13,7 @@
 
 #include "diode_table.h"
 #include "fastmath.h"
+#include "simd4.h"
 
 /* V / u at u volts: linear interpolation on the table's sqrt(u) grid; beyond its 64 V the
  * last entry holds (the op amps' rails stop the stages long before). NaN reads entry 0. */
@@ -37,6 +38,22 @@ static inline float diode_gain_slope(const float *table, float u, float *slope)
     float step = table[i + 1] - table[i];
     float gain = table[i] + f * step;
     /* du/dt = 2 t / scale on the sqrt grid, and |u| = t^2 / scale: u d(V/u)/du = step t / 2 */
+    *slope = gain + 0.5f * step * t;
+    return gain;
+}
+
+/* diode_gain_slope in lanes 0 and 1 of u (dsp/simd4.h): the square root and the
+ * interpolation run in the lanes, the two table reads are scalar. Lanes 2 and 3 read 0. */
+static inline v4f diode_gain_slope2(const float *table, v4f u, v4f *slope)
+{
+    const float scale = (float)DIODE_TABLE_POINTS * (float)DIODE_TABLE_POINTS / DIODE_TABLE_U_MAX_V;
+    v4f t = v4_clamp(v4_sqrt(v4_abs(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS);
+    v4i i = __builtin_convertvector(t, v4i);
+    v4f f = t - __builtin_convertvector(i, v4f);
+    const float *a = table + i[0], *b = table + i[1];
+    v4f lo = {a[0], b[0], 0.0f, 0.0f};
+    v4f step = (v4f){a[1], b[1], 0.0f, 0.0f} - lo;
+    v4f gain = lo + f * step;
     *slope = gain + 0.5f * step * t;
     return gain;
 }
