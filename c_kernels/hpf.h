@@ -23,8 +23,7 @@ typedef struct {
 } hpf_state;
 
 typedef struct {
-    korg35_coefs k35;
-    ota_coefs ota;
+    ota_coefs ota; /* the Korg35's are the section's korg35_lane_coefs (vcf.h) */
 } hpf_coefs;
 
 static inline void hpf_reset_ota(hpf_state *s) { ota_reset(&s->ota); }

@@ -21,8 +21,7 @@ typedef struct {
 } lpf_state;
 
 typedef struct {
-    korg35_coefs k35;
-    ota_coefs ota;
+    ota_coefs ota; /* the Korg35's are the section's korg35_lane_coefs (vcf.h) */
 } lpf_coefs;
 
 static inline void lpf_reset_ota(lpf_state *s) { ota_reset(&s->ota); }

@@ -58,7 +58,7 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     int both = s->fade_left != 0;
     if ((in ^ s->hp_in) >> 32) { /* PEAK, the high word, moved */
         peak = clampf(peak, 0.0f, 1.0f);
-        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->hc.k35, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, HPF_K35_LANE, korg35_peak_divider(peak));
         if (both || s->rev == VCF_OTA) {
             ota_set_feedback(&s->hc.ota, ota_peak_divider(peak));
             if (s->hc.ota.open) ota_rest_loop(&s->hp.ota);
@@ -68,9 +68,8 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     }
     s->hp_in = in;
     fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->hc.k35, fc);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, HPF_K35_LANE, fc);
     if (both || s->rev == VCF_OTA) ota_set(&s->hc.ota, fc);
-    korg35_lanes_pack(&s->k35c, &s->hc.k35, &s->lc.k35);
 }
 
 static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
@@ -78,16 +77,15 @@ static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
     int both = s->fade_left != 0;
     if ((in ^ s->lp_in) >> 32) {
         peak = clampf(peak, 0.0f, 1.0f);
-        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->lc.k35, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, LPF_K35_LANE, korg35_peak_divider(peak));
         if (both || s->rev == VCF_OTA) ota_set_feedback(&s->lc.ota, ota_peak_divider(peak));
         s->lp_noise = noise_weight(peak);
         set_noise(s);
     }
     s->lp_in = in;
     fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->lc.k35, fc);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, LPF_K35_LANE, fc);
     if (both || s->rev == VCF_OTA) ota_set(&s->lc.ota, fc);
-    korg35_lanes_pack(&s->k35c, &s->hc.k35, &s->lc.k35);
 }
 
 static inline void reset_korg35(vcf_state *s)
@@ -115,8 +113,8 @@ void vcf_init(vcf_state *s, float fs_hz)
     static const vcf_state zero;
     *s = zero;
     /* X1's gain-bandwidth and the OTA board's fixed corners at the oversampled rate */
-    korg35_set_x1(&s->hc.k35, VCF_X1_GBW_HZ / (2.0f * fs_hz));
-    korg35_set_x1(&s->lc.k35, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    korg35_set_x1(&s->k35c, HPF_K35_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    korg35_set_x1(&s->k35c, LPF_K35_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
     ota_set_rate(&s->hc.ota, 2.0f * fs_hz);
     ota_set_rate(&s->lc.ota, 2.0f * fs_hz);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
@@ -173,20 +171,36 @@ static inline float vcf_output(vcf_state *s, float y0, float y1)
 
 /* The Korg35 cores over one oversampled step with lane inputs x_lp (at Q2) and x_hp (at C13's
  * foot, with -r x_hp at C12's foot: hpf.h); returns each lane's output. */
-static inline v4f korg35_lanes_step(vcf_state *s, v4f x_lp, v4f x_hp)
+__attribute__((always_inline)) static inline v4f korg35_lanes_step(korg35_lanes *k, const korg35_lane_coefs *c,
+                                                                   v4f x_lp, v4f x_hp)
 {
-    return korg35_step(&s->k35, &s->k35c, diode_gain_korg35, x_lp, x_hp, -K35_R * x_hp);
+    return korg35_step(k, c, diode_gain_korg35, x_lp, x_hp, -K35_R * x_hp);
 }
 
 /* One revision's pair over one oversampled step. Korg35: the HPF takes x while the LPF
- * takes the HPF's output of the step before, both in one korg35_step (a delay of one
+ * takes the HPF's output of the step before (*hp), both in one korg35_step (a delay of one
  * oversampled step, 10 us at 48 kHz, for a third less work); the OTA board's step by step. */
-static inline float pair_korg35(vcf_state *s, float x)
+__attribute__((always_inline)) static inline float pair_korg35_in(korg35_lanes *k, const korg35_lane_coefs *c,
+                                                                  float *hp, float x)
 {
     float xh = K35_ATTEN * x;
-    v4f y = korg35_lanes_step(s, (v4f){0.0f, K35_ATTEN * s->k35_hp, 0.0f, 0.0f}, (v4f){xh, 0.0f, 0.0f, 0.0f});
-    s->k35_hp = (2.0f * HPF_K35_OUT) * y[HPF_K35_LANE];
+    v4f y = korg35_lanes_step(k, c, (v4f){0.0f, K35_ATTEN * *hp, 0.0f, 0.0f}, (v4f){xh, 0.0f, 0.0f, 0.0f});
+    *hp = (2.0f * HPF_K35_OUT) * y[HPF_K35_LANE];
     return LPF_K35_OUT * y[LPF_K35_LANE];
+}
+
+static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_in(&s->k35, &s->k35c, &s->k35_hp, x); }
+
+/* Both oversampled steps with the cores' state in locals, so that it stays in registers
+ * between them rather than going through memory. */
+__attribute__((always_inline)) static inline void pair_korg35_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
+{
+    korg35_lanes k = s->k35;
+    float hp = s->k35_hp;
+    *y0 = pair_korg35_in(&k, &s->k35c, &hp, x0);
+    *y1 = pair_korg35_in(&k, &s->k35c, &hp, x1);
+    s->k35 = k;
+    s->k35_hp = hp;
 }
 
 static inline float pair_ota(vcf_state *s, float x)
@@ -219,8 +233,7 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
         y0 = pair_ota(s, x0);
         y1 = pair_ota(s, x1);
     } else {
-        y0 = pair_korg35(s, x0);
-        y1 = pair_korg35(s, x1);
+        pair_korg35_2(s, x0, x1, &y0, &y1);
     }
     return vcf_output(s, y0, y1);
 }
@@ -284,14 +297,14 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
             y0 = lpf_step_ota(&s.lp, &s.lc, x0);
             y1 = lpf_step_ota(&s.lp, &s.lc, x1);
         } else if (lowpass) { /* the LPF's lane alone */
-            y0 = LPF_K35_OUT * korg35_lanes_step(&s, (v4f){0.0f, K35_ATTEN * x0, 0.0f, 0.0f}, v4_splat(0.0f))[1];
-            y1 = LPF_K35_OUT * korg35_lanes_step(&s, (v4f){0.0f, K35_ATTEN * x1, 0.0f, 0.0f}, v4_splat(0.0f))[1];
+            y0 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, (v4f){0.0f, K35_ATTEN * x0, 0.0f, 0.0f}, v4_splat(0.0f))[1];
+            y1 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, (v4f){0.0f, K35_ATTEN * x1, 0.0f, 0.0f}, v4_splat(0.0f))[1];
         } else if (rev == VCF_OTA) {
             y0 = hpf_step_ota(&s.hp, &s.hc, x0);
             y1 = hpf_step_ota(&s.hp, &s.hc, x1);
         } else { /* the HPF's lane alone */
-            y0 = HPF_K35_OUT * korg35_lanes_step(&s, v4_splat(0.0f), (v4f){K35_ATTEN * x0, 0.0f, 0.0f, 0.0f})[0];
-            y1 = HPF_K35_OUT * korg35_lanes_step(&s, v4_splat(0.0f), (v4f){K35_ATTEN * x1, 0.0f, 0.0f, 0.0f})[0];
+            y0 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, v4_splat(0.0f), (v4f){K35_ATTEN * x0, 0.0f, 0.0f, 0.0f})[0];
+            y1 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, v4_splat(0.0f), (v4f){K35_ATTEN * x1, 0.0f, 0.0f, 0.0f})[0];
         }
         out[i] = vcf_output(&s, y0, y1);
     }

@@ -29,7 +29,7 @@ typedef struct {
     /* The Korg35 pair side by side: the HPF in lane 0, the LPF in lane 1 one oversampled step
      * behind it (it filters the HPF's previous output, k35_hp), so both solve at once. */
     korg35_lanes k35;
-    korg35_lane_coefs k35c; /* hc.k35 and lc.k35 in their lanes */
+    korg35_lane_coefs k35c; /* their coefficients, lane by lane */
     float k35_hp;           /* the HPF's last output (volts): the LPF's next input */
     /* Coefficients and the inputs they were made from: recomputed only when those move. */
     hpf_coefs hc;

@@ -47,17 +47,13 @@ typedef struct {
     v4f x1;       /* X1's bandwidth: one-pole state */
 } korg35_lanes;
 
-/* Each lane's korg35_coefs, packed (korg35_lanes_pack) when one of them changes. */
+/* Each lane's coefficients: per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per
+ * rate (korg35_set_x1); an idle lane's stay 0. */
 typedef struct {
-    v4f g, kfb, x1_w;
+    v4f g;      /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
+    v4f kfb;    /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
+    v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
 } korg35_lane_coefs;
-
-/* Per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per rate (korg35_set_x1). */
-typedef struct {
-    float g;        /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
-    float kfb;      /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
-    float x1_w;     /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
-} korg35_coefs;
 
 /* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
  * ground): VR13 10k with R62 2k2 across its upper part, the wiper loaded by R61 5k6 + R60
@@ -79,32 +75,24 @@ static inline void korg35_reset_lane(korg35_lanes *s, int lane)
     s->v3[lane] = s->v3p[lane] = s->x1[lane] = 0.0f;
 }
 
-/* Lanes 0 and 1 from two cores' coefficients (lanes 2 and 3 idle). */
-static inline void korg35_lanes_pack(korg35_lane_coefs *v, const korg35_coefs *c0, const korg35_coefs *c1)
-{
-    v->g = (v4f){c0->g, c1->g, 0.0f, 0.0f};
-    v->kfb = (v4f){c0->kfb, c1->kfb, 0.0f, 0.0f};
-    v->x1_w = (v4f){c0->x1_w, c1->x1_w, 0.0f, 0.0f};
-}
-
 /* X1's gain-bandwidth in cycles per oversampled sample: once, at init. Its closed-loop
  * corner is GBW over its gain (17 kHz at 58.4, higher as the diodes take the gain down).
  * Not prewarped: what matters is the pole's phase lag at the resonance, far below it,
  * which the plain bilinear map keeps. */
-static inline void korg35_set_x1(korg35_coefs *c, float gbw) { c->x1_w = MS20_PI * gbw; }
+static inline void korg35_set_x1(korg35_lane_coefs *c, int lane, float gbw) { c->x1_w[lane] = MS20_PI * gbw; }
 
 /* k_div: the PEAK divider's gain from X1's output to C12's foot. */
-static inline void korg35_set_feedback(korg35_coefs *c, float k_div)
+static inline void korg35_set_feedback(korg35_lane_coefs *c, int lane, float k_div)
 {
-    c->kfb = K35_B * K35_BUFFER * k_div;
+    c->kfb[lane] = K35_B * K35_BUFFER * k_div;
 }
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
-static inline void korg35_set(korg35_coefs *c, float fc)
+static inline void korg35_set(korg35_lane_coefs *c, int lane, float fc)
 {
     float num, den;
     tpt_tan_pi(fc, &num, &den);
-    c->g = num / den;
+    c->g[lane] = num / den;
 }
 
 /* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
