@@ -58,18 +58,19 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     int both = s->fade_left != 0;
     if ((in ^ s->hp_in) >> 32) { /* PEAK, the high word, moved */
         peak = clampf(peak, 0.0f, 1.0f);
-        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, HPF_K35_LANE, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, HPF_LANE, korg35_peak_divider(peak));
         if (both || s->rev == VCF_OTA) {
-            ota_set_feedback(&s->hc.ota, ota_peak_divider(peak));
-            if (s->hc.ota.open) ota_rest_loop(&s->hp.ota);
+            float k_div = ota_peak_divider(peak);
+            ota_set_feedback(&s->otac, HPF_LANE, k_div);
+            if (k_div == 0.0f) ota_rest_lane(&s->ota, HPF_LANE); /* the second stage alone */
         }
         s->hp_noise = noise_weight(peak);
         set_noise(s);
     }
     s->hp_in = in;
     fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, HPF_K35_LANE, fc);
-    if (both || s->rev == VCF_OTA) ota_set(&s->hc.ota, fc);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, HPF_LANE, fc);
+    if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc);
 }
 
 static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
@@ -77,22 +78,29 @@ static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
     int both = s->fade_left != 0;
     if ((in ^ s->lp_in) >> 32) {
         peak = clampf(peak, 0.0f, 1.0f);
-        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, LPF_K35_LANE, korg35_peak_divider(peak));
-        if (both || s->rev == VCF_OTA) ota_set_feedback(&s->lc.ota, ota_peak_divider(peak));
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, LPF_LANE, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_OTA) ota_set_feedback(&s->otac, LPF_LANE, ota_peak_divider(peak));
         s->lp_noise = noise_weight(peak);
         set_noise(s);
     }
     s->lp_in = in;
     fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, LPF_K35_LANE, fc);
-    if (both || s->rev == VCF_OTA) ota_set(&s->lc.ota, fc);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, LPF_LANE, fc);
+    if (both || s->rev == VCF_OTA) ota_set(&s->otac, LPF_LANE, fc);
 }
 
 static inline void reset_korg35(vcf_state *s)
 {
-    korg35_reset_lane(&s->k35, HPF_K35_LANE);
-    korg35_reset_lane(&s->k35, LPF_K35_LANE);
+    korg35_reset_lane(&s->k35, HPF_LANE);
+    korg35_reset_lane(&s->k35, LPF_LANE);
     s->k35_hp = 0.0f;
+}
+
+static inline void reset_ota(vcf_state *s)
+{
+    ota_reset_lane(&s->ota, HPF_LANE);
+    ota_reset_lane(&s->ota, LPF_LANE);
+    s->ota_hp = 0.0f;
 }
 
 void vcf_reset(vcf_state *s)
@@ -102,8 +110,7 @@ void vcf_reset(vcf_state *s)
     s->up = up;
     s->down = down;
     reset_korg35(s);
-    hpf_reset_ota(&s->hp);
-    lpf_reset_ota(&s->lp);
+    reset_ota(s);
     s->fade_left = 0;
     s->dc_x = s->dc_y = 0.0f;
 }
@@ -113,10 +120,10 @@ void vcf_init(vcf_state *s, float fs_hz)
     static const vcf_state zero;
     *s = zero;
     /* X1's gain-bandwidth and the OTA board's fixed corners at the oversampled rate */
-    korg35_set_x1(&s->k35c, HPF_K35_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
-    korg35_set_x1(&s->k35c, LPF_K35_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
-    ota_set_rate(&s->hc.ota, 2.0f * fs_hz);
-    ota_set_rate(&s->lc.ota, 2.0f * fs_hz);
+    korg35_set_x1(&s->k35c, HPF_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    korg35_set_x1(&s->k35c, LPF_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    ota_set_rate(&s->otac, HPF_LANE, 2.0f * fs_hz);
+    ota_set_rate(&s->otac, LPF_LANE, 2.0f * fs_hz);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
     s->dc_coef = 1.0f - 2.0f * MS20_PI * VCF_COUPLING_HZ / fs_hz;
     s->rev = VCF_KORG35;
@@ -134,8 +141,7 @@ void vcf_set_revision(vcf_state *s, int rev)
     if (rev == s->rev) return;
     /* the new revision starts from rest and fades in over the old one */
     if (rev == VCF_OTA) {
-        hpf_reset_ota(&s->hp);
-        lpf_reset_ota(&s->lp);
+        reset_ota(s);
     } else {
         reset_korg35(s);
     }
@@ -177,19 +183,36 @@ __attribute__((always_inline)) static inline v4f korg35_lanes_step(korg35_lanes 
     return korg35_step(k, c, diode_gain_korg35, x_lp, x_hp, -K35_R * x_hp);
 }
 
-/* One revision's pair over one oversampled step. Korg35: the HPF takes x while the LPF
- * takes the HPF's output of the step before (*hp), both in one korg35_step (a delay of one
- * oversampled step, 10 us at 48 kHz, for a third less work); the OTA board's step by step. */
+/* x in lane `lane`, 0 in the others. */
+static inline v4f in_lane(int lane, float x)
+{
+    v4f v = v4_splat(0.0f);
+    v[lane] = x;
+    return v;
+}
+
+/* One revision's pair over one oversampled step: the HPF takes x while the LPF takes the
+ * HPF's output of the step before (*hp), both in one step of the cores (a delay of one
+ * oversampled step, 10 us at 48 kHz, for a third less work). */
 __attribute__((always_inline)) static inline float pair_korg35_in(korg35_lanes *k, const korg35_lane_coefs *c,
                                                                   float *hp, float x)
 {
     float xh = K35_ATTEN * x;
-    v4f y = korg35_lanes_step(k, c, (v4f){0.0f, K35_ATTEN * *hp, 0.0f, 0.0f}, (v4f){xh, 0.0f, 0.0f, 0.0f});
-    *hp = (2.0f * HPF_K35_OUT) * y[HPF_K35_LANE];
-    return LPF_K35_OUT * y[LPF_K35_LANE];
+    v4f y = korg35_lanes_step(k, c, in_lane(LPF_LANE, K35_ATTEN * *hp), in_lane(HPF_LANE, xh));
+    *hp = (2.0f * HPF_K35_OUT) * y[HPF_LANE];
+    return LPF_K35_OUT * y[LPF_LANE];
+}
+
+__attribute__((always_inline)) static inline float pair_ota_in(ota_lanes *k, const ota_lane_coefs *c, float *hp,
+                                                               float x)
+{
+    v4f y = ota_step(k, c, diode_gain_ota, in_lane(LPF_LANE, *hp), in_lane(HPF_LANE, x));
+    *hp = (2.0f * HPF_OTA_OUT) * y[HPF_LANE];
+    return LPF_OTA_OUT * y[LPF_LANE];
 }
 
 static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_in(&s->k35, &s->k35c, &s->k35_hp, x); }
+static inline float pair_ota(vcf_state *s, float x) { return pair_ota_in(&s->ota, &s->otac, &s->ota_hp, x); }
 
 /* Both oversampled steps with the cores' state in locals, so that it stays in registers
  * between them rather than going through memory. */
@@ -203,9 +226,14 @@ __attribute__((always_inline)) static inline void pair_korg35_2(vcf_state *s, fl
     s->k35_hp = hp;
 }
 
-static inline float pair_ota(vcf_state *s, float x)
+__attribute__((always_inline)) static inline void pair_ota_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
 {
-    return lpf_step_ota(&s->lp, &s->lc, 2.0f * hpf_step_ota(&s->hp, &s->hc, x));
+    ota_lanes k = s->ota;
+    float hp = s->ota_hp;
+    *y0 = pair_ota_in(&k, &s->otac, &hp, x0);
+    *y1 = pair_ota_in(&k, &s->otac, &hp, x1);
+    s->ota = k;
+    s->ota_hp = hp;
 }
 
 /* The per-sample work once the coefficients are current. The revision is a branch the
@@ -230,8 +258,7 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
         }
         s->fade_left = s->fade_left > 2 ? s->fade_left - 2 : 0;
     } else if (s->rev == VCF_OTA) {
-        y0 = pair_ota(s, x0);
-        y1 = pair_ota(s, x1);
+        pair_ota_2(s, x0, x1, &y0, &y1);
     } else {
         pair_korg35_2(s, x0, x1, &y0, &y1);
     }
@@ -293,18 +320,20 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
         if (lowpass) retune_lp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
         else retune_hp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
         vcf_input(&s, in[i], &x0, &x1);
+        /* one filter alone: its lane's input, the other lane's 0 */
+        v4f z = v4_splat(0.0f);
         if (lowpass && rev == VCF_OTA) {
-            y0 = lpf_step_ota(&s.lp, &s.lc, x0);
-            y1 = lpf_step_ota(&s.lp, &s.lc, x1);
-        } else if (lowpass) { /* the LPF's lane alone */
-            y0 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, (v4f){0.0f, K35_ATTEN * x0, 0.0f, 0.0f}, v4_splat(0.0f))[1];
-            y1 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, (v4f){0.0f, K35_ATTEN * x1, 0.0f, 0.0f}, v4_splat(0.0f))[1];
+            y0 = LPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, in_lane(LPF_LANE, x0), z)[LPF_LANE];
+            y1 = LPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, in_lane(LPF_LANE, x1), z)[LPF_LANE];
+        } else if (lowpass) {
+            y0 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, in_lane(LPF_LANE, K35_ATTEN * x0), z)[LPF_LANE];
+            y1 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, in_lane(LPF_LANE, K35_ATTEN * x1), z)[LPF_LANE];
         } else if (rev == VCF_OTA) {
-            y0 = hpf_step_ota(&s.hp, &s.hc, x0);
-            y1 = hpf_step_ota(&s.hp, &s.hc, x1);
-        } else { /* the HPF's lane alone */
-            y0 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, v4_splat(0.0f), (v4f){K35_ATTEN * x0, 0.0f, 0.0f, 0.0f})[0];
-            y1 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, v4_splat(0.0f), (v4f){K35_ATTEN * x1, 0.0f, 0.0f, 0.0f})[0];
+            y0 = HPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, z, in_lane(HPF_LANE, x0))[HPF_LANE];
+            y1 = HPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, z, in_lane(HPF_LANE, x1))[HPF_LANE];
+        } else {
+            y0 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, z, in_lane(HPF_LANE, K35_ATTEN * x0))[HPF_LANE];
+            y1 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, z, in_lane(HPF_LANE, K35_ATTEN * x1))[HPF_LANE];
         }
         out[i] = vcf_output(&s, y0, y1);
     }

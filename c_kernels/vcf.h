@@ -24,16 +24,14 @@ enum vcf_revision { VCF_KORG35 = 0, VCF_OTA = 1 };
 typedef struct {
     upsampler2 up;
     downsampler2 down;
-    hpf_state hp; /* the OTA board's */
-    lpf_state lp;
-    /* The Korg35 pair side by side: the HPF in lane 0, the LPF in lane 1 one oversampled step
-     * behind it (it filters the HPF's previous output, k35_hp), so both solve at once. */
+    /* Each revision's pair side by side: the HPF in lane HPF_LANE, the LPF in LPF_LANE one
+     * oversampled step behind it (it filters the HPF's previous output, *_hp), so both
+     * solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
     korg35_lanes k35;
-    korg35_lane_coefs k35c; /* their coefficients, lane by lane */
-    float k35_hp;           /* the HPF's last output (volts): the LPF's next input */
-    /* Coefficients and the inputs they were made from: recomputed only when those move. */
-    hpf_coefs hc;
-    lpf_coefs lc;
+    korg35_lane_coefs k35c;
+    ota_lanes ota;
+    ota_lane_coefs otac;
+    float k35_hp, ota_hp;  /* each HPF's last output (volts): its LPF's next input */
     uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
     int rev;          /* the revision playing (vcf_revision) */
     int fade_left;    /* oversampled steps of the crossfade still to run (0: one revision) */
