@@ -41,9 +41,10 @@
  * HPF in lane 0 and its LPF in lane 1; idle lanes with zero coefficients stay at rest. */
 typedef struct {
     v4f s1, s2;   /* trapezoidal states of C12 (v2 - v_fb) and C13 (v3 - x_hp) */
-    v4f u, u1;    /* X1's linear excess drive (K35_X1_EXCESS x its input), last two steps */
-    v4f v2, v2p;  /* the Q2/Q3 junction node, last two steps (volts) */
-    v4f v3, v3p;  /* C13's top (the follower's input), last two steps */
+    /* the Q2/Q3 junction node v2 and C13's top v3 (the follower's input), last two steps
+     * (volts), packed {v2 lane 0, v2 lane 1, v3 lane 0, v3 lane 1} so that one polynomial
+     * gives the junctions at both (korg35_step): two cores only */
+    v4f v23, v23p;
     v4f x1;       /* X1's bandwidth: one-pole state */
 } korg35_lanes;
 
@@ -68,11 +69,11 @@ static inline float korg35_peak_divider(float a)
     return lo_p / (up_p + lo_p + 1e-9f) * (220.0f / 5820.0f);
 }
 
-/* Lane `lane` back to rest. */
+/* Lane `lane` (0 or 1) back to rest. */
 static inline void korg35_reset_lane(korg35_lanes *s, int lane)
 {
-    s->s1[lane] = s->s2[lane] = s->u[lane] = s->u1[lane] = s->v2[lane] = s->v2p[lane] = 0.0f;
-    s->v3[lane] = s->v3p[lane] = s->x1[lane] = 0.0f;
+    s->s1[lane] = s->s2[lane] = s->x1[lane] = 0.0f;
+    s->v23[lane] = s->v23p[lane] = s->v23[lane + 2] = s->v23p[lane + 2] = 0.0f;
 }
 
 /* X1's gain-bandwidth in cycles per oversampled sample: once, at init. Its closed-loop
@@ -125,11 +126,14 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
                                                               const float *table, v4f x_lp, v4f x_hp, v4f x_foot)
 {
     v4f s1 = s->s1, s2 = s->s2, sp = s->x1;
-    v4f e2 = korg35_junction(s->v2 + (s->v2 - s->v2p));
-    v4f g1 = c->g * 0.5f * (korg35_junction(x_lp) + e2);
-    v4f g2 = c->g * 0.5f * (e2 + korg35_junction(s->v3 + (s->v3 - s->v3p)));
-    /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps */
-    v4f p = s->u + (s->u - s->u1);
+    v4f v23x = s->v23 + (s->v23 - s->v23p); /* extrapolated: lanes 0, 1 v2, lanes 2, 3 v3 */
+    v4f e23 = korg35_junction(v23x);
+    v4f e3 = __builtin_shuffle(e23, (v4i){2, 3, 2, 3});
+    v4f g1 = c->g * 0.5f * (korg35_junction(x_lp) + e23);
+    v4f g2 = c->g * 0.5f * (e23 + e3);
+    /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps (u, the
+     * excess drive, is K35_X1_EXCESS x the buffer's output) */
+    v4f p = (K35_X1_EXCESS * K35_BUFFER) * __builtin_shuffle(v23x, (v4i){2, 3, 2, 3});
     v4f slope_p;
     v4f gain = 1.0f + K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
     /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor): 17 kHz
@@ -153,12 +157,8 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     s->s1 = 2.0f * (v2 - vfb) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;
-    s->u1 = s->u;
-    s->u = K35_X1_EXCESS * K35_BUFFER * v3;
-    s->v2p = s->v2;
-    s->v2 = v2;
-    s->v3p = s->v3;
-    s->v3 = v3;
+    s->v23p = s->v23;
+    s->v23 = __builtin_shuffle(v2, v3, (v4i){0, 1, 4, 5});
     return xo;
 }
 
