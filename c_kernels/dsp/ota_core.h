@@ -39,8 +39,10 @@
  * HPF in lane 0 and its LPF in lane 1; idle lanes with zero coefficients stay at rest. */
 typedef struct {
     v4f s1, s2;   /* trapezoidal states of C4 (b1 - fb) and C5 (b2 - x_hp) */
-    v4f z1, z1p;  /* X1's input over Z1, last two steps */
-    v4f z2, z2p;  /* X2's */
+    /* X1's input over Z1 and X2's over Z2, last two steps, packed {z1 lane 0, z1 lane 1,
+     * z2 lane 0, z2 lane 1} so that one rational gives both OTAs' gains (ota_step): two
+     * cores only */
+    v4f z12, z12p;
     v4f w, wp;    /* X5's input (k_div b2), last two steps */
     v4f x5;       /* X5's bandwidth: one-pole state */
 } ota_lanes;
@@ -64,11 +66,11 @@ static inline float ota_peak_divider(float a)
     return lo / (8200.0f + up_p + lo);
 }
 
-/* Lane `lane` back to rest. */
+/* Lane `lane` (0 or 1) back to rest. */
 static inline void ota_reset_lane(ota_lanes *s, int lane)
 {
-    s->s1[lane] = s->s2[lane] = s->z1[lane] = s->z1p[lane] = s->z2[lane] = s->z2p[lane] = 0.0f;
-    s->w[lane] = s->wp[lane] = s->x5[lane] = 0.0f;
+    s->s1[lane] = s->s2[lane] = s->w[lane] = s->wp[lane] = s->x5[lane] = 0.0f;
+    s->z12[lane] = s->z12p[lane] = s->z12[lane + 2] = s->z12p[lane + 2] = 0.0f;
 }
 
 /* The fixed-frequency parts at the oversampled rate fs_os: once, at init. X5's pole is not
@@ -108,8 +110,9 @@ static inline v4f ota_tanh_gain(v4f z)
 __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ota_lane_coefs *c,
                                                           const float *table, v4f x_lp, v4f x_hp)
 {
-    v4f G1 = c->g1 * ota_tanh_gain(s->z1 + (s->z1 - s->z1p));
-    v4f G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
+    v4f t12 = ota_tanh_gain(s->z12 + (s->z12 - s->z12p)); /* lanes 0, 1: X1's; 2, 3: X2's */
+    v4f G1 = c->g1 * t12;
+    v4f G2 = c->g2 * __builtin_shuffle(t12, (v4i){2, 3, 2, 3});
     v4f wx = s->w + (s->w - s->wp);
     v4f phi = c->k_div * (1.0f + OTA_X5_EXCESS * diode_gain2(table, OTA_X5_EXCESS * wx)); /* X5's out / b2 */
     v4f Gp = c->x5_G, sp = s->x5, lk = c->leak;
@@ -131,10 +134,8 @@ __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ot
     s->x5 = fb + v;
     s->s1 = 2.0f * (b1 - fb) - s1;
     s->s2 = 2.0f * (b2 - x_hp) - s2;
-    s->z1p = s->z1;
-    s->z1 = (x_lp + b1) * (1.0f / OTA_Z1_V);
-    s->z2p = s->z2;
-    s->z2 = (b1 - b2) * (1.0f / OTA_Z2_V);
+    s->z12p = s->z12;
+    s->z12 = __builtin_shuffle((x_lp + b1) * (1.0f / OTA_Z1_V), (b1 - b2) * (1.0f / OTA_Z2_V), (v4i){0, 1, 4, 5});
     s->wp = s->w;
     s->w = c->k_div * b2;
     return b2;
@@ -144,7 +145,7 @@ __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ot
  * when PEAK rises), so the step is its second stage alone. */
 static inline void ota_rest_lane(ota_lanes *s, int lane)
 {
-    s->s1[lane] = s->z1[lane] = s->z1p[lane] = s->w[lane] = s->wp[lane] = s->x5[lane] = 0.0f;
+    s->s1[lane] = s->z12[lane] = s->z12p[lane] = s->w[lane] = s->wp[lane] = s->x5[lane] = 0.0f;
 }
 
 #endif
