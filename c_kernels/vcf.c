@@ -93,14 +93,14 @@ static inline void reset_korg35(vcf_state *s)
 {
     korg35_reset_lane(&s->k35, HPF_LANE);
     korg35_reset_lane(&s->k35, LPF_LANE);
-    s->k35_hp = 0.0f;
+    s->k35_y = v4_splat(0.0f);
 }
 
 static inline void reset_ota(vcf_state *s)
 {
     ota_reset_lane(&s->ota, HPF_LANE);
     ota_reset_lane(&s->ota, LPF_LANE);
-    s->ota_hp = 0.0f;
+    s->ota_y = v4_splat(0.0f);
 }
 
 void vcf_reset(vcf_state *s)
@@ -191,49 +191,56 @@ static inline v4f in_lane(int lane, float x)
     return v;
 }
 
-/* One revision's pair over one oversampled step: the HPF takes x while the LPF takes the
- * HPF's output of the step before (*hp), both in one step of the cores (a delay of one
- * oversampled step, 10 us at 48 kHz, for a third less work). */
-__attribute__((always_inline)) static inline float pair_korg35_in(korg35_lanes *k, const korg35_lane_coefs *c,
-                                                                  float *hp, float x)
+/* The cores' inputs as vectors without moving scalars into lanes: x into the HPF's lane
+ * times k (the others 0), and the HPF's output in y (the cores' last outputs) into the LPF's
+ * lane times k. A broadcast and a multiply each. */
+static inline v4f to_hpf(float x, float k) { return v4_splat(x) * in_lane(HPF_LANE, k); }
+
+static inline v4f hpf_to_lpf(v4f y, float k)
 {
-    float xh = K35_ATTEN * x;
-    v4f y = korg35_lanes_step(k, c, in_lane(LPF_LANE, K35_ATTEN * *hp), in_lane(HPF_LANE, xh));
-    *hp = (2.0f * HPF_K35_OUT) * y[HPF_LANE];
-    return LPF_K35_OUT * y[LPF_LANE];
+    return __builtin_shuffle(y, (v4i){HPF_LANE, HPF_LANE, HPF_LANE, HPF_LANE}) * in_lane(LPF_LANE, k);
 }
 
-__attribute__((always_inline)) static inline float pair_ota_in(ota_lanes *k, const ota_lane_coefs *c, float *hp,
+/* One revision's pair over one oversampled step: the HPF takes x while the LPF takes the
+ * HPF's output of the step before (in *y, the cores' last outputs), both in one step of the
+ * cores (a delay of one oversampled step, 10 us at 48 kHz, for a third less work). */
+__attribute__((always_inline)) static inline float pair_korg35_in(korg35_lanes *k, const korg35_lane_coefs *c,
+                                                                  v4f *y, float x)
+{
+    *y = korg35_lanes_step(k, c, K35_ATTEN * hpf_to_lpf(*y, 2.0f * HPF_K35_OUT), to_hpf(x, K35_ATTEN));
+    return LPF_K35_OUT * (*y)[LPF_LANE];
+}
+
+__attribute__((always_inline)) static inline float pair_ota_in(ota_lanes *k, const ota_lane_coefs *c, v4f *y,
                                                                float x)
 {
-    v4f y = ota_step(k, c, diode_gain_ota, in_lane(LPF_LANE, *hp), in_lane(HPF_LANE, x));
-    *hp = (2.0f * HPF_OTA_OUT) * y[HPF_LANE];
-    return LPF_OTA_OUT * y[LPF_LANE];
+    *y = ota_step(k, c, diode_gain_ota, hpf_to_lpf(*y, 2.0f * HPF_OTA_OUT), to_hpf(x, 1.0f));
+    return LPF_OTA_OUT * (*y)[LPF_LANE];
 }
 
-static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_in(&s->k35, &s->k35c, &s->k35_hp, x); }
-static inline float pair_ota(vcf_state *s, float x) { return pair_ota_in(&s->ota, &s->otac, &s->ota_hp, x); }
+static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_in(&s->k35, &s->k35c, &s->k35_y, x); }
+static inline float pair_ota(vcf_state *s, float x) { return pair_ota_in(&s->ota, &s->otac, &s->ota_y, x); }
 
 /* Both oversampled steps with the cores' state in locals, so that it stays in registers
  * between them rather than going through memory. */
 __attribute__((always_inline)) static inline void pair_korg35_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
 {
     korg35_lanes k = s->k35;
-    float hp = s->k35_hp;
-    *y0 = pair_korg35_in(&k, &s->k35c, &hp, x0);
-    *y1 = pair_korg35_in(&k, &s->k35c, &hp, x1);
+    v4f y = s->k35_y;
+    *y0 = pair_korg35_in(&k, &s->k35c, &y, x0);
+    *y1 = pair_korg35_in(&k, &s->k35c, &y, x1);
     s->k35 = k;
-    s->k35_hp = hp;
+    s->k35_y = y;
 }
 
 __attribute__((always_inline)) static inline void pair_ota_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
 {
     ota_lanes k = s->ota;
-    float hp = s->ota_hp;
-    *y0 = pair_ota_in(&k, &s->otac, &hp, x0);
-    *y1 = pair_ota_in(&k, &s->otac, &hp, x1);
+    v4f y = s->ota_y;
+    *y0 = pair_ota_in(&k, &s->otac, &y, x0);
+    *y1 = pair_ota_in(&k, &s->otac, &y, x1);
     s->ota = k;
-    s->ota_hp = hp;
+    s->ota_y = y;
 }
 
 /* The per-sample work once the coefficients are current. The revision is a branch the

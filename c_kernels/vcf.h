@@ -25,13 +25,13 @@ typedef struct {
     upsampler2 up;
     downsampler2 down;
     /* Each revision's pair side by side: the HPF in lane HPF_LANE, the LPF in LPF_LANE one
-     * oversampled step behind it (it filters the HPF's previous output, *_hp), so both
+     * oversampled step behind it (it filters the HPF's previous output, in *_y), so both
      * solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
     korg35_lanes k35;
     korg35_lane_coefs k35c;
     ota_lanes ota;
     ota_lane_coefs otac;
-    float k35_hp, ota_hp;  /* each HPF's last output (volts): its LPF's next input */
+    v4f k35_y, ota_y;  /* each pair's last outputs: the HPF's lane is its LPF's next input */
     uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
     int rev;          /* the revision playing (vcf_revision) */
     int fade_left;    /* oversampled steps of the crossfade still to run (0: one revision) */
