@@ -1,8 +1,9 @@
 """Kernel cost: ns per sample and real-time factor (wall clock), and instructions per
 output sample (valgrind callgrind, counting only inside ms20_render_rt) for the first-voice
-patch, the worst case of the filter (its cutoff moving every sample: sweep.toml) and a heavy
-patch with every jack patched; then the same session's aarch64 instructions per sample (the
-Pi 4/5's ISA), counted under qemu by qemu_count.py, against each patch's absolute target.
+patch, the worst case of the filter (its cutoff moving every sample: sweep.toml, and on the
+OTA board sweep-ota.toml) and a heavy patch with every jack patched; then the same session's
+aarch64 instructions per sample (the Pi 4/5's ISA), counted under qemu by qemu_count.py,
+against each patch's absolute target.
 
     make bench   # or: python benchmarks/run.py [--seconds 10] [--no-callgrind] [--no-qemu]
 
@@ -24,9 +25,14 @@ from pathlib import Path
 from qemu_count import QemuCountError, instr_per_sample, missing_tools
 from session import BLOCK, PATCHES, RATE, playing_engine, render_blocks
 
-PI4_BUDGET_NOTE = "a Pi 4 core retires roughly 1.5e9 simple instructions/s: 400 instr/sample at 48 kHz is ~1.3 %"
+# A Pi 4 core (Cortex-A72, 1.5 GHz) retires roughly 1.5e9 simple instructions a second: a
+# rough scale for the aarch64 counts, not a measurement (the counts are instructions, not time).
+PI4_INSTR_PER_S = 1.5e9
 # aarch64 instructions per sample each patch may cost (issue 10); absolute limits, no ratio.
-TARGETS = {"first voice": 400, "cutoff moving every sample": 700, "heavy (every jack patched)": 800}
+# The moving cutoff's limit holds for either filter revision. Checked on the aarch64 count
+# only: the x86 figure is printed for comparison and has no limit.
+TARGETS = {"first voice": 400, "cutoff moving every sample": 700, "cutoff moving, OTA filter": 700,
+           "heavy (every jack patched)": 800}
 
 
 def wall_clock(patch_path: Path, seconds: float) -> tuple[float, float]:
@@ -84,7 +90,7 @@ def main() -> int:
         return 0
 
     print(f"MS-20 kernel at {RATE} Hz, {BLOCK}-sample blocks, a note held")
-    print(f"{'patch':30} {'ns/sample':>10} {'x real time':>12} {'instr/sample':>13}")
+    print(f"{'patch':30} {'ns/sample':>10} {'x real time':>12} {'x86 instr/sample':>17}")
     missing = [] if args.no_qemu else missing_tools("aarch64")
     qemu = not args.no_qemu and not missing
     failed = False
@@ -93,7 +99,7 @@ def main() -> int:
         counted = None if args.no_callgrind else callgrind(path, RATE)
         ir, esp_ir = counted if counted else (None, None)
         ir_text = "n/a" if ir is None else f"{ir:.0f}"
-        print(f"{name:30} {ns:10.1f} {rt:12.0f} {ir_text:>13}")
+        print(f"{name:30} {ns:10.1f} {rt:12.0f} {ir_text:>17}")
         if esp_ir is not None:
             print(f"  of which the ESP's block work ({ESP_BLOCK_FUNCTION}, F-V included): {esp_ir:.0f} instr/sample")
         if qemu:
@@ -104,12 +110,15 @@ def main() -> int:
                 failed = True
                 continue
             target = TARGETS.get(name)
-            verdict = "" if target is None else f" (target <= {target}: {'met' if arm <= target else 'MISSED'})"
-            print(f"  aarch64 (qemu count): {arm:.0f} instr/sample{verdict}")
+            verdict = "" if target is None else f"; target <= {target}: {'met' if arm <= target else 'MISSED'}"
+            share = 100.0 * arm * RATE / PI4_INSTR_PER_S
+            print(f"  aarch64 (qemu count): {arm:.0f} instr/sample (~{share:.1f} % of a Pi 4 core{verdict})")
     if missing:
-        print(f"aarch64 count skipped: {', '.join(missing)} not found "
+        print(f"aarch64 count skipped, so the targets were not checked: {', '.join(missing)} not found "
               "(apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)")
-    print(PI4_BUDGET_NOTE)
+    elif args.no_qemu:
+        print("aarch64 count skipped (--no-qemu), so the targets were not checked")
+    print(f"a Pi 4 core taken as {PI4_INSTR_PER_S:.1e} simple instructions/s (a scale, not a timing)")
     return 1 if failed else 0
 
 

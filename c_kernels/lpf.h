@@ -1,9 +1,10 @@
 /* The MS-20 low-pass filter in either revision, 12 dB/oct with a resonant peak. Korg35: the
  * input through the 12k/47 attenuator into Q2 (dsp/korg35_core.h); OTA: the input into
  * X1's summing divider through R19 (dsp/ota_core.h; the circuit inverts, the output is
- * turned back so that both revisions keep the input's polarity). Runs at the oversampled
- * rate; volts in, volts out at unity passband gain, halved for the decimator
- * (dsp/oversampler.h).
+ * turned back so that both revisions keep the input's polarity). Each revision's LPF is
+ * lane 1 of the section's cores (vcf.h); the cores run at the oversampled rate, volts in,
+ * and these scales take their output to volts at unity passband gain, halved for the
+ * decimator (dsp/oversampler.h).
  */
 #ifndef MS20_LPF_H
 #define MS20_LPF_H
@@ -11,28 +12,9 @@
 #include "dsp/korg35_core.h"
 #include "dsp/ota_core.h"
 
-typedef struct {
-    korg35_state k35;
-    ota_state ota;
-} lpf_state;
+#define LPF_LANE 1
 
-typedef struct {
-    korg35_coefs k35;
-    ota_coefs ota;
-} lpf_coefs;
-
-static inline void lpf_reset_korg35(lpf_state *s) { korg35_reset(&s->k35); }
-
-static inline void lpf_reset_ota(lpf_state *s) { ota_reset(&s->ota); }
-
-static inline float lpf_step_korg35(lpf_state *s, const lpf_coefs *c, float x)
-{
-    return korg35_step(&s->k35, &c->k35, diode_gain_korg35, K35_ATTEN * x, 0.0f, 0.0f) * (0.5f * K35_BUFFER / K35_PASSBAND);
-}
-
-static inline float lpf_step_ota(lpf_state *s, const lpf_coefs *c, float x)
-{
-    return -0.5f * ota_step(&s->ota, &c->ota, diode_gain_ota, x, 0.0f);
-}
+#define LPF_K35_OUT (0.5f * K35_BUFFER / K35_PASSBAND)
+#define LPF_OTA_OUT (-0.5f)
 
 #endif

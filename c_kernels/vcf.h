@@ -24,11 +24,14 @@ enum vcf_revision { VCF_KORG35 = 0, VCF_OTA = 1 };
 typedef struct {
     upsampler2 up;
     downsampler2 down;
-    hpf_state hp;
-    lpf_state lp;
-    /* Coefficients and the inputs they were made from: recomputed only when those move. */
-    hpf_coefs hc;
-    lpf_coefs lc;
+    /* Each revision's pair side by side: the HPF in lane HPF_LANE, the LPF in LPF_LANE one
+     * oversampled step behind it (it filters the HPF's previous output, in *_y), so both
+     * solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
+    korg35_lanes k35;
+    korg35_lane_coefs k35c;
+    ota_lanes ota;
+    ota_lane_coefs otac;
+    v4f k35_y, ota_y;  /* each pair's last outputs: the HPF's lane is its LPF's next input */
     uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
     int rev;          /* the revision playing (vcf_revision) */
     int fade_left;    /* oversampled steps of the crossfade still to run (0: one revision) */

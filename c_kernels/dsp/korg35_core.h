@@ -24,6 +24,7 @@
 #define MS20_DSP_KORG35_CORE_H
 
 #include "diode_limiter.h"
+#include "simd4.h"
 #include "tpt.h"
 
 #define K35_A0 2.76f             /* damping of the core without feedback (SPICE fit, 1 kHz) */
@@ -36,26 +37,24 @@
 /* Passband gain of the whole stage (input volts to X1's output): normalised away. */
 #define K35_PASSBAND (K35_ATTEN * K35_BUFFER * (1.0f + K35_X1_EXCESS))
 
+/* Up to four cores side by side, one per lane (dsp/simd4.h): the filter section runs its
+ * HPF in lane 0 and its LPF in lane 1; idle lanes with zero coefficients stay at rest. */
 typedef struct {
-    float s1, s2;   /* trapezoidal states of C12 (v2 - v_fb) and C13 (v3 - x_hp) */
-    float u, u1;    /* X1's linear excess drive (K35_X1_EXCESS x its input), last two steps */
-    float v2, v2p;  /* the Q2/Q3 junction node, last two steps (volts) */
-    float v3, v3p;  /* C13's top (the follower's input), last two steps */
-    float x1;       /* X1's bandwidth: one-pole state */
-} korg35_state;
+    v4f s1, s2;   /* trapezoidal states of C12 (v2 - v_fb) and C13 (v3 - x_hp) */
+    /* the Q2/Q3 junction node v2 and C13's top v3 (the follower's input), last two steps
+     * (volts), packed {v2 lane 0, v2 lane 1, v3 lane 0, v3 lane 1} so that one polynomial
+     * gives the junctions at both (korg35_step): two cores only */
+    v4f v23, v23p;
+    v4f x1;       /* X1's bandwidth: one-pole state */
+} korg35_lanes;
 
-/* Per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per rate (korg35_set_x1). */
+/* Each lane's coefficients: per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per
+ * rate (korg35_set_x1); an idle lane's stay 0. */
 typedef struct {
-    float g;        /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
-    float kfb;      /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
-    float x1_w;     /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
-    /* The open core (korg35_step_open): no PEAK and a cutoff under K35_OPEN_FC, where the
-     * transistors' signal dependence moves nothing audible. */
-    int open;
-    float inv_a, inv_ad; /* 1 / (1 + g (1 + r)) and 1 / (its product with the core's D) */
-} korg35_coefs;
-
-#define K35_OPEN_FC 0.0004f /* cycles per oversampled sample: 38 Hz at 2 x 48 kHz */
+    v4f g;      /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
+    v4f kfb;    /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
+    v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
+} korg35_lane_coefs;
 
 /* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
  * ground): VR13 10k with R62 2k2 across its upper part, the wiper loaded by R61 5k6 + R60
@@ -70,38 +69,31 @@ static inline float korg35_peak_divider(float a)
     return lo_p / (up_p + lo_p + 1e-9f) * (220.0f / 5820.0f);
 }
 
-static inline void korg35_reset(korg35_state *s)
+/* Lane `lane` (0 or 1) back to rest. */
+static inline void korg35_reset_lane(korg35_lanes *s, int lane)
 {
-    s->s1 = s->s2 = s->u = s->u1 = s->v2 = s->v2p = s->v3 = s->v3p = s->x1 = 0.0f;
+    s->s1[lane] = s->s2[lane] = s->x1[lane] = 0.0f;
+    s->v23[lane] = s->v23p[lane] = s->v23[lane + 2] = s->v23p[lane + 2] = 0.0f;
 }
 
 /* X1's gain-bandwidth in cycles per oversampled sample: once, at init. Its closed-loop
  * corner is GBW over its gain (17 kHz at 58.4, higher as the diodes take the gain down).
  * Not prewarped: what matters is the pole's phase lag at the resonance, far below it,
  * which the plain bilinear map keeps. */
-static inline void korg35_set_x1(korg35_coefs *c, float gbw) { c->x1_w = MS20_PI * gbw; }
+static inline void korg35_set_x1(korg35_lane_coefs *c, int lane, float gbw) { c->x1_w[lane] = MS20_PI * gbw; }
 
 /* k_div: the PEAK divider's gain from X1's output to C12's foot. */
-static inline void korg35_set_feedback(korg35_coefs *c, float k_div)
+static inline void korg35_set_feedback(korg35_lane_coefs *c, int lane, float k_div)
 {
-    c->kfb = K35_B * K35_BUFFER * k_div;
-    c->open = c->kfb == 0.0f && c->g < MS20_PI * K35_OPEN_FC;
+    c->kfb[lane] = K35_B * K35_BUFFER * k_div;
 }
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
-static inline void korg35_set(korg35_coefs *c, float fc)
+static inline void korg35_set(korg35_lane_coefs *c, int lane, float fc)
 {
     float num, den;
     tpt_tan_pi(fc, &num, &den);
-    float g = num / den;
-    c->g = g;
-    c->open = c->kfb == 0.0f && g < MS20_PI * K35_OPEN_FC;
-    if (c->open) { /* the open core's constants (a division more, only down there) */
-        float a = 1.0f + g * (1.0f + K35_R);
-        float ad = a * ((1.0f + g) * a - K35_R * g * g);
-        c->inv_ad = 1.0f / ad;
-        c->inv_a = c->inv_ad * (ad / a);
-    }
+    c->g[lane] = num / den;
 }
 
 /* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
@@ -110,12 +102,12 @@ static inline void korg35_set(korg35_coefs *c, float fc)
  * most of R3's current). So Q2 conducts in proportion to the mean of exp(-v / VT) at its
  * two ends, and Q3 likewise: a louder signal lowers the cutoff on its positive half and
  * raises it on its negative half (the study's section 4). */
-static inline float korg35_junction(float v)
+static inline v4f korg35_junction(v4f v)
 {
     /* exp(-v / VT) by its 4th-order Taylor polynomial, |v| clamped to 1.5 VT (39 mV at the
      * junctions: a 10 V input): 0.3 % off at 0.77 VT, 22 % at the clamp; a third of the
      * cost of exp2_bounded, and this runs three times an oversampled step */
-    float u = clampf(v * (1.0f / K35_VT), -1.5f, 1.5f);
+    v4f u = v4_clamp(v * (1.0f / K35_VT), -1.5f, 1.5f);
     return 1.0f - u * (1.0f - u * (0.5f - u * (1.0f / 6.0f - u * (1.0f / 24.0f))));
 }
 
@@ -130,71 +122,43 @@ static inline float korg35_junction(float v)
  *     v2 - v_fb = s1 + g1 (x_lp - v2) - r g2 (v2 - v3)
  *     v3 - x_hp = s2 + g2 (v2 - v3)
  * and v_fb = kfb X1(v3) + x_foot; X1(v3) = G gain v3 + (1 - G) sp after X1's pole. */
-__attribute__((always_inline)) static inline float korg35_step(korg35_state *s, const korg35_coefs *c,
-                                                                const float *table, float x_lp, float x_hp,
-                                                                float x_foot)
+__attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, const korg35_lane_coefs *c,
+                                                              const float *table, v4f x_lp, v4f x_hp, v4f x_foot)
 {
-    float s1 = s->s1, s2 = s->s2, sp = s->x1;
-    float e2 = korg35_junction(s->v2 + (s->v2 - s->v2p));
-    float g1 = c->g * 0.5f * (korg35_junction(x_lp) + e2);
-    float g2 = c->g * 0.5f * (e2 + korg35_junction(s->v3 + (s->v3 - s->v3p)));
-    /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps */
-    float p = s->u + (s->u - s->u1);
-    float slope_p;
-    float gain = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, p, &slope_p);
+    v4f s1 = s->s1, s2 = s->s2, sp = s->x1;
+    v4f v23x = s->v23 + (s->v23 - s->v23p); /* extrapolated: lanes 0, 1 v2, lanes 2, 3 v3 */
+    v4f e23 = korg35_junction(v23x);
+    v4f e3 = __builtin_shuffle(e23, (v4i){2, 3, 2, 3});
+    v4f g1 = c->g * 0.5f * (korg35_junction(x_lp) + e23);
+    v4f g2 = c->g * 0.5f * (e23 + e3);
+    /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps (u, the
+     * excess drive, is K35_X1_EXCESS x the buffer's output) */
+    v4f p = (K35_X1_EXCESS * K35_BUFFER) * __builtin_shuffle(v23x, (v4i){2, 3, 2, 3});
+    v4f slope_p;
+    v4f gain = 1.0f + K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
     /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor): 17 kHz
      * while the diodes are off, far higher once they conduct */
-    float G = c->x1_w / (1.0f + K35_X1_EXCESS * slope_p + c->x1_w);
-    float a = 1.0f + g1 + K35_R * g2;
-    float kg = g2 * c->kfb;
+    v4f G = c->x1_w / (1.0f + K35_X1_EXCESS * slope_p + c->x1_w);
+    v4f a = 1.0f + g1 + K35_R * g2;
+    v4f kg = g2 * c->kfb;
     /* v3 (D - kg G gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg (1 - G) sp, with
      * D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an instantaneous
      * loop gain of 1 only happens at full PEAK with the cutoff near the oversampled
      * Nyquist, where the equations stop modelling anything) */
-    float dd = (1.0f + g2) * a - K35_R * g2 * g2;
-    float d = maxf(dd - kg * G * gain, 0.05f * dd);
-    float q = 1.0f / (a * d);
-    float v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp)) * a * q;
-    float x1 = gain * v3;          /* X1's ideal output / buffer gain */
-    float v = G * (x1 - sp);
-    float xo = sp + v;             /* after X1's pole */
-    float vfb = c->kfb * xo + x_foot;
-    float v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
+    v4f dd = (1.0f + g2) * a - K35_R * g2 * g2;
+    v4f d = v4_max(dd - kg * G * gain, 0.05f * dd);
+    v4f q = 1.0f / (a * d);
+    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp)) * a * q;
+    v4f x1 = gain * v3;          /* X1's ideal output / buffer gain */
+    v4f v = G * (x1 - sp);
+    v4f xo = sp + v;             /* after X1's pole */
+    v4f vfb = c->kfb * xo + x_foot;
+    v4f v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
     s->s1 = 2.0f * (v2 - vfb) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;
-    s->u1 = s->u;
-    s->u = K35_X1_EXCESS * K35_BUFFER * v3;
-    s->v2p = s->v2;
-    s->v2 = v2;
-    s->v3p = s->v3;
-    s->v3 = v3;
-    return xo;
-}
-
-/* The step with no PEAK and a low cutoff (the HPF wide open, its usual setting): no loop to
- * solve, fixed conductances, and X1 after the core at its actual drive. */
-static inline float korg35_step_open(korg35_state *s, const korg35_coefs *c, const float *table, float x_hp,
-                                     float x_foot)
-{
-    float s1 = s->s1, s2 = s->s2, sp = s->x1, g = c->g;
-    float a = 1.0f + g * (1.0f + K35_R);
-    float v3 = (a * (s2 + x_hp) + g * (s1 + x_foot)) * a * c->inv_ad;
-    float v2 = (s1 + x_foot + K35_R * g * v3) * c->inv_a;
-    float slope;
-    float gain = 1.0f + K35_X1_EXCESS * diode_gain_slope(table, K35_X1_EXCESS * K35_BUFFER * v3, &slope);
-    float G = c->x1_w / (1.0f + K35_X1_EXCESS * slope + c->x1_w);
-    float v = G * (gain * v3 - sp);
-    float xo = sp + v;
-    s->s1 = 2.0f * (v2 - x_foot) - s1;
-    s->s2 = 2.0f * (v3 - x_hp) - s2;
-    s->x1 = xo + v;
-    s->u1 = s->u;
-    s->u = K35_X1_EXCESS * K35_BUFFER * v3;
-    s->v2p = s->v2;
-    s->v2 = v2;
-    s->v3p = s->v3;
-    s->v3 = v3;
+    s->v23p = s->v23;
+    s->v23 = __builtin_shuffle(v2, v3, (v4i){0, 1, 4, 5});
     return xo;
 }
 

@@ -25,6 +25,7 @@
 #define MS20_DSP_OTA_CORE_H
 
 #include "diode_limiter.h"
+#include "simd4.h"
 #include "tpt.h"
 
 #define OTA_Z1_V 2.4535f       /* 2 VT x 47.45: X1's input divider (10k, 10k, 220) */
@@ -34,21 +35,25 @@
 #define OTA_LEAK_RAD_S 30.3f   /* 1 / (15 Mohm x 2n2): the OTA outputs' leak */
 #define OTA_X5_CORNER_HZ 248000.0f /* 1 MHz / 4.03 */
 
+/* Up to four cores side by side, one per lane (dsp/simd4.h): the filter section runs its
+ * HPF in lane 0 and its LPF in lane 1; idle lanes with zero coefficients stay at rest. */
 typedef struct {
-    float s1, s2;   /* trapezoidal states of C4 (b1 - fb) and C5 (b2 - x_hp) */
-    float z1, z1p;  /* X1's input over Z1, last two steps */
-    float z2, z2p;  /* X2's */
-    float w, wp;    /* X5's input (k_div b2), last two steps */
-    float x5;       /* X5's bandwidth: one-pole state */
-} ota_state;
+    v4f s1, s2;   /* trapezoidal states of C4 (b1 - fb) and C5 (b2 - x_hp) */
+    /* X1's input over Z1 and X2's over Z2, last two steps, packed {z1 lane 0, z1 lane 1,
+     * z2 lane 0, z2 lane 1} so that one rational gives both OTAs' gains (ota_step): two
+     * cores only */
+    v4f z12, z12p;
+    v4f w, wp;    /* X5's input (k_div b2), last two steps */
+    v4f x5;       /* X5's bandwidth: one-pole state */
+} ota_lanes;
 
+/* Each lane's coefficients. */
 typedef struct {
-    float g1, g2;   /* integrator gains of the two stages at the oversampled rate */
-    float k_div;    /* the PEAK divider: X5's input per volt of b2 */
-    float leak;     /* the leak's integrator gain: OTA_LEAK_RAD_S T / 2 (ota_set_rate) */
-    float x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
-    int open;       /* no PEAK: the high-pass is its second stage alone (ota_step_hp_open) */
-} ota_coefs;
+    v4f g1, g2;   /* integrator gains of the two stages at the oversampled rate */
+    v4f k_div;    /* the PEAK divider: X5's input per volt of b2 */
+    v4f leak;     /* the leak's integrator gain: OTA_LEAK_RAD_S T / 2 (ota_set_rate) */
+    v4f x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
+} ota_lane_coefs;
 
 /* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
  * from ground): R29 8k2 into VR1 10k with R8x 2k2 across its upper part. 10 / 18.2 at
@@ -61,97 +66,86 @@ static inline float ota_peak_divider(float a)
     return lo / (8200.0f + up_p + lo);
 }
 
-static inline void ota_reset(ota_state *s)
+/* Lane `lane` (0 or 1) back to rest. */
+static inline void ota_reset_lane(ota_lanes *s, int lane)
 {
-    s->s1 = s->s2 = s->z1 = s->z1p = s->z2 = s->z2p = s->w = s->wp = s->x5 = 0.0f;
+    s->s1[lane] = s->s2[lane] = s->w[lane] = s->wp[lane] = s->x5[lane] = 0.0f;
+    s->z12[lane] = s->z12p[lane] = s->z12[lane + 2] = s->z12p[lane + 2] = 0.0f;
 }
 
 /* The fixed-frequency parts at the oversampled rate fs_os: once, at init. X5's pole is not
  * prewarped (its phase lag far below it is what matters, and the plain bilinear map keeps
  * it; 248 kHz is above the oversampled Nyquist anyway). */
-static inline void ota_set_rate(ota_coefs *c, float fs_os)
+static inline void ota_set_rate(ota_lane_coefs *c, int lane, float fs_os)
 {
-    c->leak = OTA_LEAK_RAD_S * 0.5f / fs_os;
+    c->leak[lane] = OTA_LEAK_RAD_S * 0.5f / fs_os;
     float g = MS20_PI * OTA_X5_CORNER_HZ / fs_os;
-    c->x5_G = g / (1.0f + g);
+    c->x5_G[lane] = g / (1.0f + g);
 }
 
-static inline void ota_set_feedback(ota_coefs *c, float k_div)
-{
-    c->k_div = k_div;
-    c->open = k_div == 0.0f;
-}
+static inline void ota_set_feedback(ota_lane_coefs *c, int lane, float k_div) { c->k_div[lane] = k_div; }
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
-static inline void ota_set(ota_coefs *c, float fc)
+static inline void ota_set(ota_lane_coefs *c, int lane, float fc)
 {
     float num, den;
     tpt_tan_pi(fc, &num, &den);
     float g = num / den;
-    c->g1 = g * (1.0f / OTA_STAGE_SPLIT);
-    c->g2 = g * OTA_STAGE_SPLIT;
+    c->g1[lane] = g * (1.0f / OTA_STAGE_SPLIT);
+    c->g2[lane] = g * OTA_STAGE_SPLIT;
 }
 
 /* tanh(z) / z: the Pade 7/6 tanh of dsp/fastmath.h over z, and 1 / |z| beyond its 4.97. */
-static inline float ota_tanh_gain(float z)
+static inline v4f ota_tanh_gain(v4f z)
 {
-    float zc = clampf(z, -4.97f, 4.97f), z2 = zc * zc;
-    float a = 135135.0f + z2 * (17325.0f + z2 * (378.0f + z2));
-    float b = 135135.0f + z2 * (62370.0f + z2 * (3150.0f + z2 * 28.0f));
-    return 4.97f * a / (b * maxf(fabsf(z), 4.97f));
+    v4f zc = v4_clamp(z, -4.97f, 4.97f), z2 = zc * zc;
+    v4f a = 135135.0f + z2 * (17325.0f + z2 * (378.0f + z2));
+    v4f b = 135135.0f + z2 * (62370.0f + z2 * (3150.0f + z2 * 28.0f));
+    return 4.97f * a / (b * v4_max(v4_abs(z), v4_splat(4.97f)));
 }
 
-/* One oversampled step with x_lp (R19's input) and x_hp (C5's foot); returns b2. */
-static inline float ota_step(ota_state *s, const ota_coefs *c, const float *table, float x_lp, float x_hp)
+/* One oversampled step with x_lp (R19's input) and x_hp (C5's foot); returns b2. With PEAK
+ * at 0 and the first stage at rest (ota_rest_lane) it is the second stage alone, the HPF's
+ * usual setting. */
+__attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ota_lane_coefs *c,
+                                                          const float *table, v4f x_lp, v4f x_hp)
 {
-    float G1 = c->g1 * ota_tanh_gain(s->z1 + (s->z1 - s->z1p));
-    float G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
-    float wx = s->w + (s->w - s->wp);
-    float phi = c->k_div * (1.0f + OTA_X5_EXCESS * diode_gain(table, OTA_X5_EXCESS * wx)); /* X5's out / b2 */
-    float Gp = c->x5_G, sp = s->x5, lk = c->leak;
-    float s1 = s->s1, s2 = s->s2;
+    v4f t12 = ota_tanh_gain(s->z12 + (s->z12 - s->z12p)); /* lanes 0, 1: X1's; 2, 3: X2's */
+    v4f G1 = c->g1 * t12;
+    v4f G2 = c->g2 * __builtin_shuffle(t12, (v4i){2, 3, 2, 3});
+    v4f wx = s->w + (s->w - s->wp);
+    v4f phi = c->k_div * (1.0f + OTA_X5_EXCESS * diode_gain2(table, OTA_X5_EXCESS * wx)); /* X5's out / b2 */
+    v4f Gp = c->x5_G, sp = s->x5, lk = c->leak;
+    v4f s1 = s->s1, s2 = s->s2;
     /* with C4's voltage c4 = b1 - fb and C5's c5 = b2 - x_hp, each stage is
      *   c = s + G (drive) - leak c,  so  c (1 + leak) = s + G (drive);
      * fb = Gp phi b2 + (1 - Gp) sp (X5's pole). In b1, b2:
      *   b1 (1 + l + G1) = s1 - G1 x_lp + (1 + l) fb
      *   b2 (1 + l + G2) = s2 + (1 + l) x_hp + G2 b1 */
-    float ol = 1.0f + lk;
-    float a1 = s1 - G1 * x_lp + ol * (1.0f - Gp) * sp, o1 = ol + G1;
-    float ph = ol * Gp * phi;
-    float det = maxf((ol + G2) * o1 - G2 * ph, 0.05f * o1);
-    float q = 1.0f / (o1 * det);
-    float b2 = ((s2 + ol * x_hp) * o1 + G2 * a1) * o1 * q;
-    float b1 = (a1 + ph * b2) * det * q;
-    float v = Gp * (phi * b2 - sp);
-    float fb = sp + v;
+    v4f ol = 1.0f + lk;
+    v4f a1 = s1 - G1 * x_lp + ol * (1.0f - Gp) * sp, o1 = ol + G1;
+    v4f ph = ol * Gp * phi;
+    v4f det = v4_max((ol + G2) * o1 - G2 * ph, 0.05f * o1);
+    v4f q = 1.0f / (o1 * det);
+    v4f b2 = ((s2 + ol * x_hp) * o1 + G2 * a1) * o1 * q;
+    v4f b1 = (a1 + ph * b2) * det * q;
+    v4f v = Gp * (phi * b2 - sp);
+    v4f fb = sp + v;
     s->x5 = fb + v;
     s->s1 = 2.0f * (b1 - fb) - s1;
     s->s2 = 2.0f * (b2 - x_hp) - s2;
-    s->z1p = s->z1;
-    s->z1 = (x_lp + b1) * (1.0f / OTA_Z1_V);
-    s->z2p = s->z2;
-    s->z2 = (b1 - b2) * (1.0f / OTA_Z2_V);
+    s->z12p = s->z12;
+    s->z12 = __builtin_shuffle((x_lp + b1) * (1.0f / OTA_Z1_V), (b1 - b2) * (1.0f / OTA_Z2_V), (v4i){0, 1, 4, 5});
     s->wp = s->w;
     s->w = c->k_div * b2;
     return b2;
 }
 
-/* The high-pass with PEAK at 0 (its usual setting): nothing feeds C4's foot and nothing
- * reaches X1's input, so the first stage rests (ota_set_feedback's caller zeroes it when
- * PEAK reaches 0) and C5's OTA alone makes the 6 dB/oct high-pass, tanh and leak included.
- * A third of the full step. */
-static inline float ota_step_hp_open(ota_state *s, const ota_coefs *c, float x_hp)
+/* PEAK reached 0 in lane `lane`: its first stage and X5 come to rest (they start from there
+ * when PEAK rises), so the step is its second stage alone. */
+static inline void ota_rest_lane(ota_lanes *s, int lane)
 {
-    float G2 = c->g2 * ota_tanh_gain(s->z2 + (s->z2 - s->z2p));
-    float ol = 1.0f + c->leak;
-    float b2 = (s->s2 + ol * x_hp) / (ol + G2);
-    s->s2 = 2.0f * (b2 - x_hp) - s->s2;
-    s->z2p = s->z2;
-    s->z2 = -b2 * (1.0f / OTA_Z2_V);
-    return b2;
+    s->s1[lane] = s->z12[lane] = s->z12p[lane] = s->w[lane] = s->wp[lane] = s->x5[lane] = 0.0f;
 }
-
-/* PEAK reached 0: the first stage and X5 come to rest (they start from there when PEAK rises). */
-static inline void ota_rest_loop(ota_state *s) { s->s1 = s->z1 = s->z1p = s->w = s->wp = s->x5 = 0.0f; }
 
 #endif
