@@ -28,9 +28,12 @@
 #define MULTIPLE_TOLERANCE 0.03f
 #define SUBMULTIPLE_SLACK 0.02f
 #define SHORT_PERIOD_SLACK 0.12f
-#define OCTAVE_MIN_CMND 0.04f /* a dip this clean is the period: no octave check */
 #define OCTAVE_RATIO 0.3f     /* the double period's dip must be 3x deeper to take over ... */
 #define OCTAVE_MARGIN 0.05f   /* ... and deeper by this much (interpolation leaves ~0.01) */
+#define CLEAN_OCTAVE_CMND 0.015f /* or, from a dip this shallow (still "clean"), 3x deeper is */
+                                 /* enough: a choir's weak fundamental (tones leave < 0.007) ... */
+#define CLEAN_OCTAVE_LAG 5.0f    /* ... at 5 samples a period or more (the interpolation leaves
+                                  * 0.019 at 3.3 samples: a 1.8 kHz sine) */
 #define GATE_RMS_V 0.003f     /* below this the input is silence: hold */
 #define AGREE_RATIO 1.0353f   /* 60 cents: estimates this close are the same note */
 #define REFINE_TOLERANCE 0.01f /* a multiple's dip must sit within 1 % of where expected */
@@ -431,8 +434,9 @@ static float window_period(esp_pitch_state *s)
      * chosen lag (down to an eighth) may be the true period: taken if nearly as deep. A
      * dip at twice or three times the lag is taken if far deeper: the chosen one was then
      * a formant on the 2nd or 3rd harmonic, an ensemble's beating fundamental, or an
-     * attack rich in a harmonic. Clean dips skip all this. */
-    if (best_cmnd > OCTAVE_MIN_CMND || (dips > 0 && dip_lag[0] < best)) {
+     * attack rich in a harmonic; from a clean dip (CMND under 0.04) 3x deeper is enough. The
+     * cleanest dips skip all this. */
+    if (best_cmnd > CLEAN_OCTAVE_CMND || (dips > 0 && dip_lag[0] < best)) {
         float exact = exact_cmnd(s, &w, period);
         int moved = 0;
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
@@ -462,7 +466,7 @@ static float window_period(esp_pitch_state *s)
             int k = dip_near(d, c);
             float p = (float)k + dip_offset(d, k);
             float e = exact_cmnd(s, &w, p);
-            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN && e < best_e) {
+            if (e < OCTAVE_RATIO * exact && (exact - e > OCTAVE_MARGIN || (exact > CLEAN_OCTAVE_CMND && base_period >= CLEAN_OCTAVE_LAG)) && e < best_e) {
                 best = k;
                 best_cmnd = best_e = e;
                 period = p;
