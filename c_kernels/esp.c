@@ -317,6 +317,9 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     } else {
         esp_pitch_push2(&s->pitch, y0 * s->inv_dec_sq, y1 * s->inv_dec_sq);
         fv_target = s->pitch.hz * (1.0f / C4_HZ);
+        /* A confirmed new note (not a glide or vibrato) steps the F-V: the glide is for
+         * the 4 ms estimates, and an octave would take it 9 ms to cross. */
+        if (s->pitch.notes != s->notes_seen) s->fv_hzv = fv_target;
         new_pitch = pitch_changed(s) && s->pitch_triggers;
     }
 

@@ -228,6 +228,7 @@ void esp_pitch_reset(esp_pitch_state *s)
     s->last_hz = 0.0f;
     s->agreed = 0;
     s->notes = 0;
+    s->since_note = ESP_PITCH_PARTS;
     s->confidence = 0.0f;
 }
 
@@ -483,6 +484,11 @@ static float window_period(esp_pitch_state *s)
     if (period < (float)(ESP_PITCH_DENSE_LAGS - 3) && s->stride > 1)
         reach = (float)(ESP_PITCH_DENSE_LAGS - 3); /* high notes: dense lags only (strided rows alias) */
     int m = (int)(reach / period);
+    /* ... and only once a new note has the short window to itself: until then a multiple's
+     * dip also spans the last note (a fifth up read 14 cents flat for 4 ms), and so does
+     * that of a pitch away from the held one (a new note, not yet confirmed). */
+    float to_held = s->fs_hz / (period * s->hz);
+    if (s->since_note < ESP_PITCH_SHORT || !(to_held < AGREE_RATIO && to_held * AGREE_RATIO > 1.0f)) m = 1;
     if (m > 1) {
         int k = dip_near(d, (int)(period * (float)m + 0.5f));
         float refined = ((float)k + dip_offset(d, k)) / (float)m;
@@ -519,7 +525,10 @@ static void update_estimate(esp_pitch_state *s)
     s->agreed = to_last < AGREE_RATIO && to_last * AGREE_RATIO > 1.0f ? s->agreed + 1 : 0;
     int needed = is_multiple_of_held(s, hz) ? ESP_PITCH_SHORT - 1 : 1;
     if (near_held || s->agreed >= needed) {
-        if (!near_held) s->notes++;
+        if (!near_held) {
+            s->notes++;
+            s->since_note = 0;
+        }
         s->hz = hz;
     }
     s->last_hz = hz;
@@ -571,4 +580,5 @@ void esp_pitch_part(esp_pitch_state *s)
         s->agreed = 0;
     }
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
+    s->since_note += s->since_note < ESP_PITCH_PARTS;
 }
