@@ -79,6 +79,15 @@ void esp_reset(esp_state *s)
     s->fv_hzv = s->fv_v = s->pitch.hz * (1.0f / C4_HZ);
 }
 
+void esp_resume(esp_state *s)
+{
+    float fv_v = s->fv_v, fv_hzv = s->fv_hzv, hz = s->pitch.hz;
+    esp_reset(s);
+    s->fv_v = fv_v;
+    s->fv_hzv = fv_hzv;
+    s->pitch.hz = hz;
+}
+
 void esp_init(esp_state *s, float fs_hz)
 {
     memset(s, 0, sizeof *s);

@@ -87,6 +87,10 @@ typedef struct {
 
 void esp_init(esp_state *s, float fs_hz);
 void esp_reset(esp_state *s);
+/* After the engine skipped the ESP: drop what it heard before (the F-V would read a period
+ * across the gap) but hold the F-V's note and voltage, as between notes, until it has heard
+ * enough. */
+void esp_resume(esp_state *s);
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
 /* ESP_FV_ACCURATE or ESP_FV_VINTAGE; pitch_triggers 1: TRIG also fires on legato pitch
  * changes of a semitone or more (accurate F-V only). Both start as ACCURATE, 1. */
