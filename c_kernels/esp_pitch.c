@@ -229,6 +229,7 @@ void esp_pitch_reset(esp_pitch_state *s)
     s->agreed = 0;
     s->notes = 0;
     s->since_note = ESP_PITCH_PARTS;
+    s->since_held = 2 * ESP_PITCH_PARTS;
     s->confidence = 0.0f;
 }
 
@@ -523,12 +524,16 @@ static void update_estimate(esp_pitch_state *s)
     float to_held = hz / s->hz, to_last = s->last_hz > 0.0f ? hz / s->last_hz : 0.0f;
     int near_held = to_held < AGREE_RATIO && to_held * AGREE_RATIO > 1.0f;
     s->agreed = to_last < AGREE_RATIO && to_last * AGREE_RATIO > 1.0f ? s->agreed + 1 : 0;
-    int needed = is_multiple_of_held(s, hz) ? ESP_PITCH_SHORT - 1 : 1;
+    /* ... unless the held note has not been read for as long as the window spans: the
+     * short window and the new period (an octave down onto a bass note) */
+    int gone = s->since_held * s->part_len > ESP_PITCH_SHORT * s->part_len + (int)period;
+    int needed = is_multiple_of_held(s, hz) && !gone ? ESP_PITCH_SHORT - 1 : 1;
     if (near_held || s->agreed >= needed) {
         if (!near_held) {
             s->notes++;
             s->since_note = 0;
         }
+        s->since_held = 0;
         s->hz = hz;
     }
     s->last_hz = hz;
@@ -581,4 +586,5 @@ void esp_pitch_part(esp_pitch_state *s)
     }
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
     s->since_note += s->since_note < ESP_PITCH_PARTS;
+    s->since_held += s->since_held < 2 * ESP_PITCH_PARTS;
 }
