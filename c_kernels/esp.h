@@ -67,7 +67,7 @@ typedef struct {
      * release-and-retrigger when the level jumps (a new pluck over a ringing note). */
     int trig_on, trig_count, gap, since_fire;
     int min_on_ticks, holdoff_ticks, gap_ticks, retrig_holdoff_ticks;
-    float snapshot[ESP_LEVEL_SNAPSHOTS];
+    float snapshot[ESP_LEVEL_SNAPSHOTS], snapshot_max; /* the loudest of them, kept as they change */
     int snapshot_index, snapshot_phase, snapshot_every;
 
     /* Pitch-change triggers (accurate F-V only): a legato note a semitone or more from
