@@ -282,11 +282,7 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
  * the gap) but holds its F-V voltage, as it does between notes, until it has heard enough. */
 static void esp_wake(esp_state *s, float jacks[ESP_OUTPUTS])
 {
-    float fv_v = s->fv_v, fv_hzv = s->fv_hzv, hz = s->pitch.hz;
-    esp_reset(s);
-    s->fv_v = fv_v;
-    s->fv_hzv = fv_hzv;
-    s->pitch.hz = hz;
+    esp_resume(s);
     esp_held_outputs(s, jacks);
 }
 

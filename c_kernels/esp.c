@@ -68,6 +68,7 @@ void esp_reset(esp_state *s)
     s->since_fire = s->retrig_holdoff_ticks;
     s->trig_v = TRIG_OFF_V;
     memset(s->snapshot, 0, sizeof s->snapshot);
+    s->snapshot_max = 0.0f;
     s->snapshot_index = s->snapshot_phase = 0;
     esp_pitch_reset(&s->pitch);
     esp_tacho_reset(&s->tacho);
@@ -77,6 +78,15 @@ void esp_reset(esp_state *s)
     s->anchor_hold = 0;
     s->recent_peak = 0.0f;
     s->fv_hzv = s->fv_v = s->pitch.hz * (1.0f / C4_HZ);
+}
+
+void esp_resume(esp_state *s)
+{
+    float fv_v = s->fv_v, fv_hzv = s->fv_hzv, hz = s->pitch.hz;
+    esp_reset(s);
+    s->fv_v = fv_v;
+    s->fv_hzv = fv_hzv;
+    s->pitch.hz = hz;
 }
 
 void esp_init(esp_state *s, float fs_hz)
@@ -177,12 +187,14 @@ static int pitch_changed(esp_state *s)
 static void trigger_tick(esp_state *s, float threshold_v, int new_pitch)
 {
     float thr = clampf(threshold_v, 1e-4f, 100.0f);
-    float before = s->snapshot[0]; /* the loudest over ~RETRIG_WINDOW_MS */
-    for (int i = 1; i < ESP_LEVEL_SNAPSHOTS; ++i) before = maxf(before, s->snapshot[i]);
+    float before = s->snapshot_max; /* the loudest over ~RETRIG_WINDOW_MS */
     if (++s->snapshot_phase >= s->snapshot_every) {
         s->snapshot_phase = 0;
         s->snapshot[s->snapshot_index] = s->level;
         s->snapshot_index = (s->snapshot_index + 1) & (ESP_LEVEL_SNAPSHOTS - 1);
+        float m = s->snapshot[0];
+        for (int i = 1; i < ESP_LEVEL_SNAPSHOTS; ++i) m = maxf(m, s->snapshot[i]);
+        s->snapshot_max = m;
     }
     s->since_fire += s->since_fire < s->retrig_holdoff_ticks;
 
@@ -317,6 +329,9 @@ void esp_block_tick(esp_state *s, float threshold_v, float cv_adjust)
     } else {
         esp_pitch_push2(&s->pitch, y0 * s->inv_dec_sq, y1 * s->inv_dec_sq);
         fv_target = s->pitch.hz * (1.0f / C4_HZ);
+        /* A confirmed new note (not a glide or vibrato) steps the F-V: the glide is for
+         * the 4 ms estimates, and an octave would take it 9 ms to cross. */
+        if (s->pitch.notes != s->notes_seen) s->fv_hzv = fv_target;
         new_pitch = pitch_changed(s) && s->pitch_triggers;
     }
 

@@ -67,7 +67,7 @@ typedef struct {
      * release-and-retrigger when the level jumps (a new pluck over a ringing note). */
     int trig_on, trig_count, gap, since_fire;
     int min_on_ticks, holdoff_ticks, gap_ticks, retrig_holdoff_ticks;
-    float snapshot[ESP_LEVEL_SNAPSHOTS];
+    float snapshot[ESP_LEVEL_SNAPSHOTS], snapshot_max; /* the loudest of them, kept as they change */
     int snapshot_index, snapshot_phase, snapshot_every;
 
     /* Pitch-change triggers (accurate F-V only): a legato note a semitone or more from
@@ -87,6 +87,10 @@ typedef struct {
 
 void esp_init(esp_state *s, float fs_hz);
 void esp_reset(esp_state *s);
+/* After the engine skipped the ESP: drop what it heard before (the F-V would read a period
+ * across the gap) but hold the F-V's note and voltage, as between notes, until it has heard
+ * enough. */
+void esp_resume(esp_state *s);
 void esp_set_band(esp_state *s, float low_cut_hz, float high_cut_hz);
 /* ESP_FV_ACCURATE or ESP_FV_VINTAGE; pitch_triggers 1: TRIG also fires on legato pitch
  * changes of a semitone or more (accurate F-V only). Both start as ACCURATE, 1. */

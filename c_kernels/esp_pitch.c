@@ -28,9 +28,12 @@
 #define MULTIPLE_TOLERANCE 0.03f
 #define SUBMULTIPLE_SLACK 0.02f
 #define SHORT_PERIOD_SLACK 0.12f
-#define OCTAVE_MIN_CMND 0.04f /* a dip this clean is the period: no octave check */
 #define OCTAVE_RATIO 0.3f     /* the double period's dip must be 3x deeper to take over ... */
 #define OCTAVE_MARGIN 0.05f   /* ... and deeper by this much (interpolation leaves ~0.01) */
+#define CLEAN_OCTAVE_CMND 0.015f /* or, from a dip this shallow (still "clean"), 3x deeper is */
+                                 /* enough: a choir's weak fundamental (tones leave < 0.007) ... */
+#define CLEAN_OCTAVE_LAG 5.0f    /* ... at 5 samples a period or more (the interpolation leaves
+                                  * 0.019 at 3.3 samples: a 1.8 kHz sine) */
 #define GATE_RMS_V 0.003f     /* below this the input is silence: hold */
 #define AGREE_RATIO 1.0353f   /* 60 cents: estimates this close are the same note */
 #define REFINE_TOLERANCE 0.01f /* a multiple's dip must sit within 1 % of where expected */
@@ -225,6 +228,8 @@ void esp_pitch_reset(esp_pitch_state *s)
     s->last_hz = 0.0f;
     s->agreed = 0;
     s->notes = 0;
+    s->since_note = ESP_PITCH_PARTS;
+    s->since_held = 2 * ESP_PITCH_PARTS;
     s->confidence = 0.0f;
 }
 
@@ -431,8 +436,9 @@ static float window_period(esp_pitch_state *s)
      * chosen lag (down to an eighth) may be the true period: taken if nearly as deep. A
      * dip at twice or three times the lag is taken if far deeper: the chosen one was then
      * a formant on the 2nd or 3rd harmonic, an ensemble's beating fundamental, or an
-     * attack rich in a harmonic. Clean dips skip all this. */
-    if (best_cmnd > OCTAVE_MIN_CMND || (dips > 0 && dip_lag[0] < best)) {
+     * attack rich in a harmonic; from a clean dip (CMND under 0.04) 3x deeper is enough. The
+     * cleanest dips skip all this. */
+    if (best_cmnd > CLEAN_OCTAVE_CMND || (dips > 0 && dip_lag[0] < best)) {
         float exact = exact_cmnd(s, &w, period);
         int moved = 0;
         for (int i = 0; i < dips && dip_lag[i] < best; ++i) {
@@ -462,7 +468,7 @@ static float window_period(esp_pitch_state *s)
             int k = dip_near(d, c);
             float p = (float)k + dip_offset(d, k);
             float e = exact_cmnd(s, &w, p);
-            if (e < OCTAVE_RATIO * exact && exact - e > OCTAVE_MARGIN && e < best_e) {
+            if (e < OCTAVE_RATIO * exact && (exact - e > OCTAVE_MARGIN || (exact > CLEAN_OCTAVE_CMND && base_period >= CLEAN_OCTAVE_LAG)) && e < best_e) {
                 best = k;
                 best_cmnd = best_e = e;
                 period = p;
@@ -479,6 +485,11 @@ static float window_period(esp_pitch_state *s)
     if (period < (float)(ESP_PITCH_DENSE_LAGS - 3) && s->stride > 1)
         reach = (float)(ESP_PITCH_DENSE_LAGS - 3); /* high notes: dense lags only (strided rows alias) */
     int m = (int)(reach / period);
+    /* ... and only once a new note has the short window to itself: until then a multiple's
+     * dip also spans the last note (a fifth up read 14 cents flat for 4 ms), and so does
+     * that of a pitch away from the held one (a new note, not yet confirmed). */
+    float to_held = s->fs_hz / (period * s->hz);
+    if (s->since_note < ESP_PITCH_SHORT || !(to_held < AGREE_RATIO && to_held * AGREE_RATIO > 1.0f)) m = 1;
     if (m > 1) {
         int k = dip_near(d, (int)(period * (float)m + 0.5f));
         float refined = ((float)k + dip_offset(d, k)) / (float)m;
@@ -513,9 +524,16 @@ static void update_estimate(esp_pitch_state *s)
     float to_held = hz / s->hz, to_last = s->last_hz > 0.0f ? hz / s->last_hz : 0.0f;
     int near_held = to_held < AGREE_RATIO && to_held * AGREE_RATIO > 1.0f;
     s->agreed = to_last < AGREE_RATIO && to_last * AGREE_RATIO > 1.0f ? s->agreed + 1 : 0;
-    int needed = is_multiple_of_held(s, hz) ? ESP_PITCH_SHORT - 1 : 1;
+    /* ... unless the held note has not been read for as long as the window spans: the
+     * short window and the new period (an octave down onto a bass note) */
+    int gone = s->since_held * s->part_len > ESP_PITCH_SHORT * s->part_len + (int)period;
+    int needed = is_multiple_of_held(s, hz) && !gone ? ESP_PITCH_SHORT - 1 : 1;
     if (near_held || s->agreed >= needed) {
-        if (!near_held) s->notes++;
+        if (!near_held) {
+            s->notes++;
+            s->since_note = 0;
+        }
+        s->since_held = 0;
         s->hz = hz;
     }
     s->last_hz = hz;
@@ -567,4 +585,6 @@ void esp_pitch_part(esp_pitch_state *s)
         s->agreed = 0;
     }
     s->part = (s->part + 1) % ESP_PITCH_PARTS;
+    s->since_note += s->since_note < ESP_PITCH_PARTS;
+    s->since_held += s->since_held < 2 * ESP_PITCH_PARTS;
 }

@@ -50,6 +50,8 @@ typedef struct {
     float last_hz;     /* the previous confident raw estimate, 0 if none */
     int agreed;        /* estimates in a row that agreed with the one before */
     unsigned notes;    /* counts the jumps to a new note (not the glides) */
+    int since_note;    /* parts since the last jump (saturates at ESP_PITCH_PARTS) */
+    int since_held;    /* parts since an estimate last read the held note (saturates too) */
     float confidence;  /* 1 - the CMND at the chosen dip of the last window (0..1) */
 } esp_pitch_state;
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from recordings import SPOKEN, TestSignal, bass_line, speech, sung_line  # noqa: E402
+from recordings import CHOIR_AAHS, SPOKEN, TestSignal, bass_line, speech, sung_line  # noqa: E402
 from signals import C4_HZ, cents  # noqa: E402
 
 RATE = 48000
@@ -146,6 +146,8 @@ def main() -> None:
     for name, line in (("sung (Voice Oohs)", SUNG), ("sung high", SUNG_HIGH)):
         sig = sung_line(line)
         print(name, sung_figures(sig, fv_probe(sig.samples, options=opts)["hz"]))
+    sig = sung_line(SUNG, program=CHOIR_AAHS)
+    print("choir (Choir Aahs)", sung_figures(sig, fv_probe(sig.samples, options=opts)["hz"]))
     print("speech", speech_figures({n: fv_probe(speech(n).samples, options=opts)["hz"] for n in SPOKEN}))
     for legato in (False, True):
         sig = bass_line(BASS, legato=legato)

@@ -296,6 +296,18 @@ def test_fv_settles_within_50_ms_of_a_note_change() -> None:
     assert worst_plucks < 50.0, f"plucks settle in {worst_plucks:.1f} ms"
 
 
+@pytest.mark.parametrize("wave", ["sine", "saw"])
+@pytest.mark.parametrize(("before_hz", "bass_hz"), [(110.0, 55.0), (220.0, 55.0), (165.0, 55.0), (880.0, 55.0),
+                                                    (440.0, 41.2), (330.0, 41.2), (82.4, 41.2)])
+def test_fv_lands_on_a_bass_note_an_octave_or_more_below_within_60_ms(before_hz: float, bass_hz: float,
+                                                                       wave: str) -> None:
+    # the issue allows a bass note 60 ms, 100 ms at 41 Hz; held here to 60 and 70 ms
+    # (measured: 44-52 ms onto A1, 56-60 ms onto E1; before the F-V stepped: 65-77 ms)
+    sig = tones([before_hz, bass_hz], RATE, note_s=0.3, wave=wave)
+    ms = settling_ms(sig, fv_hz(esp(sig)["fv"]), tol_cents=20.0)[1]
+    assert ms < 60.0 if bass_hz > 45 else ms < 70.0, f"{before_hz} -> {bass_hz} Hz: {ms:.1f} ms"
+
+
 def test_fv_holds_its_last_note_in_silence() -> None:
     sig = concat(tones([196.0], RATE, note_s=0.4, wave="saw"), silence(1.0, RATE))
     hz = fv_hz(esp(sig)["fv"])

@@ -29,9 +29,9 @@ def test_sung_vowels_stay_within_25_cents_with_no_octave_blips(line: tuple) -> N
     assert fig.worst_blip_ms <= 10.0, fig
 
 
-@pytest.mark.xfail(strict=True, reason="an ensemble: on its C5 the fundamental is so weak that the F-V reads "
-                   "an octave up for 29 ms twice (its A3-A4 notes are right)")
-def test_a_choir_line_stays_within_25_cents() -> None:
+def test_a_choir_line_stays_within_25_cents_with_no_octave_blips() -> None:
+    # an ensemble: on its C5 the fundamental is so weak that the double period's dip is 3-30x
+    # deeper than the period's (CMND 0.02-0.04), which the octave check must still catch
     sig = sung_line(SUNG, program=CHOIR_AAHS)
     fig = sung_figures(sig, fv_probe(sig.samples)["hz"])
     assert fig.within_25 >= 0.90, fig
