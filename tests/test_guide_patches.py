@@ -92,6 +92,19 @@ def test_1_internal_voice_swells_open_with_eg1_on_the_filter() -> None:
     assert cents(dominant(seg(y, 0.8, 1.3)), 55.0) == pytest.approx(0, abs=60)  # 16': A1
 
 
+def test_1_internal_voice_has_a_gentle_vibrato_at_the_mg_rate() -> None:
+    # the comment promises a gentle MG vibrato at about 2.4 Hz (Praat as the pitch truth)
+    y = play("1-internal-voice.toml", [(0.0, 3.0, "A2")], 3.1)
+    t, f = praat_pitch(y, 40.0, 400.0)
+    c = 1200 * np.log2(f / 55.0)   # A2 at 16'
+    held = c[(t > 0.8) & (t < 2.9)]
+    depth = (np.nanpercentile(held, 97) - np.nanpercentile(held, 3)) / 2
+    assert 8.0 < depth < 30.0       # heard as vibrato, well inside a quarter tone
+    wobble = np.nan_to_num(held - np.nanmean(held))
+    spec = np.abs(np.fft.rfft(wobble * np.hanning(len(wobble)), 8 * len(wobble)))
+    assert np.fft.rfftfreq(8 * len(wobble), 0.005)[np.argmax(spec)] == pytest.approx(2.4, abs=0.4)
+
+
 def test_2_external_integration_makes_the_vcos_follow_the_input_melody() -> None:
     melody = [220.0, 261.63, 329.63, 196.0]
     y = play("2-external-integration.toml", [], 4.0, line_in=tones(melody, 0.8, 0.2))
