@@ -29,7 +29,7 @@ from ms20.midi.notes import note_number
 from ms20.midi.performance import Performance
 from ms20.model.engine import Engine
 from ms20.model.patch import FILTERS, Patch, find_patch, load_patch
-from ms20.textfile import read_bytes, refuse_special
+from ms20.textfile import read_bytes, refuse_special, write_atomically
 
 BLOCK = 256
 GATE_FRACTION = 0.9        # a --notes note holds its key for this share of its length (--gate)
@@ -166,19 +166,11 @@ def write_audio(path: str | Path, audio: np.ndarray, rate: int, sample_format: s
     refuse_special(path, RenderError)
     encoded = io.BytesIO()      # encoded in memory: a failed write is then an OSError, not a short write
     soundfile.write(encoded, audio, rate, subtype=subtype, format=fmt)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(encoded.getbuffer())
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        write_atomically(path, encoded.getbuffer(), mode=0o666 & ~umask)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise RenderError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
 
 

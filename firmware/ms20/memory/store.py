@@ -10,11 +10,10 @@ never leave the directory.
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from ms20.memory.guide import links
 from ms20.model.panel import PanelState
 from ms20.model.patch import Patch, PatchError, load_patch
+from ms20.textfile import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +91,14 @@ def format_patch(name: str, state: PanelState, cc_map: Mapping[int, str] | None 
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` by a file holding `text`, or leave it as it was (SaveError)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Replace `path` by a file holding `text`, or leave it as it was (SaveError).
+    Mode 0600, as the store has always written (textfile.write_atomically does the work)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, text.encode("utf-8"), mode=0o600)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise SaveError(exc.errno, f"cannot write {path} ({exc.strerror or exc}); the old file is unchanged") from None
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)     # the rename itself survives a power cut
-    finally:
-        os.close(dir_fd)
+    except ValueError as exc:   # not a regular file where the patch would go
+        raise SaveError(errno.EINVAL, str(exc)) from None
 
 
 @dataclass
