@@ -32,3 +32,11 @@ def db(x: float) -> float:
 
 def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+
+
+def centroid_hz(x: np.ndarray, rate: int = RATE) -> float:
+    """Spectral centroid: where the sound's brightness sits (the LPF cutoff moves it)."""
+    x = x.astype(np.float64) - float(np.mean(x))
+    mag = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    f = np.fft.rfftfreq(len(x), 1.0 / rate)
+    return float(np.sum(f * mag) / max(np.sum(mag), 1e-12))

@@ -13,10 +13,10 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from boxkit import RATE, make_box, rms_db, running, wait_until
 
+from measure import centroid_hz
 from ms20.commands.cli import main
 from ms20.memory.channel import ControlServer
 from ms20.memory.store import format_patch
@@ -24,11 +24,6 @@ from ms20.model.patch import load_patch
 
 KEYS = "Keystation 49:Keystation 49 MIDI 1 24:0"
 SNAPPY = {"EG-2 ATTACK": 0.0, "EG-2 RELEASE": 0.0}
-
-
-def centroid_hz(x: np.ndarray) -> float:
-    mag = np.abs(np.fft.rfft(x * np.hanning(len(x))))
-    return float((mag * np.fft.rfftfreq(len(x), 1 / RATE)).sum() / mag.sum())
 
 
 def write_variants(directory: Path, **cutoffs: float) -> None:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from measure import centroid_hz
+
 RATE = 48000
-
-
-def centroid_hz(x: np.ndarray, rate: int = RATE) -> float:
-    """Spectral centroid: where the sound's brightness sits (the LPF cutoff moves it)."""
-    x = x.astype(np.float64) - float(np.mean(x))
-    mag = np.abs(np.fft.rfft(x * np.hanning(len(x))))
-    f = np.fft.rfftfreq(len(x), 1.0 / rate)
-    return float(np.sum(f * mag) / max(np.sum(mag), 1e-12))
+__all__ = ["centroid_hz", "centroid_track", "wobble"]
 
 
 def centroid_track(x: np.ndarray, rate: int = RATE, frame: int = 1024, hop: int = 480) -> np.ndarray:
