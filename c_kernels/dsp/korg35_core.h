@@ -56,8 +56,7 @@ typedef struct {
      * gives the junctions at both (korg35_step): two cores only */
     v4f v23, v23p;
     v4f x1;       /* X1's bandwidth: one-pole state */
-    v4f m;        /* v3's low-pass under C16's corner (X1's drive is v3 - m) */
-    v4f m19;      /* X1's output low-passed under C19's corner (the divider's input is xo - m19) */
+    v4f m;        /* v3's low-pass under C16's and C19's corners (X1's drive is v3 - m) */
 } korg35_lanes;
 
 /* Each lane's coefficients: per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per
@@ -67,8 +66,7 @@ typedef struct {
     v4f kfb;    /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
     v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_rate) */
     v4f zc;     /* C15's lead in the feedback: X1's pole gain G becomes zc G (korg35_set_feedback) */
-    v4f k16;    /* C16: the step of the slow low-pass m (korg35_set_rate) */
-    v4f k19;    /* C19: the step of the slow low-pass m19 (korg35_set_feedback) */
+    v4f km;     /* C16 + C19: the step of the slow low-pass m (korg35_set_feedback) */
     v4f dt;     /* the oversampled step, seconds (korg35_set_rate) */
 } korg35_lane_coefs;
 
@@ -87,7 +85,7 @@ static inline float korg35_peak_divider(float a)
 /* Lane `lane` (0 or 1) back to rest. */
 static inline void korg35_reset_lane(korg35_lanes *s, int lane)
 {
-    s->s1[lane] = s->s2[lane] = s->x1[lane] = s->m[lane] = s->m19[lane] = 0.0f;
+    s->s1[lane] = s->s2[lane] = s->x1[lane] = s->m[lane] = 0.0f;
     s->v23[lane] = s->v23p[lane] = s->v23[lane + 2] = s->v23p[lane + 2] = 0.0f;
 }
 
@@ -99,7 +97,6 @@ static inline void korg35_set_rate(korg35_lane_coefs *c, int lane, float fs)
 {
     c->x1_w[lane] = MS20_PI * K35_X1_GBW / fs;
     c->dt[lane] = 1.0f / fs;
-    c->k16[lane] = 1.0f / (4.7e3f * 10e-6f * fs); /* R63 C16: 3.4 Hz */
 }
 
 /* The loop's corners outside the core, which set the whistle's pitch (SPICE: each moves it
@@ -109,19 +106,24 @@ static inline void korg35_set_rate(korg35_lane_coefs *c, int lane, float fs)
  *   one lead of time constant tau = C15 (R61 - R61 || (R60 + Rs)): +220 cents at a 4.3 kHz
  *   cutoff. Folded into X1's pole: its one-pole becomes (1 + s tau) / (1 + s / wx) on the
  *   feedback path, i.e. the TPT gain G times 1 + 2 tau / T.
- * - C19 33u into the divider's input resistance (1.3..2.7 Hz): +36 cents at an 83 Hz cutoff
- *   (and C16 10u under R63 4k7, X1's gain 1 at DC from 3.4 Hz: +90 cents; korg35_set_rate). */
+ * - C16 10u under R63 4k7 (X1's gain is 1 at DC: 3.4 Hz) and C19 33u into the divider's
+ *   input resistance (1.3..2.7 Hz): leads of +89 and +36 cents at an 83 Hz cutoff. Both as
+ *   one high-pass of X1's excess drive at the corners' sum (the same phase well above them,
+ *   one state). The output already leaves through the section's 5 Hz coupling (vcf.c, for
+ *   C19 and the next stage), so C19's corner is weighted by the feedback's share, the
+ *   divider's gain over its full-travel gain: all of it at full PEAK, none at PEAK 0. */
 static inline void korg35_set_feedback(korg35_lane_coefs *c, int lane, float a)
 {
     a = clampf(a, 0.0f, 1.0f);
-    c->kfb[lane] = K35_B * K35_BUFFER * korg35_peak_divider(a);
+    float k_div = korg35_peak_divider(a);
+    c->kfb[lane] = K35_B * K35_BUFFER * k_div;
     float lo = 10e3f * a, up = 10e3f * (1.0f - a);
     float lo_p = lo * 5820.0f / (lo + 5820.0f);
     float up_p = up * 2200.0f / (up + 2200.0f);
     float rs = lo * up_p / (lo + up_p + 1e-9f) + 220.0f; /* R60 + the wiper's source */
     float tau = 1e-9f * (5600.0f - 5600.0f * rs / (5600.0f + rs));
     c->zc[lane] = 1.0f + 2.0f * tau / c->dt[lane];
-    c->k19[lane] = c->dt[lane] / (33e-6f * (up_p + lo_p));
+    c->km[lane] = c->dt[lane] * (1.0f / (4.7e3f * 10e-6f) + k_div * (5820.0f / 220.0f) / (33e-6f * (up_p + lo_p)));
 }
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
@@ -170,7 +172,7 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps (u, the
      * excess drive, is K35_X1_EXCESS x the buffer's output less its slow part m, which
      * C16 keeps from R63) */
-    v4f m = s->m, m19 = s->m19;
+    v4f m = s->m;
     v4f p = (K35_X1_EXCESS * K35_BUFFER) * (__builtin_shuffle(v23x, (v4i){2, 3, 2, 3}) - m);
     v4f slope_p;
     v4f gain = 1.0f + K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
@@ -183,23 +185,22 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     v4f a = 1.0f + g1 + K35_R * g2;
     v4f kg = g2 * c->kfb;
     /* v3 (D - kg Gf gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg ((1 - Gf) sp
-     * - Gf em - m19), with D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an
+     * - Gf em), with D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an
      * instantaneous loop gain of 1 only happens at full PEAK with the cutoff near the
      * oversampled Nyquist, where the equations stop modelling anything) */
     v4f dd = (1.0f + g2) * a - K35_R * g2 * g2;
     v4f d = v4_max(dd - kg * Gf * gain, 0.05f * dd);
     v4f q = 1.0f / (a * d);
-    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - m19 - Gf * (sp + em))) * a * q;
+    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - Gf * (sp + em))) * a * q;
     v4f x1 = gain * v3 - em - sp;
     v4f v = G * x1;
     v4f xo = sp + v;             /* after X1's pole */
-    v4f vfb = c->kfb * (sp + Gf * x1 - m19) + x_foot;
+    v4f vfb = c->kfb * (sp + Gf * x1) + x_foot;
     v4f v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
     s->s1 = 2.0f * (v2 - vfb) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;
-    s->m = m + c->k16 * (v3 - m);
-    s->m19 = m19 + c->k19 * (xo - m19);
+    s->m = m + c->km * (v3 - m);
     s->v23p = s->v23;
     s->v23 = __builtin_shuffle(v2, v3, (v4i){0, 1, 4, 5});
     return xo;
