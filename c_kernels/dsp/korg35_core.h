@@ -37,10 +37,11 @@
 /* Passband gain of the whole stage (input volts to X1's output): normalised away. */
 #define K35_PASSBAND (K35_ATTEN * K35_BUFFER * (1.0f + K35_X1_EXCESS))
 #define K35_X1_GBW 1e6f          /* X1's gain-bandwidth (a uA741, as the study draws it) */
-/* X1's feedback pole, per unit of its incremental excess gain: the op amp's GBW and the
- * 1N4148s' junction capacitance (2 x CJO 4p across R64 270k: 74 kHz with the diodes off)
- * add as time constants, 57.4 / (2 pi GBW) + R64 C_D. */
-#define K35_X1_POLE (K35_X1_EXCESS + 2.0f * MS20_PI * K35_X1_GBW * 270e3f * 8e-12f)
+/* X1's closed-loop pole: its time constant, in units of 1 / (2 pi GBW), is (1 + 57.4 S) / k
+ * from the op amp (S the diodes' incremental share of R64, k = RL / (RL + Ro): its 75 ohm
+ * output against the PEAK network's load RL, korg35_set_feedback), plus the 1N4148s'
+ * junction capacitance across R64 (2 x CJO 4p: 74 kHz with the diodes off), R64 C_D S. */
+#define K35_X1_CD (2.0f * MS20_PI * K35_X1_GBW * 270e3f * 8e-12f)
 /* The simulated core's own lag: its small-signal transfer from C12's foot (through R60) to
  * C13 lags the two-pole model by a near-fixed 0.97 us at the natural frequency (0.37 deg
  * at 1 kHz, 1.47 at 4.3 kHz, 7.6 at 21 kHz; R60 || R61 in series with C12 is 0.7 us of
@@ -65,6 +66,7 @@ typedef struct {
     v4f g;      /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
     v4f kfb;    /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
     v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_rate) */
+    v4f x1_p0, x1_p1; /* X1's pole's denominator, x1_p0 + x1_p1 S (korg35_set_feedback) */
     v4f zc;     /* C15's lead in the feedback: X1's pole gain G becomes zc G (korg35_set_feedback) */
     v4f km;     /* C16 + C19: the step of the slow low-pass m (korg35_set_feedback) */
     v4f dt;     /* the oversampled step, seconds (korg35_set_rate) */
@@ -122,6 +124,9 @@ static inline void korg35_set_feedback(korg35_lane_coefs *c, int lane, float a)
     float up_p = up * 2200.0f / (up + 2200.0f);
     float rs = lo * up_p / (lo + up_p + 1e-9f) + 220.0f; /* R60 + the wiper's source */
     float tau = 1e-9f * (5600.0f - 5600.0f * rs / (5600.0f + rs));
+    float inv_k = 1.0f + 75.0f / (up_p + lo_p); /* X1's Ro against the network's load */
+    c->x1_p0[lane] = inv_k + K35_CORE_LAG + c->x1_w[lane];
+    c->x1_p1[lane] = K35_X1_EXCESS * inv_k + K35_X1_CD;
     c->zc[lane] = 1.0f + 2.0f * tau / c->dt[lane];
     c->km[lane] = c->dt[lane] * (1.0f / (4.7e3f * 10e-6f) + k_div * (5820.0f / 220.0f) / (33e-6f * (up_p + lo_p)));
 }
@@ -179,7 +184,7 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor) and the
      * diodes' capacitance: 14 kHz while the diodes are off, far higher once they conduct;
      * the feedback sees it with C15's lead (korg35_set_feedback) */
-    v4f G = c->x1_w / ((1.0f + K35_CORE_LAG) + K35_X1_POLE * slope_p + c->x1_w);
+    v4f G = c->x1_w / (c->x1_p0 + c->x1_p1 * slope_p);
     v4f Gf = c->zc * G;
     v4f em = (gain - 1.0f) * m; /* X1's ideal output / buffer gain is gain v3 - em */
     v4f a = 1.0f + g1 + K35_R * g2;
