@@ -180,13 +180,14 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     v4f m = s->m;
     v4f p = (K35_X1_EXCESS * K35_BUFFER) * (__builtin_shuffle(v23x, (v4i){2, 3, 2, 3}) - m);
     v4f slope_p;
-    v4f gain = 1.0f + K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
+    v4f kdg = K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
+    v4f gain = 1.0f + kdg;
     /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor) and the
      * diodes' capacitance: 14 kHz while the diodes are off, far higher once they conduct;
      * the feedback sees it with C15's lead (korg35_set_feedback) */
     v4f G = c->x1_w / (c->x1_p0 + c->x1_p1 * slope_p);
     v4f Gf = c->zc * G;
-    v4f em = (gain - 1.0f) * m; /* X1's ideal output / buffer gain is gain v3 - em */
+    v4f t = sp + kdg * m; /* X1's ideal output / buffer gain is gain v3 - (t - sp) */
     v4f a = 1.0f + g1 + K35_R * g2;
     v4f kg = g2 * c->kfb;
     /* v3 (D - kg Gf gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg ((1 - Gf) sp
@@ -196,8 +197,8 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     v4f dd = (1.0f + g2) * a - K35_R * g2 * g2;
     v4f d = v4_max(dd - kg * Gf * gain, 0.05f * dd);
     v4f q = 1.0f / (a * d);
-    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - Gf * (sp + em))) * a * q;
-    v4f x1 = gain * v3 - em - sp;
+    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - Gf * t)) * a * q;
+    v4f x1 = gain * v3 - t;
     v4f v = G * x1;
     v4f xo = sp + v;             /* after X1's pole */
     v4f vfb = c->kfb * (sp + Gf * x1) + x_foot;
