@@ -98,10 +98,8 @@ KNOWN_MISSES = {
     ("harm", "ota", "lpf", "0"): "3 V: 3rd harmonic -47.1 dBV, circuit -43.7 (3.4 dB)",
     ("harm", "ota", "hpf", "0"): "3 V: the circuit's 2nd harmonic at -54 dBc (buffer offsets); the kernel has none",
     ("harm", "ota", "hpf", "1"): "1 V: the circuit's 2nd harmonic at -55 dBc; the kernel has none",
-    ("whistle", "korg35", "lpf", ""): "pitch +5, +6, +6, +6, +7 cents from 83 Hz to 2.1 kHz; 4289 Hz: 3609 Hz, "
-                                      "circuit 3583: +13",
-    ("whistle", "ota", "lpf", ""): "pitch -22 cents at the 106 Hz cutoff (100.9 Hz, circuit 102.2); within 4 cents "
-                                   "from 300 Hz to 5 kHz",
+    ("whistle", "korg35", "lpf", ""): "pitch +4.9, +6.0, +6.5, +6.3, +6.7 cents from 83 Hz to 2.1 kHz; 4289 Hz: "
+                                      "3609 Hz, circuit 3583: +12.7",
 }
 
 
@@ -237,9 +235,12 @@ def test_full_peak_whistle_has_the_circuits_level_and_tone(rev: str, kind: str) 
 @pytest.mark.parametrize("rev,kind", CASES)
 def test_full_peak_whistle_has_the_circuits_pitch(request: pytest.FixtureRequest, rev: str, kind: str) -> None:
     """PEAK 10: the pitch within 10 cents of the circuit's at every simulated cutoff from
-    100 Hz to 5 kHz."""
+    100 Hz to 5 kHz, both settled (0.5 s: tools/spice/data/whistle.npz; the OTA board's
+    106 Hz whistle is still 23 cents sharp at 0.25 s)."""
     known_miss(request, "whistle", rev, kind, "")
     d = spice(rev)
+    with np.load(DATA / "whistle.npz") as w:
+        ref = w[f"{rev}_{kind}_osc"][:, 1]
     for i, fc in enumerate(d[f"{kind}_osc_fc"]):
-        _, _, f0, _ = oscillation(run_filter(kick(0.25), rev, kind, float(fc), 1.0))
-        assert abs(1200 * np.log2(f0 / d[f"{kind}_osc_f"][i])) < 10.0, f"{fc:.0f} Hz: {f0:.1f} Hz"
+        _, _, f0, _ = oscillation(run_filter(kick(0.5), rev, kind, float(fc), 1.0))
+        assert abs(1200 * np.log2(f0 / ref[i])) < 10.0, f"{fc:.0f} Hz: {f0:.1f} Hz, circuit {ref[i]:.1f}"
