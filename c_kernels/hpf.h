@@ -1,8 +1,8 @@
 /* The MS-20 high-pass filter in either revision: the low-pass circuit with its normal input
  * grounded and the signal fed to the foot of the second capacitor (Stinchcombe's section 7:
  * 6 dB/oct below the cutoff, a resonant peak above). Korg35: the input through the same
- * 12k/47 attenuator into C13's foot, with -K35_HPF_FOOT times it at C12's foot
- * (dsp/korg35_core.h: the simulated HPF's s (s + 1.055) numerator); OTA: the input into C5's foot
+ * 12k/47 attenuator into C13's foot, with a part of it at C12's foot
+ * (dsp/korg35_core.h, korg35_set_hp_foot: the simulated HPF's s (s + 1.055) numerator); OTA: the input into C5's foot
  * (dsp/ota_core.h). Each revision's HPF is lane 0 of the section's cores (vcf.h); the
  * cores run at the oversampled rate, volts in, and these scales take their output to
  * volts at unity passband gain, halved for the decimator (dsp/oversampler.h).
@@ -17,10 +17,6 @@
 
 /* The simulated Korg35 HPF's passband over the LPF's (tools/spice: 1.05 s (s + 1.055) / ...). */
 #define K35_HPF_GAIN 1.05f
-/* C12's foot takes -(a0 - 1 - c) x_hp so that the numerator is s (s + c); c = 1.055 is the
- * simulated stopband's (tools/spice/data/korg35.npz, PEAK 0, 1/8 to 1/4 of either cutoff:
- * 1.03..1.065). */
-#define K35_HPF_FOOT (K35_A0 - 1.0f - 1.055f)
 #define HPF_K35_OUT (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND)
 #define HPF_OTA_OUT 0.5f
 

@@ -68,7 +68,10 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     }
     s->hp_in = in;
     fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, HPF_LANE, fc);
+    if (both || s->rev == VCF_KORG35) {
+        korg35_set(&s->k35c, HPF_LANE, fc);
+        korg35_set_hp_foot(&s->k35c, HPF_LANE, fc);
+    }
     if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc);
 }
 
@@ -175,11 +178,11 @@ static inline float vcf_output(vcf_state *s, float y0, float y1)
 }
 
 /* The Korg35 cores over one oversampled step with lane inputs x_lp (at Q2) and x_hp (at C13's
- * foot, with -K35_HPF_FOOT x_hp at C12's foot: hpf.h); returns each lane's output. */
+ * foot, with c->foot x_hp at C12's foot: korg35_set_hp_foot); returns each lane's output. */
 __attribute__((always_inline)) static inline v4f korg35_lanes_step(korg35_lanes *k, const korg35_lane_coefs *c,
                                                                    v4f x_lp, v4f x_hp)
 {
-    return korg35_step(k, c, diode_gain_korg35, x_lp, x_hp, -K35_HPF_FOOT * x_hp);
+    return korg35_step(k, c, diode_gain_korg35, x_lp, x_hp, c->foot * x_hp);
 }
 
 /* x in lane `lane`, 0 in the others. */

@@ -34,8 +34,11 @@
 #define K35_X1_EXCESS 57.447f    /* X1's gain less one: R64 / R63 = 270k / 4k7 */
 #define K35_ATTEN (47.0f / 12047.0f) /* R59 / (R57 + R59): the input attenuator */
 #define K35_VT 0.025865f         /* kT / q at 27 C, as the simulation */
-/* Passband gain of the whole stage (input volts to X1's output): normalised away. */
-#define K35_PASSBAND (K35_ATTEN * K35_BUFFER * (1.0f + K35_X1_EXCESS))
+/* Passband gain of the whole stage (input volts to X1's output): normalised away. X1's
+ * small-signal gain is 56.8, not 58.4: the 1N4148 pair's zero-bias conductance, 2 Is / (N VT)
+ * (9 Mohm), across R64 (diode_gain_korg35[0], tools/gen_diode_tables.py). */
+#define K35_X1_SMALL (1.0f + K35_X1_EXCESS / (1.0f + 2.0f * 2.52e-9f * 270e3f / (1.752f * K35_VT)))
+#define K35_PASSBAND (K35_ATTEN * K35_BUFFER * K35_X1_SMALL)
 #define K35_X1_GBW 1e6f          /* X1's gain-bandwidth (a uA741, as the study draws it) */
 /* X1's closed-loop pole: its time constant, in units of 1 / (2 pi GBW), is (1 + 57.4 S) / k
  * from the op amp (S the diodes' incremental share of R64, k = RL / (RL + Ro): its 75 ohm
@@ -68,6 +71,7 @@ typedef struct {
     v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_rate) */
     v4f x1_p0, x1_p1; /* X1's pole's denominator, x1_p0 + x1_p1 S (korg35_set_feedback) */
     v4f zc;     /* C15's lead in the feedback: X1's pole gain G becomes zc G (korg35_set_feedback) */
+    v4f foot;   /* the high-pass's input at C12's foot, per volt at C13's (korg35_set_hp_foot) */
     v4f km;     /* C16 + C19: the step of the slow low-pass m (korg35_set_feedback) */
     v4f dt;     /* the oversampled step, seconds (korg35_set_rate) */
 } korg35_lane_coefs;
@@ -139,6 +143,18 @@ static inline void korg35_set(korg35_lane_coefs *c, int lane, float fc)
     c->g[lane] = num / den;
 }
 
+/* The high-pass lane's input at C12's foot: -(a0 - 1 - c) x_hp makes the numerator s (s + c),
+ * the simulated stopband's c = 1.055 (tools/spice/data/korg35.npz, PEAK 0, 1/8 to 1/4 of
+ * either cutoff: 1.03..1.065). The prewarped integrators put the whole response below the
+ * cutoff at frequencies lowered by x / tan x (x = pi fc / fs): the stopband, c s, 1.6 dB low
+ * at a 21 kHz cutoff; c times tan x / x (its series: Pade's, as tpt_tan_pi) puts it back. */
+static inline void korg35_set_hp_foot(korg35_lane_coefs *c, int lane, float fc)
+{
+    float x2 = MS20_PI * MS20_PI * fc * fc;
+    float r = 1.0f + x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f)));
+    c->foot[lane] = 1.055f * r - (K35_A0 - 1.0f);
+}
+
 /* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
  * R = VT / (IB betaR)), and each junction's share of the base node's current falls as
  * exp(-v / VT) with the voltage v of the node it feeds (Q1 holds the base node: it takes
@@ -156,9 +172,9 @@ static inline v4f korg35_junction(v4f v)
 
 /* One oversampled step with the attenuated inputs x_lp (at Q2), x_hp (at C13's foot) and
  * x_foot (added at C12's foot); returns X1's output over the buffer gain (volts at the
- * scale of v3 x X1's gain). The high-pass feeds x_hp and -K35_HPF_FOOT x_hp: the simulated
- * HPF is 1.05 s (s + 1.055) / (s^2 + a0 s + 1), where the equivalent network alone would
- * give s (s + a0 - 1); the term at C12's foot takes the difference (see hpf.h).
+ * scale of v3 x X1's gain). The high-pass feeds x_hp and foot x_hp: the simulated HPF is
+ * 1.05 s (s + 1.055) / (s^2 + a0 s + 1), where the equivalent network alone would give
+ * s (s + a0 - 1); the term at C12's foot takes the difference (korg35_set_hp_foot).
  *
  * With Q2's and Q3's integrator gains g1, g2 (their conductances, taken at the node
  * voltages extrapolated from the last two steps), the nodal equations are

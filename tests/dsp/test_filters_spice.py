@@ -91,9 +91,9 @@ CASES = [(rev, kind) for rev in REVISIONS for kind in KINDS]
 # Where the kernel misses the tolerance, measured (x86-64, 48 kHz); not tuned away.
 # Keys: (test, rev, kind, case). See docs/filters.md, "What does not match yet".
 KNOWN_MISSES = {
-    ("small", "korg35", "hpf", "0-7"): "PEAK 7, 328 Hz cutoff: -2.9 dB at 21 Hz, 45 dB down in the stopband (the "
-                                       "peak: 28.5 dB, circuit 28.1)",
-    ("top", "korg35", "hpf", ""): "-2.8 dB at 21 Hz, 60 dB down in the stopband; -1.7 dB at 15 kHz",
+    ("small", "korg35", "hpf", "1-7"): "PEAK 7, 2.1 kHz cutoff: +1.1 dB at 1887 Hz, on the upper flank of the peak "
+                                       "(the kernel's resonance 0.3 % above the circuit's; its height within 0.3 dB)",
+    ("top", "korg35", "hpf", ""): "-1.0 dB at 21 Hz, 60 dB down in the stopband (-0.9 dB to 1 kHz)",
     ("top", "ota", "hpf", ""): "-1.5 dB at 23 Hz and at 354 Hz, 35 to 60 dB down in the stopband",
     ("harm", "ota", "lpf", "0"): "3 V: 3rd harmonic -47.1 dBV, circuit -43.7 (3.4 dB)",
     ("harm", "ota", "hpf", "0"): "3 V: the circuit's 2nd harmonic at -54 dBc (buffer offsets); the kernel has none",
@@ -128,7 +128,10 @@ def test_small_signal_response_matches_the_circuit(request: pytest.FixtureReques
     f_ref = d["freqs"]
     h_ref = np.abs(d[f"{kind}_ac"][cutoff, peak_index])
     band = f_ref <= min(3.0 * fc, 10000.0)
-    f, h = response(rev, kind, fc, peak, f_ref[band])
+    # just under the whistle the tones near the sharp peak ring 25 dB up and intermodulate
+    # (the resonance falls with level): their products land 45 dB down in a high-pass's
+    # stopband at -60 dBV, so there 20 dB less
+    f, h = response(rev, kind, fc, peak, f_ref[band], tone_v=0.0001 if peak > 0.65 else 0.001)
     err = db(h) - db(np.interp(f, f_ref, h_ref))
     assert np.abs(err).max() < 1.0, f"{np.abs(err).max():.2f} dB off at {f[np.argmax(np.abs(err))]:.0f} Hz"
     if db(h_ref.max()) > 1.0:  # a resonant peak to compare
