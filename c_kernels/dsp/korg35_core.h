@@ -143,16 +143,19 @@ static inline void korg35_set(korg35_lane_coefs *c, int lane, float fc)
     c->g[lane] = num / den;
 }
 
-/* The high-pass lane's input at C12's foot: -(a0 - 1 - c) x_hp makes the numerator s (s + c),
- * the simulated stopband's c = 1.055 (tools/spice/data/korg35.npz, PEAK 0, 1/8 to 1/4 of
- * either cutoff: 1.03..1.065). The prewarped integrators put the whole response below the
- * cutoff at frequencies lowered by x / tan x (x = pi fc / fs): the stopband, c s, 1.6 dB low
- * at a 21 kHz cutoff; c times tan x / x (its series: Pade's, as tpt_tan_pi) puts it back. */
+/* The high-pass lane's input at C12's foot: -(a0 - 1 - c) x_hp makes the numerator s (s + c).
+ * The simulated stopband's c (tools/spice/data/korg35.npz, PEAK 0, under 1/8 of the cutoff)
+ * is 1.047, 1.064 and 1.166 at 328 Hz, 2.1 kHz and 21 kHz: 1.0487 + wc 0.895 us, the same
+ * near-fixed lag as the core's (korg35_step). The prewarped integrators put the response
+ * below the cutoff at frequencies lowered by x / tan x (x = pi fc / fs): the stopband, c s,
+ * 1.6 dB low at a 21 kHz cutoff; c times tan x / x (its series, as tpt_tan_pi's Pade) puts
+ * it back. fc in cycles per oversampled sample. */
 static inline void korg35_set_hp_foot(korg35_lane_coefs *c, int lane, float fc)
 {
     float x2 = MS20_PI * MS20_PI * fc * fc;
     float r = 1.0f + x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f)));
-    c->foot[lane] = 1.055f * r - (K35_A0 - 1.0f);
+    float cs = 1.0487f + 2.0f * MS20_PI * 0.895e-6f * fc / c->dt[lane];
+    c->foot[lane] = cs * r - (K35_A0 - 1.0f);
 }
 
 /* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
