@@ -58,7 +58,9 @@ if __name__ == "__main__":
     build = HERE.parent / "build" / "cffi"
     so = Path(make_builder(absolute=True).compile(tmpdir=str(build)))
     package = HERE.parent / "firmware" / "ms20"
-    for stale in package.glob("_kernel*.so"):  # e.g. an abi3 build from `pip install -e .`
+    for stale in package.glob("_kernel*.so"):  # e.g. a cpython-311 build from an older `make kernel`
         stale.unlink()
-    shutil.copy(so, package / so.name)
-    print("built firmware/ms20/" + so.name)
+    # The name `pip install -e .` gives it (cffi's module uses the limited API either way): a
+    # build of one kind never shadows the other's, as a more specific suffix would.
+    shutil.copy(so, package / "_kernel.abi3.so")
+    print("built firmware/ms20/_kernel.abi3.so")
