@@ -113,12 +113,14 @@ void vcf_reset(vcf_state *s)
     reset_ota(s);
     s->fade_left = 0;
     s->dc_x = s->dc_y = 0.0f;
+    cvft_reset(&s->ft);
 }
 
 void vcf_init(vcf_state *s, float fs_hz)
 {
     static const vcf_state zero;
     *s = zero;
+    cvft_init(&s->ft, fs_hz, OTA_LEAK_RAD_S);
     /* X1's gain-bandwidth and the OTA board's fixed corners at the oversampled rate */
     korg35_set_x1(&s->k35c, HPF_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
     korg35_set_x1(&s->k35c, LPF_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
@@ -146,6 +148,7 @@ void vcf_set_revision(vcf_state *s, int rev)
         reset_korg35(s);
     }
     s->rev = rev;
+    if (!s->ft.fresh) cvft_rest(&s->ft, rev == VCF_OTA); /* the new revision's DC: no thump */
     s->fade_left = (int)(1.0f / s->fade_step);
     s->hp_in = s->lp_in = ~(uint64_t)0; /* both revisions' coefficients at the next sample */
 }
@@ -166,11 +169,16 @@ static inline void vcf_input(vcf_state *s, float in_v, float *x0, float *x1)
 static inline float vcf_output(vcf_state *s, float y0, float y1)
 {
     float y = downsampler2_tick(&s->down, y0, y1);
+    float fold = 0.0f;
+    if (s->ft.left) { /* a cutoff moved: its feedthrough, until it settles */
+        y += cvft_tick(&s->ft, s->rev == VCF_OTA);
+        if (!s->ft.left) fold = cvft_fold(&s->ft);
+    }
     /* Both circuits couple their output through 33 uF: the DC that the Korg35's lopsided
      * transistors make from a loud signal (its 2nd harmonic's twin) never reaches the VCA,
      * where EG-2 would turn it into a thump. */
     float hp = y - s->dc_x + s->dc_coef * s->dc_y;
-    s->dc_x = y;
+    s->dc_x = y - fold;
     s->dc_y = hp;
     return clampf(hp, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
 }
@@ -281,8 +289,15 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
 __attribute__((noinline)) static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_peak, float lp_fc,
                                                   float lp_peak, uint64_t hp_in, uint64_t lp_in)
 {
+    int ota = s->rev == VCF_OTA;
+    hp_fc = clampf(hp_fc, VCF_FC_MIN, VCF_FC_MAX);
+    lp_fc = clampf(lp_fc, VCF_FC_MIN, VCF_FC_MAX);
     if (hp_in != s->hp_in) retune_hp(s, hp_fc, hp_peak, hp_in);
     if (lp_in != s->lp_in) retune_lp(s, lp_fc, lp_peak, lp_in);
+    v4f fc = v4_splat(hp_fc);
+    fc[HPF_LANE] = hp_fc;
+    fc[LPF_LANE] = lp_fc;
+    cvft_move(&s->ft, ota, fc, cvft_damping(ota, &s->k35c, &s->otac));
     VCF_RELOAD();
     return vcf_run(s, in_v);
 }
@@ -345,4 +360,11 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
         out[i] = vcf_output(&s, y0, y1);
     }
     fp_mode_restore(mode);
+}
+
+float vcf_probe_ota_law(float fs, float fc)
+{
+    cvft_state f;
+    cvft_init(&f, fs, OTA_LEAK_RAD_S);
+    return cvft_ota_law(&f, fc);
 }
