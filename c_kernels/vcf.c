@@ -166,19 +166,36 @@ static inline void vcf_input(vcf_state *s, float in_v, float *x0, float *x1)
     upsampler2_tick(&s->up, x, x0, x1);
 }
 
+/* The feedthrough's update (dsp/cv_feedthrough.h) at the cutoffs as given last (the low
+ * halves of hp_in, lp_in), clamped as the retunes do, or its end. Not inlined: it runs one
+ * sample in CVFT_DECIM, and none once the cutoffs hold still. */
+__attribute__((noinline)) static void ft_update(vcf_state *s)
+{
+    float hp, lp;
+    memcpy(&hp, &s->hp_in, sizeof hp);
+    memcpy(&lp, &s->lp_in, sizeof lp);
+    v4f fc = v4_splat(clampf(hp, VCF_FC_MIN, VCF_FC_MAX));
+    fc[LPF_LANE] = clampf(lp, VCF_FC_MIN, VCF_FC_MAX);
+    int ota = s->rev == VCF_OTA;
+    if (s->ft.left-- > 0) {
+        cvft_update(&s->ft, ota, fc, cvft_damping(ota, &s->k35c, &s->otac));
+        s->ft.phase = CVFT_DECIM;
+    } else { /* settled: nothing more is added */
+        s->ft.slope = 0.0f;
+        s->ft.left = 0;
+        s->ft.phase = CVFT_IDLE;
+    }
+}
+
 static inline float vcf_output(vcf_state *s, float y0, float y1)
 {
     float y = downsampler2_tick(&s->down, y0, y1);
-    float fold = 0.0f;
-    if (s->ft.left) { /* a cutoff moved: its feedthrough, until it settles */
-        y += cvft_tick(&s->ft, s->rev == VCF_OTA);
-        if (!s->ft.left) fold = cvft_fold(&s->ft);
-    }
+    if (--s->ft.phase <= 0) ft_update(s); /* a cutoff moved: its feedthrough's update */
     /* Both circuits couple their output through 33 uF: the DC that the Korg35's lopsided
      * transistors make from a loud signal (its 2nd harmonic's twin) never reaches the VCA,
      * where EG-2 would turn it into a thump. */
-    float hp = y - s->dc_x + s->dc_coef * s->dc_y;
-    s->dc_x = y - fold;
+    float hp = y - s->dc_x + s->dc_coef * s->dc_y + s->ft.slope; /* + the feedthrough's step */
+    s->dc_x = y;
     s->dc_y = hp;
     return clampf(hp, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
 }
@@ -289,15 +306,9 @@ __attribute__((always_inline)) static inline float vcf_run(vcf_state *s, float i
 __attribute__((noinline)) static float vcf_retune(vcf_state *s, float in_v, float hp_fc, float hp_peak, float lp_fc,
                                                   float lp_peak, uint64_t hp_in, uint64_t lp_in)
 {
-    int ota = s->rev == VCF_OTA;
-    hp_fc = clampf(hp_fc, VCF_FC_MIN, VCF_FC_MAX);
-    lp_fc = clampf(lp_fc, VCF_FC_MIN, VCF_FC_MAX);
     if (hp_in != s->hp_in) retune_hp(s, hp_fc, hp_peak, hp_in);
     if (lp_in != s->lp_in) retune_lp(s, lp_fc, lp_peak, lp_in);
-    v4f fc = v4_splat(hp_fc);
-    fc[HPF_LANE] = hp_fc;
-    fc[LPF_LANE] = lp_fc;
-    cvft_move(&s->ft, ota, fc, cvft_damping(ota, &s->k35c, &s->otac));
+    cvft_moved(&s->ft);
     VCF_RELOAD();
     return vcf_run(s, in_v);
 }

@@ -26,13 +26,17 @@
  *   The Korg35's law is exponential within 0.8 % from 83 Hz to 4.3 kHz (1.8 % from 58 Hz to
  *   8.6 kHz): not modelled.
  *
- * Both lanes (HPF_LANE, LPF_LANE) run side by side at the engine rate: each lane's source
- * (the OTA's DC target, the Korg35's kick) through a two-pole low-pass at the lane's cutoff
- * with its PEAK's damping, the HPF's result into the LPF's (the HPF's thump goes through
- * the LPF, as in the instrument), plus the Korg35's slow shift. Linear, so the section adds
- * it to its output before the coupling capacitor. It runs only while a cutoff moves and
- * for a while after (cvft_move sets how long); then its output is folded into the coupling
- * capacitor's state and nothing is added (cvft_tick's caller: vcf.c).
+ * Both lanes (HPF_LANE, LPF_LANE) run side by side, at a sixteenth of the engine rate (the
+ * thump is slow: its pulse lasts about a cutoff period, and it is largest at low cutoffs):
+ * each lane's source (the OTA's DC target, the Korg35's kick) through a two-pole low-pass at
+ * the lane's cutoff (at most a sixteenth of that rate) with its PEAK's damping, the HPF's
+ * result into the LPF's (the HPF's thump goes through the LPF, as in the instrument), plus
+ * the Korg35's slow shift; linear interpolation back to the engine rate. Linear, so the
+ * section adds it to its output before the coupling capacitor, which sees only its steps:
+ * it adds the interpolation's slope to the capacitor's output (vcf.c: vcf_output), and
+ * nothing at all once the updates stop, CVFT_SETTLE_S after the last move (what still rang
+ * then is held, not cut). Per engine sample that is a counter, an add and the update's
+ * share (one division, a vector two-pole).
  */
 #ifndef MS20_DSP_CV_FEEDTHROUGH_H
 #define MS20_DSP_CV_FEEDTHROUGH_H
@@ -60,34 +64,41 @@
 #define CVFT_OTA_FLOOR_HZ 21.1f
 #define CVFT_OTA_KNEE_HZ 18240.0f
 #define CVFT_MIN_DAMPING 0.1f /* a whistling PEAK: the thump rings, but stays bounded */
+#define CVFT_DECIM 8          /* engine samples per update */
+#define CVFT_FC_MAX 0.45f     /* the two-pole's cutoff limit, cycles per update (tpt_tan_pi's range) */
+#define CVFT_IDLE 0x7fffffff  /* phase while at rest: no update due for 12 hours, then a harmless one */
+/* How long it runs after the last move: C14's lag five times over and the two-pole's
+ * envelope (1 / (pi d fc)) four times at 30 Hz, PEAK 0; what rings longer (a low cutoff at a
+ * high PEAK) is frozen then, into the coupling capacitor's state, not cut */
+#define CVFT_SETTLE_S 0.1f
 
 typedef struct {
     v4f s1, s2, y;    /* the two-pole's TPT states and last output, per lane */
-    v4f g, h, d;      /* its coefficients: tan(pi fc), 1 / (1 + d g + g^2), damping */
-    v4f src;          /* its input: the OTA's DC target per lane, or the Korg35's kick (one sample) */
-    v4f slow, slow_target; /* Korg35: the slow shift behind C14 */
-    v4f fc;           /* the lanes' last cutoffs, cycles per engine sample */
-    float slow_a;     /* C14's one-pole at the engine rate */
+    v4f fc, inv;      /* the lanes' cutoffs at the last update (cycles per engine sample), 1 / them */
+    v4f slow;         /* Korg35: the slow shift behind C14 */
+    float slope;      /* the output's step per engine sample, to the last update's value */
+    float last;       /* the output at the last update */
+    float slow_a;     /* C14's one-pole per update */
     float log2_fs_khz;/* log2(fs / 1 kHz) */
     float leak;       /* the OTA outputs' leak in radians per engine sample */
     float floor, knee;/* the OTA law in cycles per engine sample */
-    float base;       /* what has been folded into the coupling capacitor's state */
-    float dev;        /* the last output (what the section added) */
-    float fs;
-    int left;         /* samples still to run (0: at rest, nothing added) */
-    int fresh;        /* the next cvft_move starts at rest at its cutoffs (no thump) */
+    int phase;        /* engine samples to the next update (CVFT_IDLE: none due) */
+    int left;         /* updates still to run after this one */
+    int settle;       /* what a move sets left to */
+    int fresh;        /* the next update starts at rest at its cutoffs (no thump) */
 } cvft_state;
 
 static inline void cvft_init(cvft_state *f, float fs, float leak_rad_s)
 {
     static const cvft_state zero;
     *f = zero;
-    f->fs = fs;
-    f->slow_a = 1.0f - expf(-1.0f / (CVFT_K35_C14_S * fs));
+    f->slow_a = 1.0f - expf(-(float)CVFT_DECIM / (CVFT_K35_C14_S * fs));
     f->log2_fs_khz = log2f(fs * 0.001f);
     f->leak = leak_rad_s / fs;
     f->floor = CVFT_OTA_FLOOR_HZ / fs;
     f->knee = CVFT_OTA_KNEE_HZ / fs;
+    f->settle = (int)(CVFT_SETTLE_S * fs) / CVFT_DECIM;
+    f->phase = CVFT_IDLE;
     f->fresh = 1;
 }
 
@@ -127,16 +138,16 @@ static inline v4f cvft_log2(v4f x)
     return e + (m - 1.0f) * (1.3466f - 0.3466f * (m - 1.0f));
 }
 
-/* Each lane's source at cutoffs fc (cycles per engine sample, clamped as the section's):
- * the OTA's target, or the Korg35's slow target. */
-static inline v4f cvft_ota_target(const cvft_state *f, v4f fc)
+/* The OTA's DC per lane from 1 / fc (cycles per engine sample). */
+static inline v4f cvft_ota_target(const cvft_state *f, v4f inv_fc)
 {
-    /* b1 = -drop r1 / (1 + r1), b2 = (b1 - drop r2) / (1 + r2), r = leak / w per stage
-     * (the stages' split, ota_core.h); the LPF lane is inverted (b2 = -x), the HPF's not */
-    v4f w = (2.0f * MS20_PI) * fc;
-    v4f r1 = f->leak * OTA_STAGE_SPLIT / w, r2 = f->leak / (OTA_STAGE_SPLIT * w);
-    v4f b2 = -CVFT_OTA_DROP_V * (r1 / (1.0f + r1) + r2) / (1.0f + r2);
-    v4f sign = {1.0f, 1.0f, 1.0f, 1.0f};
+    /* b1 = -drop r1 / (1 + r1), b2 = (b1 - drop r2) / (1 + r2), r = leak / w per stage (the
+     * stages' split, ota_core.h), so b2 = -drop (r1 + r2 + r1 r2) / ((1 + r1)(1 + r2)); the
+     * LPF lane is inverted (b2 = -x), the HPF's not */
+    v4f r = f->leak * (1.0f / (2.0f * MS20_PI)) * inv_fc;
+    v4f r1 = OTA_STAGE_SPLIT * r, r2 = (1.0f / OTA_STAGE_SPLIT) * r;
+    v4f b2 = -CVFT_OTA_DROP_V * (r1 + r2 * (1.0f + r1)) / ((1.0f + r1) * (1.0f + r2));
+    v4f sign = v4_splat(1.0f);
     sign[LPF_LANE] = -1.0f;
     return b2 * sign;
 }
@@ -153,50 +164,20 @@ static inline float cvft_raw(const cvft_state *f)
     return f->y[LPF_LANE] + f->slow[HPF_LANE] + f->slow[LPF_LANE];
 }
 
-/* At rest at the cutoffs f->fc for revision ota (1) or the Korg35 (0): the section's
- * output goes on from what it added last (dev), which the next tick keeps, then folds. */
+/* At rest at the cutoffs f->fc (1 / them in f->inv) for revision ota (1) or the Korg35 (0):
+ * the output holds (the coupling capacitor sees only its steps). */
 static inline void cvft_rest(cvft_state *f, int ota)
 {
     v4f z = v4_splat(0.0f);
-    v4f t = ota ? cvft_ota_target(f, f->fc) : z;
-    f->src = t;
+    v4f t = ota ? cvft_ota_target(f, f->inv) : z;
     f->y = t;
     f->y[LPF_LANE] += t[HPF_LANE]; /* the HPF's DC through the LPF */
     f->s1 = z;
     f->s2 = f->y;
-    f->slow = f->slow_target = ota ? z : cvft_k35_slow(f, f->fc);
-    f->base = cvft_raw(f) - f->dev;
-    f->left = f->dev != 0.0f;
+    f->slow = ota ? z : cvft_k35_slow(f, f->fc);
+    f->last = cvft_raw(f);
+    f->slope = 0.0f;
     f->fresh = 0;
-}
-
-/* The cutoffs moved (cycles per engine sample, clamped) with the lanes' dampings d (the
- * core's without feedback less its PEAK's loop gain): new sources and coefficients. */
-static inline void cvft_move(cvft_state *f, int ota, v4f fc, v4f d)
-{
-    v4f prev = f->fc;
-    f->fc = fc;
-    if (f->fresh) {
-        cvft_rest(f, ota);
-        prev = fc;
-    }
-    v4f x = MS20_PI * fc, x2 = x * x; /* tan(pi fc) as tpt_tan_pi (dsp/tpt.h) */
-    v4f g = x * (15.0f - x2) / (15.0f - 6.0f * x2);
-    d = v4_max(d, v4_splat(CVFT_MIN_DAMPING));
-    f->g = g;
-    f->d = d;
-    f->h = 1.0f / (1.0f + g * (d + g));
-    if (ota) {
-        f->src = cvft_ota_target(f, fc);
-    } else {
-        /* d ln(fc) per sample, 2 (r - 1) / (r + 1) (a sample's step is small), over wc */
-        v4f kick = (2.0f * CVFT_K35_KICK / (2.0f * MS20_PI)) * (fc - prev) / ((fc + prev) * fc);
-        f->src = kick;
-        f->slow_target = cvft_k35_slow(f, fc);
-    }
-    /* the two-pole's slowest envelope, 1 / (pi d fc) samples, four times over, and C14 */
-    float slowest = (4.0f / MS20_PI) / minf(d[HPF_LANE] * fc[HPF_LANE], d[LPF_LANE] * fc[LPF_LANE]);
-    f->left = (int)minf(slowest + 5.0f * CVFT_K35_C14_S * f->fs, 2.0f * f->fs);
 }
 
 /* The dampings of the lanes' loops at their PEAK settings (the cores' coefficients): the
@@ -207,45 +188,64 @@ static inline v4f cvft_damping(int ota, const korg35_lane_coefs *k, const ota_la
     return K35_A0 - (1.0f + K35_X1_EXCESS) * k->kfb;
 }
 
+/* A cutoff or PEAK moved (the section's retune): run, or keep running, from here. */
+static inline void cvft_moved(cvft_state *f)
+{
+    f->left = f->settle;
+    if (f->phase > CVFT_DECIM) f->phase = 1; /* it was at rest: an update at once */
+}
+
 /* Back to a fresh start (the section's reset). */
 static inline void cvft_reset(cvft_state *f)
 {
     f->left = 0;
-    f->dev = 0.0f;
+    f->phase = CVFT_IDLE;
+    f->slope = 0.0f;
     f->fresh = 1;
 }
 
-/* The last tick has run: its output goes into the coupling capacitor's state (the caller
- * takes it off its last input) and nothing more is added. */
-static inline float cvft_fold(cvft_state *f)
+/* The update, every CVFT_DECIM engine samples while running, at the lanes' cutoffs fc
+ * (cycles per engine sample, clamped as the section's) and dampings d. One division gives
+ * the two-pole's g = tan(pi fc D) (as tpt_tan_pi, dsp/tpt.h: num / den) and
+ * h = 1 / (1 + d g + g^2), and 1 / fc: the OTA's leak over wc, and the Korg35's kick,
+ * K d ln(fc) / wc = K / (2 pi) (1 / fc_before - 1 / fc) since the last update, over D as
+ * one update's input. */
+static inline void cvft_update(cvft_state *f, int ota, v4f fc, v4f d)
 {
-    float d = f->dev;
-    f->base += d;
-    f->dev = 0.0f;
-    return d;
-}
-
-/* One engine sample while moving or settling: what to add to the section's output before
- * its coupling capacitor. The Korg35's kick lasts one sample. */
-static inline float cvft_tick(cvft_state *f, int ota)
-{
+    d = v4_max(d, v4_splat(CVFT_MIN_DAMPING));
+    v4f x = MS20_PI * v4_min(fc * (float)CVFT_DECIM, v4_splat(CVFT_FC_MAX)), x2 = x * x;
+    v4f num = x * (15.0f - x2), den = 15.0f - 6.0f * x2;
+    v4f e = den * den + num * (d * den + num);
+    v4f q = 1.0f / (fc * den * e);
+    v4f inv = den * e * q;
+    v4f g = num * e * fc * q;
+    v4f h = den * den * den * fc * q;
+    f->fc = fc;
+    if (f->fresh) { /* at rest here: no kick */
+        f->inv = inv;
+        cvft_rest(f, ota);
+    }
+    v4f src;
+    if (ota) {
+        src = cvft_ota_target(f, inv);
+    } else {
+        src = (CVFT_K35_KICK / (2.0f * MS20_PI * CVFT_DECIM)) * (f->inv - inv);
+        f->slow += f->slow_a * (cvft_k35_slow(f, fc) - f->slow);
+    }
+    f->inv = inv;
     v4f to_lpf = v4_splat(0.0f);
     to_lpf[LPF_LANE] = 1.0f;
-    v4f in = f->src + __builtin_shuffle(f->y, (v4i){HPF_LANE, HPF_LANE, HPF_LANE, HPF_LANE}) * to_lpf;
+    v4f in = src + __builtin_shuffle(f->y, (v4i){HPF_LANE, HPF_LANE, HPF_LANE, HPF_LANE}) * to_lpf;
     v4f s1 = f->s1, s2 = f->s2;
-    v4f hp = (in - (f->d + f->g) * s1 - s2) * f->h;
-    v4f bp = f->g * hp + s1;
-    v4f lp = f->g * bp + s2;
-    f->s1 = f->g * hp + bp;
-    f->s2 = f->g * bp + lp;
+    v4f hp = (in - (d + g) * s1 - s2) * h;
+    v4f bp = g * hp + s1;
+    v4f lp = g * bp + s2;
+    f->s1 = g * hp + bp;
+    f->s2 = g * bp + lp;
     f->y = lp;
-    if (!ota) {
-        f->src = v4_splat(0.0f);
-        f->slow += f->slow_a * (f->slow_target - f->slow);
-    }
-    --f->left;
-    f->dev = cvft_raw(f) - f->base;
-    return f->dev;
+    float raw = cvft_raw(f);
+    f->slope = (raw - f->last) * (1.0f / CVFT_DECIM);
+    f->last = raw;
 }
 
 #endif
