@@ -148,7 +148,10 @@ void vcf_set_revision(vcf_state *s, int rev)
         reset_korg35(s);
     }
     s->rev = rev;
-    if (!s->ft.fresh) cvft_rest(&s->ft, rev == VCF_OTA); /* the new revision's DC: no thump */
+    if (!s->ft.fresh) { /* the new revision's DC: no thump */
+        cvft_rest(&s->ft, rev == VCF_OTA);
+        if (rev == VCF_OTA) cvft_ota_set_dc(&s->ft, &s->otac, s->ft.inv);
+    }
     s->fade_left = (int)(1.0f / s->fade_step);
     s->hp_in = s->lp_in = ~(uint64_t)0; /* both revisions' coefficients at the next sample */
 }
@@ -179,6 +182,7 @@ __attribute__((noinline)) static void ft_update(vcf_state *s)
     int ota = s->rev == VCF_OTA;
     if (s->ft.left-- > 0) {
         cvft_update(&s->ft, ota, fc, cvft_damping(ota, &s->k35c, &s->otac));
+        if (ota) cvft_ota_set_dc(&s->ft, &s->otac, s->ft.inv); /* its 2nd harmonic (ota_core.h) */
         s->ft.phase = CVFT_DECIM;
     } else { /* settled: nothing more is added */
         s->ft.slope = 0.0f;
@@ -352,6 +356,8 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
         float x0, x1, y0, y1;
         if (lowpass) retune_lp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
         else retune_hp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
+        if (rev == VCF_OTA && (i == 0 || fc[i] != fc[i - 1])) /* its buffers' DC, as the section's */
+            cvft_ota_set_dc(&s.ft, &s.otac, v4_splat(1.0f / clampf(fc[i], VCF_FC_MIN, VCF_FC_MAX)));
         vcf_input(&s, in[i], &x0, &x1);
         /* one filter alone: its lane's input, the other lane's 0 */
         v4f z = v4_splat(0.0f);

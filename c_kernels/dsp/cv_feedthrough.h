@@ -138,18 +138,35 @@ static inline v4f cvft_log2(v4f x)
     return e + (m - 1.0f) * (1.3466f - 0.3466f * (m - 1.0f));
 }
 
-/* The OTA's DC per lane from 1 / fc (cycles per engine sample). */
-static inline v4f cvft_ota_target(const cvft_state *f, v4f inv_fc)
+/* The OTA board's buffers' DC per lane (volts, b1 and b2) from 1 / fc (cycles per engine
+ * sample): b1 = -drop r1 / (1 + r1), b2 = (b1 - drop r2) / (1 + r2), r = leak / w per stage
+ * (the stages' split, ota_core.h). One division. */
+static inline void cvft_ota_dc(const cvft_state *f, v4f inv_fc, v4f *b1, v4f *b2)
 {
-    /* b1 = -drop r1 / (1 + r1), b2 = (b1 - drop r2) / (1 + r2), r = leak / w per stage (the
-     * stages' split, ota_core.h), so b2 = -drop (r1 + r2 + r1 r2) / ((1 + r1)(1 + r2)); the
-     * LPF lane is inverted (b2 = -x), the HPF's not */
     v4f r = f->leak * (1.0f / (2.0f * MS20_PI)) * inv_fc;
     v4f r1 = OTA_STAGE_SPLIT * r, r2 = (1.0f / OTA_STAGE_SPLIT) * r;
-    v4f b2 = -CVFT_OTA_DROP_V * (r1 + r2 * (1.0f + r1)) / ((1.0f + r1) * (1.0f + r2));
+    v4f q = -CVFT_OTA_DROP_V / ((1.0f + r1) * (1.0f + r2));
+    *b1 = q * r1 * (1.0f + r2);
+    *b2 = q * (r1 + r2 * (1.0f + r1));
+}
+
+/* The OTA's source per lane: b2's DC, the LPF lane inverted (b2 = -x), the HPF's not. */
+static inline v4f cvft_ota_target(const cvft_state *f, v4f inv_fc)
+{
+    v4f b1, b2;
+    cvft_ota_dc(f, inv_fc, &b1, &b2);
     v4f sign = v4_splat(1.0f);
     sign[LPF_LANE] = -1.0f;
     return b2 * sign;
+}
+
+/* Where the OTA cores take their tanh from, at the cutoffs (1 / them, per engine sample). */
+static inline void cvft_ota_set_dc(const cvft_state *f, ota_lane_coefs *c, v4f inv_fc)
+{
+    v4f b1, b2;
+    cvft_ota_dc(f, inv_fc, &b1, &b2);
+    ota_set_dc(c, HPF_LANE, b1[HPF_LANE], b2[HPF_LANE]);
+    ota_set_dc(c, LPF_LANE, b1[LPF_LANE], b2[LPF_LANE]);
 }
 
 static inline v4f cvft_k35_slow(const cvft_state *f, v4f fc)
