@@ -10,8 +10,9 @@
  *   the core's own low-pass (positive for a rising cutoff: +52 mV at unity gain for a
  *   -3 -> +2 V sweep in 2 ms at PEAK 0, +142 mV at PEAK 5, ringing);
  * - a slow shift: the CV also moves C14's node, the JFET follower's bias returns through
- *   R6, so X1's input moves by 100 uV over the cutoff range, x58 at X1's output (C16 keeps
- *   it out of the DC: X1's gain is 1 at DC), behind C14's 9.4 ms (10u x R89 || R55).
+ *   R6, so X1's input moves by -92 uV from -3 to +2 V (-46 uV/V at the bottom, -4 at the
+ *   top), x58 at X1's output (C16 keeps it out of the DC: X1's gain is 1 at DC), behind
+ *   C14's 9.4 ms (10u x R89 || R55).
  * OTA board (ota_cv_lpf.cir: the KLM-307's expo converter drawn in):
  * - each OTA must supply its output's leak (15 Mohm in the macro-model) at its buffer's
  *   1.4 V above the output, so the buffers sit off zero by 1.4 V x leak / wc, a DC at b2 of
@@ -21,22 +22,23 @@
  * - the cutoff law: R37 (10 M from ground into the Iabc pins) is a floor of 1.4 uA (21 Hz)
  *   under the expo converter's current, and R32 (2k2 under Q2a's base: the base current)
  *   with Q2a's Early effect compress the top: fc = floor + knee W(fc_exp / knee), the
- *   Lambert W, within 3.2 % of the simulation from 21 Hz to 18 kHz (knee 18.2 kHz, floor
+ *   Lambert W, within 2.5 % of the simulation from 21 Hz to 18 kHz (knee 18.2 kHz, floor
  *   21.1 Hz, fitted to the simulated bias current; beta VT / R32 alone would give 32 kHz).
  *   The Korg35's law is exponential within 0.8 % from 83 Hz to 4.3 kHz (1.8 % from 58 Hz to
  *   8.6 kHz): not modelled.
  *
- * Both lanes (HPF_LANE, LPF_LANE) run side by side, at a sixteenth of the engine rate (the
+ * Both lanes (HPF_LANE, LPF_LANE) run side by side, at an eighth of the engine rate (the
  * thump is slow: its pulse lasts about a cutoff period, and it is largest at low cutoffs):
  * each lane's source (the OTA's DC target, the Korg35's kick) through a two-pole low-pass at
- * the lane's cutoff (at most a sixteenth of that rate) with its PEAK's damping, the HPF's
+ * the lane's cutoff (at most 0.45 of that rate) with its PEAK's damping, the HPF's
  * result into the LPF's (the HPF's thump goes through the LPF, as in the instrument), plus
  * the Korg35's slow shift; linear interpolation back to the engine rate. Linear, so the
  * section adds it to its output before the coupling capacitor, which sees only its steps:
  * it adds the interpolation's slope to the capacitor's output (vcf.c: vcf_output), and
  * nothing at all once the updates stop, CVFT_SETTLE_S after the last move (what still rang
  * then is held, not cut). Per engine sample that is a counter, an add and the update's
- * share (one division, a vector two-pole).
+ * share (one division, a vector two-pole). The update also sets where the OTA cores take
+ * their tanh from (cvft_ota_set_dc: the same DC makes the OTA board's 2nd harmonic).
  */
 #ifndef MS20_DSP_CV_FEEDTHROUGH_H
 #define MS20_DSP_CV_FEEDTHROUGH_H
