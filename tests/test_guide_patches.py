@@ -279,7 +279,10 @@ def test_5c_audio_rate_fm_makes_sidebands_at_the_modulator_spacing() -> None:
         assert level(sideband) > carrier - 30.0
     dry = play("5c-audio-rate-fm.toml", [(0.0, 2.9, "A3")], 3.0, line_in=np.zeros_like(sine))
     fd, md = spectrum(seg(dry, 0.5, 2.5))
-    assert 20 * np.log10(md[np.argmin(np.abs(fd - 520.0))] + 1e-30) < level(520.0) - 20.0
+    # the dry output there is noise (the cutoff's, and what its movement feeds through): its
+    # power over +-40 Hz, not one bin, whose level is a random draw of a few dB
+    near = np.abs(fd - 520.0) <= 40.0
+    assert 10 * np.log10(np.mean(md[near] ** 2)) < level(520.0) - 20.0
 
 
 def test_5d_cross_modulation_steps_the_pitch_and_stays_bounded() -> None:
