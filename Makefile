@@ -53,6 +53,7 @@ filter-plots: $(PY)
 # tools/spice/data/*.npz: rerun the circuit simulations (needs ngspice; a few minutes).
 filter-reference: $(PY)
 	$(PY) tools/spice/make_reference.py
+	$(PY) tools/spice/make_cv_reference.py
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -2,8 +2,8 @@
 
 valgrind runs only native code, so the benchmark session (session.py) is recorded as the
 ms20_event records it pushes and replayed by replay.c, built with the engine's c_kernels/*.c under
-build_kernel.py's CFLAGS, static, and run under qemu-user. qemu logs each translated block's
-instructions once (-d in_asm) and every block execution (-d exec, with chaining off so none
+build_kernel.py's flags for that ISA (cflags), static, and run under qemu-user. qemu logs each
+translated block's instructions once (-d in_asm) and every block execution (-d exec, with chaining off so none
 is skipped); their product, summed, is the guest instruction count. Two runs differing only in
 samples rendered (0 and 1 s: the window callgrind counts in run.py) cancel process start-up and
 engine setup.
@@ -25,7 +25,6 @@ binary. run.py's figure is the cffi .so's, built with Python's -fPIC -fwrapv bes
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import shutil
 import struct
@@ -40,7 +39,7 @@ from ms20.model.engine import Engine
 from session import BLOCK, PATCHES, RATE, ROOT, playing_engine
 
 sys.path.insert(0, str(ROOT / "c_kernels"))
-from build_kernel import CFLAGS  # noqa: E402
+from build_kernel import cflags  # noqa: E402
 
 KERNEL = ROOT / "c_kernels"
 REPLAY_C = Path(__file__).resolve().parent / "replay.c"
@@ -81,7 +80,7 @@ def build_replay(isa: str, directory: Path) -> Path:
     """replay.c and the kernel for `isa`, with the flags the firmware's kernel gets."""
     cc = ISAS[isa][0]
     out = directory / f"replay-{isa}"
-    flags = CFLAGS + os.environ.get("MS20_EXTRA_CFLAGS", "").split()
+    flags = cflags(isa)
     # The engine only: the box's audio thread (c_kernels/audio) links libasound and plays no
     # part in the instruments counted here.
     engine = (p for p in KERNEL.rglob("*.c") if "audio" not in p.relative_to(KERNEL).parts)

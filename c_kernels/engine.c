@@ -258,6 +258,10 @@ __attribute__((always_inline)) static inline void tick(ms20_engine *e, float lin
                    v[MS20_P_LPF_EG2_OCT_PER_V] * patchbay_read(bay, MS20_IN_LP_CUTOFF);
     float hp_fc = exp2_cached(&e->hp_exp, hp_oct, LOG2_FC_MIN, LOG2_FC_MAX); /* cycles per sample */
     float lp_fc = exp2_cached(&e->lp_exp, lp_oct, LOG2_FC_MIN, LOG2_FC_MAX);
+    if (e->vcf.rev == VCF_OTA) { /* its expo converter's floor and knee */
+        hp_fc = cvft_ota_law_cached(&e->hp_law, &e->vcf.ft, hp_fc);
+        lp_fc = cvft_ota_law_cached(&e->lp_law, &e->vcf.ft, lp_fc);
+    }
     float filtered = vcf_tick(&e->vcf, mix, hp_fc, v[MS20_P_HPF_PEAK], lp_fc, v[MS20_P_LPF_PEAK]);
 
     float amp = vca_tick(&e->vca, filtered, jack[MS20_OUT_EG2], patchbay_read(bay, MS20_IN_INITIAL_GAIN));

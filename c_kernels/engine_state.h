@@ -43,6 +43,7 @@ struct ms20_engine {
     float pitch_oct;     /* log2 of cycles per sample per volt at 8': tune, bend, rate */
     float hp_oct, lp_oct; /* log2 of the cutoff knobs in cycles per sample */
     exp2_cache pitch_exp, hp_exp, lp_exp; /* modulated exponents often hold still */
+    cvft_law_cache hp_law, lp_law; /* the OTA board's cutoff law (dsp/cv_feedthrough.h) */
 
     /* The skippable modules (liveness.h) the loops leave out, once ramps are over and while
      * they run: chosen when events change the cables or the knobs, never per sample. */

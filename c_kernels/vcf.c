@@ -115,12 +115,14 @@ void vcf_reset(vcf_state *s)
     reset_ota(s);
     s->fade_left = 0;
     s->dc_x = s->dc_y = 0.0f;
+    cvft_reset(&s->ft);
 }
 
 void vcf_init(vcf_state *s, float fs_hz)
 {
     static const vcf_state zero;
     *s = zero;
+    cvft_init(&s->ft, fs_hz, OTA_LEAK_RAD_S);
     /* the Korg35's and the OTA board's fixed corners at the oversampled rate */
     korg35_set_rate(&s->k35c, HPF_LANE, 2.0f * fs_hz);
     korg35_set_rate(&s->k35c, LPF_LANE, 2.0f * fs_hz);
@@ -148,6 +150,10 @@ void vcf_set_revision(vcf_state *s, int rev)
         reset_korg35(s);
     }
     s->rev = rev;
+    if (!s->ft.fresh) { /* the new revision's DC: no thump */
+        cvft_rest(&s->ft, rev == VCF_OTA);
+        if (rev == VCF_OTA) cvft_ota_set_dc(&s->ft, &s->otac, s->ft.inv);
+    }
     s->fade_left = (int)(1.0f / s->fade_step);
     s->hp_in = s->lp_in = ~(uint64_t)0; /* both revisions' coefficients at the next sample */
 }
@@ -165,13 +171,36 @@ static inline void vcf_input(vcf_state *s, float in_v, float *x0, float *x1)
     upsampler2_tick(&s->up, x, x0, x1);
 }
 
+/* The feedthrough's update (dsp/cv_feedthrough.h) at the cutoffs as given last (the low
+ * halves of hp_in, lp_in), clamped as the retunes do, or its end. Not inlined: it runs one
+ * sample in CVFT_DECIM, and none once the cutoffs hold still. */
+__attribute__((noinline)) static void ft_update(vcf_state *s)
+{
+    float hp, lp;
+    memcpy(&hp, &s->hp_in, sizeof hp);
+    memcpy(&lp, &s->lp_in, sizeof lp);
+    v4f fc = v4_splat(clampf(hp, VCF_FC_MIN, VCF_FC_MAX));
+    fc[LPF_LANE] = clampf(lp, VCF_FC_MIN, VCF_FC_MAX);
+    int ota = s->rev == VCF_OTA;
+    if (s->ft.left-- > 0) {
+        cvft_update(&s->ft, ota, fc, cvft_damping(ota, &s->k35c, &s->otac));
+        if (ota) cvft_ota_set_dc(&s->ft, &s->otac, s->ft.inv); /* its 2nd harmonic (ota_core.h) */
+        s->ft.phase = CVFT_DECIM;
+    } else { /* settled: nothing more is added */
+        s->ft.slope = 0.0f;
+        s->ft.left = 0;
+        s->ft.phase = CVFT_IDLE;
+    }
+}
+
 static inline float vcf_output(vcf_state *s, float y0, float y1)
 {
     float y = downsampler2_tick(&s->down, y0, y1);
+    if (--s->ft.phase <= 0) ft_update(s); /* a cutoff moved: its feedthrough's update */
     /* Both circuits couple their output through 33 uF: the DC that the Korg35's lopsided
      * transistors make from a loud signal (its 2nd harmonic's twin) never reaches the VCA,
      * where EG-2 would turn it into a thump. */
-    float hp = y - s->dc_x + s->dc_coef * s->dc_y;
+    float hp = y - s->dc_x + s->dc_coef * s->dc_y + s->ft.slope; /* + the feedthrough's step */
     s->dc_x = y;
     s->dc_y = hp;
     return clampf(hp, -VCF_OUT_MAX_V, VCF_OUT_MAX_V);
@@ -285,6 +314,7 @@ __attribute__((noinline)) static float vcf_retune(vcf_state *s, float in_v, floa
 {
     if (hp_in != s->hp_in) retune_hp(s, hp_fc, hp_peak, hp_in);
     if (lp_in != s->lp_in) retune_lp(s, lp_fc, lp_peak, lp_in);
+    cvft_moved(&s->ft);
     VCF_RELOAD();
     return vcf_run(s, in_v);
 }
@@ -328,6 +358,8 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
         float x0, x1, y0, y1;
         if (lowpass) retune_lp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
         else retune_hp(&s, fc[i], peak[i], pair_bits(fc[i], peak[i]));
+        if (rev == VCF_OTA && (i == 0 || fc[i] != fc[i - 1])) /* its buffers' DC, as the section's */
+            cvft_ota_set_dc(&s.ft, &s.otac, v4_splat(1.0f / clampf(fc[i], VCF_FC_MIN, VCF_FC_MAX)));
         vcf_input(&s, in[i], &x0, &x1);
         /* one filter alone: its lane's input, the other lane's 0 */
         v4f z = v4_splat(0.0f);
@@ -347,4 +379,11 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
         out[i] = vcf_output(&s, y0, y1);
     }
     fp_mode_restore(mode);
+}
+
+float vcf_probe_ota_law(float fs, float fc)
+{
+    cvft_state f;
+    cvft_init(&f, fs, OTA_LEAK_RAD_S);
+    return cvft_ota_law(&f, fc);
 }

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "dsp/cv_feedthrough.h"
 #include "dsp/oversampler.h"
 #include "hpf.h"
 #include "lpf.h"
@@ -42,6 +43,7 @@ typedef struct {
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
     float dc_x, dc_y;  /* the output coupling capacitor (C19 / C7): one-pole high-pass state */
     float dc_coef;     /* its pole: VCF_COUPLING_HZ at the engine rate */
+    cvft_state ft;     /* what a moving cutoff adds before the coupling (dsp/cv_feedthrough.h) */
 } vcf_state;
 
 void vcf_init(vcf_state *s, float fs_hz);

@@ -13,4 +13,8 @@ void vcf_probe_render(float fs, int rev, int switch_at, const float *in, const f
 void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const float *fc, const float *peak, float *out,
                       int n);
 
+/* The OTA board's cutoff (cycles per sample at fs) for the exponential law's fc: the engine
+ * maps each cutoff through it while that revision plays (dsp/cv_feedthrough.h). */
+float vcf_probe_ota_law(float fs, float fc);
+
 #endif

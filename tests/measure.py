@@ -34,6 +34,23 @@ def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
 
 
+def cents(f_hz: float, ref_hz: float) -> float:
+    """How far f is from ref, in cents."""
+    return 1200.0 * float(np.log2(f_hz / ref_hz))
+
+
+def note_hz(note: float) -> float:
+    """Equal-tempered frequency of MIDI note `note` (69 = A4 = 440 Hz)."""
+    return 440.0 * 2.0 ** ((note - 69.0) / 12.0)
+
+
+def band_db(x: np.ndarray, lo_hz: float, hi_hz: float, rate: int = RATE) -> float:
+    """Energy between lo and hi (Hann window), dB."""
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1.0 / rate)
+    return float(10.0 * np.log10(spectrum[(freqs >= lo_hz) & (freqs < hi_hz)].sum() + 1e-20))
+
+
 def centroid_hz(x: np.ndarray, rate: int = RATE) -> float:
     """Spectral centroid: where the sound's brightness sits (the LPF cutoff moves it)."""
     x = x.astype(np.float64) - float(np.mean(x))

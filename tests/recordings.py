@@ -79,8 +79,10 @@ def speech(name: str, seed: int = 0) -> TestSignal:
     return TestSignal(x, fs, tuple(_voiced_runs(f0, fs)), f0)
 
 
-@cache
 def _synth(fs_hz: float):  # noqa: ANN202 (fluidsynth.Synth: an optional module's type)
+    """A fresh synth for each recording: one reused after system_reset still renders the same
+    line up to 0.13 apart (of 0.5 peak) on a second call, so a recording would depend on which
+    tests ran before it. Loading the SoundFont takes about 0.2 s."""
     fluidsynth = pytest.importorskip("fluidsynth", reason="pyfluidsynth and Debian's libfluidsynth3")
     if not SOUNDFONT.exists():
         pytest.skip(f"{SOUNDFONT} missing (Debian package fluid-soundfont-gm)")
@@ -102,9 +104,15 @@ def soundfont(program: int, notes: tuple[tuple[int, float], ...], fs_hz: float =
     normalised to `level`; the truth is Praat's track (searched within praat_range_hz),
     the notes those played."""
     synth, sfid = _synth(fs_hz)
-    synth.system_reset()
-    synth.setting("synth.reverb.active", 0)
-    synth.setting("synth.chorus.active", 0)
+    try:
+        return _play(synth, sfid, program, notes, fs_hz, legato, mod_wheel, velocity, seed, level, praat_range_hz)
+    finally:
+        synth.delete()
+
+
+def _play(synth, sfid: int, program: int, notes: tuple[tuple[int, float], ...], fs_hz: float,  # noqa: ANN001
+          legato: bool, mod_wheel: int, velocity: int, seed: int, level: float,
+          praat_range_hz: tuple[float, float]) -> TestSignal:
     synth.program_select(0, sfid, 0, program)
     synth.cc(0, 1, mod_wheel)
     chunks, t, out_notes = [], 0.0, []

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.signal import butter, sosfilt
 
+from measure import centroid_hz, cents, note_hz
 from ms20.commands.render import TimedMessage, note_number, render_patch
 from ms20.model.patch import load_patch, parse_patch
 
@@ -34,11 +35,6 @@ def seg(y: np.ndarray, t0: float, t1: float) -> np.ndarray:
 def spectrum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mag = np.abs(np.fft.rfft(x * np.hanning(len(x))))
     return np.fft.rfftfreq(len(x), 1 / RATE), mag
-
-
-def centroid(x: np.ndarray) -> float:
-    f, m = spectrum(x)
-    return float(np.sum(f * m) / np.sum(m))
 
 
 def dominant(x: np.ndarray, lo: float = 20.0) -> float:
@@ -71,10 +67,6 @@ def band_db(x: np.ndarray, lo: float, hi: float) -> float:
     return 10 * np.log10(np.sum(m[(f >= lo) & (f < hi)] ** 2) + 1e-30)
 
 
-def cents(f: float, ref: float) -> float:
-    return 1200 * np.log2(f / ref)
-
-
 def tones(freqs: list[float], note_s: float, gap_s: float, level: float = 0.5) -> np.ndarray:
     """A melody of clean tones with short attacks and gaps, like a played instrument."""
     out = []
@@ -87,7 +79,7 @@ def tones(freqs: list[float], note_s: float, gap_s: float, level: float = 0.5) -
 
 def test_1_internal_voice_swells_open_with_eg1_on_the_filter() -> None:
     y = play("1-internal-voice.toml", [(0.0, 1.5, "A2")], 2.0)
-    early, late = centroid(seg(y, 0.01, 0.06)), centroid(seg(y, 0.8, 1.3))
+    early, late = centroid_hz(seg(y, 0.01, 0.06)), centroid_hz(seg(y, 0.8, 1.3))
     assert late > 1.5 * early  # EG-1's attack opens the low-pass filter over the note
     assert cents(dominant(seg(y, 0.8, 1.3)), 55.0) == pytest.approx(0, abs=60)  # 16': A1
 
@@ -234,7 +226,7 @@ def filter_oscillator_cents() -> dict[int, float]:
         events.append(TimedMessage(i * 0.4 + 0.35, mido.Message("note_off", note=n)))
     y = render_patch(load_patch(PATCHES / "5b-filter-oscillator.toml"), events, RATE,
                      seconds=len(FILTER_OSC_NOTES) * 0.4 + 0.1)
-    return {n: cents(dominant(seg(y, i * 0.4 + 0.15, i * 0.4 + 0.35)), 440.0 * 2 ** ((n - 69) / 12))
+    return {n: cents(dominant(seg(y, i * 0.4 + 0.15, i * 0.4 + 0.35)), note_hz(n))
             for i, n in enumerate(FILTER_OSC_NOTES)}
 
 
@@ -287,7 +279,10 @@ def test_5c_audio_rate_fm_makes_sidebands_at_the_modulator_spacing() -> None:
         assert level(sideband) > carrier - 30.0
     dry = play("5c-audio-rate-fm.toml", [(0.0, 2.9, "A3")], 3.0, line_in=np.zeros_like(sine))
     fd, md = spectrum(seg(dry, 0.5, 2.5))
-    assert 20 * np.log10(md[np.argmin(np.abs(fd - 520.0))] + 1e-30) < level(520.0) - 20.0
+    # the dry output there is noise (the cutoff's, and what its movement feeds through): its
+    # power over +-40 Hz, not one bin, whose level is a random draw of a few dB
+    near = np.abs(fd - 520.0) <= 40.0
+    assert 10 * np.log10(np.mean(md[near] ** 2)) < level(520.0) - 20.0
 
 
 def test_5d_cross_modulation_steps_the_pitch_and_stays_bounded() -> None:

@@ -80,3 +80,13 @@ def test_every_shipped_patch_points_to_its_sheet_and_the_sheet_exists():
         sheet = f"docs/patches/{path.stem}.svg"
         assert any(sheet in line for line in head), path.name
         assert (ROOT / sheet).exists(), f"{sheet}: run make docs"
+
+
+@pytest.mark.parametrize("path", PATCHES, ids=lambda p: p.stem)
+def test_the_checked_in_sheet_is_the_one_the_patch_draws(path):
+    """docs/patches/ is what the README and each patch's comment point a player to: a patch
+    edited without `make docs` would leave its sheet showing the old knobs and cables."""
+    sheet = ROOT / "docs" / "patches" / f"{path.stem}.svg"
+    assert sheet.exists(), f"{sheet} missing: run `make docs`"
+    drawn = sheet_svg(load_patch(path), f"patches/{path.name}")
+    assert sheet.read_text(encoding="utf-8") == drawn, f"{sheet} is stale: run `make docs`"

@@ -123,12 +123,36 @@ def drive() -> None:
     plt.close(fig)
 
 
+def feedthrough() -> None:
+    """The thump of an envelope-like cutoff sweep with no input (tests/dsp/test_cv_feedthrough.py)."""
+    import test_cv_feedthrough as cvft
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, rev in zip(axes, ("korg35", "ota"), strict=True):
+        for key, src, peak, colour in (("lpf_fast_peak0", cvft._ref.SWEEP, 0.0, COLOURS[0]),
+                                       ("lpf_fast_peak5", cvft._ref.SWEEP, 0.5, COLOURS[1])):
+            y, ref = cvft.sweep_pair(rev, key, src, peak, "lpf")
+            n = int(0.04 * RATE)
+            t = np.arange(n) / RATE * 1000
+            ax.plot(t, ref[:n] * 1000, color=colour, lw=3, alpha=0.35, label=f"circuit, PEAK {10 * peak:g}")
+            ax.plot(t, y[:n] * 1000, color=colour, lw=1, label=f"kernel, PEAK {10 * peak:g}")
+        ax.set_title(f"{NAMES[rev].split(' (')[0]}: CV -3 to +2 V over 2 ms", fontsize=10)
+        ax.set_xlabel("ms")
+        ax.set_ylabel("mV at unity gain, after the coupling")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(OUT / "feedthrough.png", dpi=90)
+    plt.close(fig)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     responses()
     resonance_against_level()
     whistles()
     drive()
+    feedthrough()
     print(f"wrote {OUT.relative_to(ROOT)}/*.png")
 
 

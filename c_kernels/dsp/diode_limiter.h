@@ -11,14 +11,30 @@
 #define MS20_DSP_DIODE_LIMITER_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "diode_table.h"
 #include "fastmath.h"
 #include "simd4.h"
 
-/* V / u at u volts in lanes 0 and 1 (lanes 2 and 3 read 0): linear interpolation on the
- * table's sqrt(u) grid, the square root and the interpolation in the lanes, the two table
- * reads scalar; beyond its 64 V the last entry holds (the op amps' rails stop the stages
+/* The table's entries i and i + 1 at lanes 0 and 1's indices: lo = {table[i0], table[i1], ..},
+ * hi = {table[i0 + 1], table[i1 + 1], ..}, from one 8-byte read per lane (the pair is
+ * adjacent) rather than four scalar reads. Lanes 2 and 3 repeat lanes 0 and 1: the stages
+ * there are idle (their coefficients 0), so what they read does not matter. */
+static inline void diode_rows2(const float *table, v4i i, v4f *lo, v4f *hi)
+{
+    typedef double v2d __attribute__((vector_size(16)));
+    double a, b; /* each pair's 8 bytes, as they are */
+    memcpy(&a, table + i[0], sizeof a);
+    memcpy(&b, table + i[1], sizeof b);
+    v4f ab = (v4f)(v2d){a, b}; /* {table[i0], table[i0 + 1], table[i1], table[i1 + 1]} */
+    *lo = __builtin_shuffle(ab, (v4i){0, 2, 0, 2});
+    *hi = __builtin_shuffle(ab, (v4i){1, 3, 1, 3});
+}
+
+/* V / u at u volts in lanes 0 and 1 (lanes 2 and 3 hold no stage): linear interpolation on
+ * the table's sqrt(u) grid, the square root and the interpolation in the lanes, one table
+ * read per lane (diode_rows2); beyond its 64 V the last entry holds (the op amps' rails stop the stages
  * long before). NaN reads entry 0. */
 static inline v4f diode_gain2(const float *table, v4f u)
 {
@@ -26,9 +42,9 @@ static inline v4f diode_gain2(const float *table, v4f u)
     v4f t = v4_clamp(v4_sqrt(v4_abs(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS);
     v4i i = __builtin_convertvector(t, v4i);
     v4f f = t - __builtin_convertvector(i, v4f);
-    const float *a = table + i[0], *b = table + i[1];
-    v4f lo = {a[0], b[0], 0.0f, 0.0f};
-    return lo + f * ((v4f){a[1], b[1], 0.0f, 0.0f} - lo);
+    v4f lo, hi;
+    diode_rows2(table, i, &lo, &hi);
+    return lo + f * (hi - lo);
 }
 
 /* V / u at u volts as diode_gain2, and dV/du (the stage's incremental gain less one, over
@@ -41,9 +57,9 @@ static inline v4f diode_gain_slope2(const float *table, v4f u, v4f *slope)
     v4f t = v4_clamp(v4_sqrt(v4_abs(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS);
     v4i i = __builtin_convertvector(t, v4i);
     v4f f = t - __builtin_convertvector(i, v4f);
-    const float *a = table + i[0], *b = table + i[1];
-    v4f lo = {a[0], b[0], 0.0f, 0.0f};
-    v4f step = (v4f){a[1], b[1], 0.0f, 0.0f} - lo;
+    v4f lo, hi;
+    diode_rows2(table, i, &lo, &hi);
+    v4f step = hi - lo;
     v4f gain = lo + f * step;
     *slope = gain + 0.5f * step * t;
     return gain;

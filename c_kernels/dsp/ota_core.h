@@ -53,6 +53,8 @@ typedef struct {
     v4f k_div;    /* the PEAK divider: X5's input per volt of b2 */
     v4f leak;     /* the leak's integrator gain: OTA_LEAK_RAD_S T / 2 (ota_set_rate) */
     v4f x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
+    /* each OTA's input's DC as t0 = tanh(z0) (ota_set_dc): 1 - t0^2 and t0, lanes 0, 1 X1's, 2, 3 X2's */
+    v4f sech2_dc, tanh_dc;
 } ota_lane_coefs;
 
 /* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
@@ -79,11 +81,30 @@ static inline void ota_reset_lane(ota_lanes *s, int lane)
 static inline void ota_set_rate(ota_lane_coefs *c, int lane, float fs_os)
 {
     c->leak[lane] = OTA_LEAK_RAD_S * 0.5f / fs_os;
+    c->sech2_dc[lane] = c->sech2_dc[lane + 2] = 1.0f; /* no DC until ota_set_dc */
+    c->tanh_dc[lane] = c->tanh_dc[lane + 2] = 0.0f;
     float g = MS20_PI * OTA_X5_CORNER_HZ / fs_os;
     c->x5_G[lane] = g / (1.0f + g);
 }
 
 static inline void ota_set_feedback(ota_lane_coefs *c, int lane, float k_div) { c->k_div[lane] = k_div; }
+
+/* The buffers' DC b1, b2 at the lane's cutoff (volts: each OTA supplies its output's leak at
+ * its buffer's drop, dsp/cv_feedthrough.h) puts the OTAs' inputs off zero by z0 = b1 / Z1 and
+ * (b1 - b2) / Z2, so the tanh is lopsided: the circuit's 2nd harmonic (-55 dBc in the
+ * simulated HPF, 1 V at 302 Hz). The step's variables are the deviations z from that DC, and
+ * tanh(z0 + z) - tanh(z0) = tanh(z) (1 - t0^2) / (1 + t0 tanh(z)), t0 = tanh(z0): the secant
+ * gain times (1 - t0^2) (1 - t0 tanh(z)) (ota_step), to first order in t0, which is under
+ * 0.2 (the buffers' DC is 0.46 V at most, 21 Hz, over Z = 2.4 V); t0 = z0 - z0^3 / 3 too. */
+static inline void ota_set_dc(ota_lane_coefs *c, int lane, float b1, float b2)
+{
+    float z1 = b1 * (1.0f / OTA_Z1_V), z2 = (b1 - b2) * (1.0f / OTA_Z2_V);
+    float t1 = z1 * (1.0f - z1 * z1 * (1.0f / 3.0f)), t2 = z2 * (1.0f - z2 * z2 * (1.0f / 3.0f));
+    c->tanh_dc[lane] = t1;
+    c->tanh_dc[lane + 2] = t2;
+    c->sech2_dc[lane] = 1.0f - t1 * t1;
+    c->sech2_dc[lane + 2] = 1.0f - t2 * t2;
+}
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
 static inline void ota_set(ota_lane_coefs *c, int lane, float fc)
@@ -110,7 +131,9 @@ static inline v4f ota_tanh_gain(v4f z)
 __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ota_lane_coefs *c,
                                                           const float *table, v4f x_lp, v4f x_hp)
 {
-    v4f t12 = ota_tanh_gain(s->z12 + (s->z12 - s->z12p)); /* lanes 0, 1: X1's; 2, 3: X2's */
+    v4f zx = s->z12 + (s->z12 - s->z12p);
+    v4f t12 = ota_tanh_gain(zx); /* lanes 0, 1: X1's; 2, 3: X2's */
+    t12 = t12 * c->sech2_dc * (1.0f - c->tanh_dc * zx * t12); /* about the inputs' DC (ota_set_dc) */
     v4f G1 = c->g1 * t12;
     v4f G2 = c->g2 * __builtin_shuffle(t12, (v4i){2, 3, 2, 3});
     v4f wx = s->w + (s->w - s->wp);

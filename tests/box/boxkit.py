@@ -58,10 +58,6 @@ def wait_until(predicate, timeout: float = 2.0, step: float = 0.005) -> bool:
 
 # -- measurements ------------------------------------------------------------------------
 
-def note_hz(note: int) -> float:
-    return 440.0 * 2.0 ** ((note - 69) / 12.0)
-
-
 def pitch_hz(x: np.ndarray, rate: int = RATE, lo_hz: float = 40.0, hi_hz: float = 1000.0) -> float:
     """Fundamental by autocorrelation with a parabolic peak fit."""
     x = x.astype(np.float64) - float(np.mean(x))
@@ -73,10 +69,6 @@ def pitch_hz(x: np.ndarray, rate: int = RATE, lo_hz: float = 40.0, hi_hz: float 
     a, b, c = ac[k - 1], ac[k], ac[k + 1]
     shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
     return rate / (k + shift)
-
-
-def cents(f: float, ref: float) -> float:
-    return 1200.0 * float(np.log2(f / ref))
 
 
 def rms_db(x: np.ndarray) -> float:

@@ -11,9 +11,10 @@ import time
 import wave
 
 import numpy as np
-from boxkit import RATE, cents, note_hz, pitch_hz, wait_until
+from boxkit import RATE, pitch_hz, wait_until
 from ms20._kernel import ffi, lib
 
+from measure import cents, note_hz
 from ms20.audio import XRUN, AlsaSink, AudioThread, DeviceUnavailable, Granted, NullSink, Pacer, Tap
 from ms20.audio.alsa import card_present, explain
 from ms20.audio.sinks import FORMATS

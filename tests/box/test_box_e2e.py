@@ -8,8 +8,9 @@ import time
 import wave
 
 import numpy as np
-from boxkit import RATE, cents, make_box, note_hz, onset, pitch_hz, rms_db, running, wait_until
+from boxkit import RATE, make_box, onset, pitch_hz, rms_db, running, wait_until
 
+from measure import cents, note_hz
 from ms20.model.patchbay import resolve
 
 KEYS = "Keystation 49:Keystation 49 MIDI 1 24:0"

@@ -13,7 +13,9 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from boxkit import cents, note_hz, onset, pitch_hz
+from boxkit import onset, pitch_hz
+
+from measure import cents, note_hz
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,6 +12,7 @@ import pytest
 from ms20._kernel import ffi, lib
 from scipy.signal.windows import blackmanharris
 
+from measure import cents, note_hz
 from ms20.model.engine import Engine
 
 RATE = 48000
@@ -93,14 +94,6 @@ def measure_hz(x: np.ndarray, near_hz: float) -> float:
     return coarse + drift / (2 * np.pi) * RATE / half
 
 
-def cents(hz: float, ref_hz: float) -> float:
-    return 1200.0 * float(np.log2(hz / ref_hz))
-
-
-def equal_tempered_hz(note: int) -> float:
-    return 440.0 * 2.0 ** ((note - 69) / 12.0)
-
-
 def voice(vco1_level: float = 1.0, vco2_level: float = 0.0) -> Engine:
     """An engine with the filters wide open and the VCA held at full sustain."""
     e = Engine(RATE)
@@ -126,7 +119,7 @@ def worst_cents(e: Engine, ratio: float) -> tuple[int, float]:
     (A4 = 440 Hz, times the scale's ratio) and its error in cents."""
     errors = {}
     for note in range(36, 73):
-        expected = equal_tempered_hz(note) * ratio
+        expected = note_hz(note) * ratio
         errors[note] = cents(measure_hz(hold(e, note, 0.1, 1.0), expected), expected)
     worst = max(errors, key=lambda k: abs(errors[k]))
     return worst, errors[worst]
@@ -165,7 +158,7 @@ def test_pitch_controls_move_the_vcos_by_their_semitones(which: int, param: str,
                                                         semitones: float) -> None:
     e = voice(vco1_level=float(which == 1), vco2_level=float(which == 2))
     e.set_param(getattr(lib, f"MS20_P_{param}"), value)
-    expected = equal_tempered_hz(57) * 2.0 ** (semitones / 12.0)  # A3 at 8'
+    expected = note_hz(57) * 2.0 ** (semitones / 12.0)  # A3 at 8'
     assert abs(cents(measure_hz(hold(e, 57, 0.1, 1.0), expected), expected)) < 1.0
 
 
@@ -181,7 +174,7 @@ def test_fm_knobs_bend_both_vcos_exponentially_by_their_depth(bus: str, depth: s
         route[getattr(lib, f"MS20_IN_{bus}")] = lib.MS20_OUT_WHEEL
         e.patch(route)
         e.set_param(getattr(lib, f"MS20_P_{depth}"), 0.25)
-        expected = equal_tempered_hz(57) * 2.0 ** (0.25 * volts)
+        expected = note_hz(57) * 2.0 ** (0.25 * volts)
         assert abs(cents(measure_hz(hold(e, 57, 0.1, 1.0), expected), expected)) < 1.0, f"VCO-{which}"
 
 

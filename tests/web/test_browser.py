@@ -112,7 +112,9 @@ def test_a_key_typed_in_the_page_plays_its_note_at_the_right_pitch(key, note):
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "box"))
-    from boxkit import cents, note_hz, pitch_hz
+    from boxkit import pitch_hz
+
+    from measure import cents, note_hz
 
     with web_box(knobs=HELD) as (box, web, tap, mock), browser() as d:
         open_panel(d, web)
