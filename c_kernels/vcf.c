@@ -17,7 +17,6 @@
  * R29 + VR1 (OTA: 0.5 Hz), each with the next stage's input in parallel, which the study
  * does not draw; 5 Hz, as the VCA's own DC blocker, lets a step of DC settle in 0.3 s. */
 #define VCF_COUPLING_HZ 5.0f
-#define VCF_X1_GBW_HZ 1e6f   /* Korg35 X1's gain-bandwidth (a uA741, as the study draws it) */
 
 /* A (cutoff, PEAK) pair as one 64-bit word, PEAK in the high half (little-endian: x86-64,
  * aarch64): two compares per sample find whether anything moved. Bit equality, so a NaN
@@ -58,7 +57,7 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     int both = s->fade_left != 0;
     if ((in ^ s->hp_in) >> 32) { /* PEAK, the high word, moved */
         peak = clampf(peak, 0.0f, 1.0f);
-        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, HPF_LANE, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, HPF_LANE, peak);
         if (both || s->rev == VCF_OTA) {
             float k_div = ota_peak_divider(peak);
             ota_set_feedback(&s->otac, HPF_LANE, k_div);
@@ -69,7 +68,10 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
     }
     s->hp_in = in;
     fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, HPF_LANE, fc);
+    if (both || s->rev == VCF_KORG35) {
+        korg35_set(&s->k35c, HPF_LANE, fc);
+        korg35_set_hp_foot(&s->k35c, HPF_LANE, fc);
+    }
     if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc);
 }
 
@@ -78,7 +80,7 @@ static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
     int both = s->fade_left != 0;
     if ((in ^ s->lp_in) >> 32) {
         peak = clampf(peak, 0.0f, 1.0f);
-        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, LPF_LANE, korg35_peak_divider(peak));
+        if (both || s->rev == VCF_KORG35) korg35_set_feedback(&s->k35c, LPF_LANE, peak);
         if (both || s->rev == VCF_OTA) ota_set_feedback(&s->otac, LPF_LANE, ota_peak_divider(peak));
         s->lp_noise = noise_weight(peak);
         set_noise(s);
@@ -121,9 +123,9 @@ void vcf_init(vcf_state *s, float fs_hz)
     static const vcf_state zero;
     *s = zero;
     cvft_init(&s->ft, fs_hz, OTA_LEAK_RAD_S);
-    /* X1's gain-bandwidth and the OTA board's fixed corners at the oversampled rate */
-    korg35_set_x1(&s->k35c, HPF_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
-    korg35_set_x1(&s->k35c, LPF_LANE, VCF_X1_GBW_HZ / (2.0f * fs_hz));
+    /* the Korg35's and the OTA board's fixed corners at the oversampled rate */
+    korg35_set_rate(&s->k35c, HPF_LANE, 2.0f * fs_hz);
+    korg35_set_rate(&s->k35c, LPF_LANE, 2.0f * fs_hz);
     ota_set_rate(&s->otac, HPF_LANE, 2.0f * fs_hz);
     ota_set_rate(&s->otac, LPF_LANE, 2.0f * fs_hz);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
@@ -205,11 +207,11 @@ static inline float vcf_output(vcf_state *s, float y0, float y1)
 }
 
 /* The Korg35 cores over one oversampled step with lane inputs x_lp (at Q2) and x_hp (at C13's
- * foot, with -r x_hp at C12's foot: hpf.h); returns each lane's output. */
+ * foot, with c->foot x_hp at C12's foot: korg35_set_hp_foot); returns each lane's output. */
 __attribute__((always_inline)) static inline v4f korg35_lanes_step(korg35_lanes *k, const korg35_lane_coefs *c,
                                                                    v4f x_lp, v4f x_hp)
 {
-    return korg35_step(k, c, diode_gain_korg35, x_lp, x_hp, -K35_R * x_hp);
+    return korg35_step(k, c, diode_gain_korg35, x_lp, x_hp, c->foot * x_hp);
 }
 
 /* x in lane `lane`, 0 in the others. */

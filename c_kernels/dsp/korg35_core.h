@@ -34,8 +34,22 @@
 #define K35_X1_EXCESS 57.447f    /* X1's gain less one: R64 / R63 = 270k / 4k7 */
 #define K35_ATTEN (47.0f / 12047.0f) /* R59 / (R57 + R59): the input attenuator */
 #define K35_VT 0.025865f         /* kT / q at 27 C, as the simulation */
-/* Passband gain of the whole stage (input volts to X1's output): normalised away. */
-#define K35_PASSBAND (K35_ATTEN * K35_BUFFER * (1.0f + K35_X1_EXCESS))
+/* Passband gain of the whole stage (input volts to X1's output): normalised away. X1's
+ * small-signal gain is 56.8, not 58.4: the 1N4148 pair's zero-bias conductance, 2 Is / (N VT)
+ * (9 Mohm), across R64 (diode_gain_korg35[0], tools/gen_diode_tables.py). */
+#define K35_X1_SMALL (1.0f + K35_X1_EXCESS / (1.0f + 2.0f * 2.52e-9f * 270e3f / (1.752f * K35_VT)))
+#define K35_PASSBAND (K35_ATTEN * K35_BUFFER * K35_X1_SMALL)
+#define K35_X1_GBW 1e6f          /* X1's gain-bandwidth (a uA741, as the study draws it) */
+/* X1's closed-loop pole: its time constant, in units of 1 / (2 pi GBW), is (1 + 57.4 S) / k
+ * from the op amp (S the diodes' incremental share of R64, k = RL / (RL + Ro): its 75 ohm
+ * output against the PEAK network's load RL, korg35_set_feedback), plus the 1N4148s'
+ * junction capacitance across R64 (2 x CJO 4p: 74 kHz with the diodes off), R64 C_D S. */
+#define K35_X1_CD (2.0f * MS20_PI * K35_X1_GBW * 270e3f * 8e-12f)
+/* The simulated core's own lag: its small-signal transfer from C12's foot (through R60) to
+ * C13 lags the two-pole model by a near-fixed 0.97 us at the natural frequency (0.37 deg
+ * at 1 kHz, 1.47 at 4.3 kHz, 7.6 at 21 kHz; R60 || R61 in series with C12 is 0.7 us of
+ * it). -60 cents of whistle at 4.3 kHz; added to X1's pole's time constant, as GBW units. */
+#define K35_CORE_LAG (2.0f * MS20_PI * K35_X1_GBW * 0.97e-6f)
 
 /* Up to four cores side by side, one per lane (dsp/simd4.h): the filter section runs its
  * HPF in lane 0 and its LPF in lane 1; idle lanes with zero coefficients stay at rest. */
@@ -46,6 +60,7 @@ typedef struct {
      * gives the junctions at both (korg35_step): two cores only */
     v4f v23, v23p;
     v4f x1;       /* X1's bandwidth: one-pole state */
+    v4f m;        /* v3's low-pass under C16's and C19's corners (X1's drive is v3 - m) */
 } korg35_lanes;
 
 /* Each lane's coefficients: per cutoff (korg35_set), per PEAK (korg35_set_feedback) and per
@@ -53,13 +68,17 @@ typedef struct {
 typedef struct {
     v4f g;      /* integrator gain tan(pi fc) at the oversampled rate (no signal) */
     v4f kfb;    /* b x the PEAK divider x the buffer: v_fb per volt of v3 x X1's gain */
-    v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_x1) */
+    v4f x1_w;   /* X1's gain-bandwidth as pi GBW / fs (korg35_set_rate) */
+    v4f x1_p0, x1_p1; /* X1's pole's denominator, x1_p0 + x1_p1 S (korg35_set_feedback) */
+    v4f zc;     /* C15's lead in the feedback: X1's pole gain G becomes zc G (korg35_set_feedback) */
+    v4f foot;   /* the high-pass's input at C12's foot, per volt at C13's (korg35_set_hp_foot) */
+    v4f km;     /* C16 + C19: the step of the slow low-pass m (korg35_set_feedback) */
+    v4f dt;     /* the oversampled step, seconds (korg35_set_rate) */
 } korg35_lane_coefs;
 
 /* The PEAK pot's divider from X1's output to C12's foot, at pot travel a (0..1, wiper from
  * ground): VR13 10k with R62 2k2 across its upper part, the wiper loaded by R61 5k6 + R60
- * 220, and R60 / (R60 + R61) the last step (C15 ignored: its 28 kHz corner is far above
- * the loop's interest). 1 / 26.45 at full travel. */
+ * 220, and R60 / (R60 + R61) the last step. 1 / 26.45 at full travel. */
 static inline float korg35_peak_divider(float a)
 {
     a = clampf(a, 0.0f, 1.0f);
@@ -72,20 +91,48 @@ static inline float korg35_peak_divider(float a)
 /* Lane `lane` (0 or 1) back to rest. */
 static inline void korg35_reset_lane(korg35_lanes *s, int lane)
 {
-    s->s1[lane] = s->s2[lane] = s->x1[lane] = 0.0f;
+    s->s1[lane] = s->s2[lane] = s->x1[lane] = s->m[lane] = 0.0f;
     s->v23[lane] = s->v23p[lane] = s->v23[lane + 2] = s->v23p[lane + 2] = 0.0f;
 }
 
-/* X1's gain-bandwidth in cycles per oversampled sample: once, at init. Its closed-loop
+/* The oversampled rate fs (Hz): once, at init, before korg35_set_feedback. X1's closed-loop
  * corner is GBW over its gain (17 kHz at 58.4, higher as the diodes take the gain down).
  * Not prewarped: what matters is the pole's phase lag at the resonance, far below it,
  * which the plain bilinear map keeps. */
-static inline void korg35_set_x1(korg35_lane_coefs *c, int lane, float gbw) { c->x1_w[lane] = MS20_PI * gbw; }
-
-/* k_div: the PEAK divider's gain from X1's output to C12's foot. */
-static inline void korg35_set_feedback(korg35_lane_coefs *c, int lane, float k_div)
+static inline void korg35_set_rate(korg35_lane_coefs *c, int lane, float fs)
 {
+    c->x1_w[lane] = MS20_PI * K35_X1_GBW / fs;
+    c->dt[lane] = 1.0f / fs;
+}
+
+/* The loop's corners outside the core, which set the whistle's pitch (SPICE: each moves it
+ * tens of cents; tools/spice/korg35_lpf.cir), at pot travel a:
+ * - C15 1n across R61: a zero at 1 / (R61 C15) (28 kHz) and a pole at C15 times R61 in
+ *   parallel with R60 plus the wiper's source resistance (150..750 kHz), taken together as
+ *   one lead of time constant tau = C15 (R61 - R61 || (R60 + Rs)): +220 cents at a 4.3 kHz
+ *   cutoff. Folded into X1's pole: its one-pole becomes (1 + s tau) / (1 + s / wx) on the
+ *   feedback path, i.e. the TPT gain G times 1 + 2 tau / T.
+ * - C16 10u under R63 4k7 (X1's gain is 1 at DC: 3.4 Hz) and C19 33u into the divider's
+ *   input resistance (1.3..2.7 Hz): leads of +89 and +36 cents at an 83 Hz cutoff. Both as
+ *   one high-pass of X1's excess drive at the corners' sum (the same phase well above them,
+ *   one state). The output already leaves through the section's 5 Hz coupling (vcf.c, for
+ *   C19 and the next stage), so C19's corner is weighted by the feedback's share, the
+ *   divider's gain over its full-travel gain: all of it at full PEAK, none at PEAK 0. */
+static inline void korg35_set_feedback(korg35_lane_coefs *c, int lane, float a)
+{
+    a = clampf(a, 0.0f, 1.0f);
+    float k_div = korg35_peak_divider(a);
     c->kfb[lane] = K35_B * K35_BUFFER * k_div;
+    float lo = 10e3f * a, up = 10e3f * (1.0f - a);
+    float lo_p = lo * 5820.0f / (lo + 5820.0f);
+    float up_p = up * 2200.0f / (up + 2200.0f);
+    float rs = lo * up_p / (lo + up_p + 1e-9f) + 220.0f; /* R60 + the wiper's source */
+    float tau = 1e-9f * (5600.0f - 5600.0f * rs / (5600.0f + rs));
+    float inv_k = 1.0f + 75.0f / (up_p + lo_p); /* X1's Ro against the network's load */
+    c->x1_p0[lane] = inv_k + K35_CORE_LAG + c->x1_w[lane];
+    c->x1_p1[lane] = K35_X1_EXCESS * inv_k + K35_X1_CD;
+    c->zc[lane] = 1.0f + 2.0f * tau / c->dt[lane];
+    c->km[lane] = c->dt[lane] * (1.0f / (4.7e3f * 10e-6f) + k_div * (5820.0f / 220.0f) / (33e-6f * (up_p + lo_p)));
 }
 
 /* fc in cycles per oversampled sample (0 .. 0.225). One division. */
@@ -94,6 +141,21 @@ static inline void korg35_set(korg35_lane_coefs *c, int lane, float fc)
     float num, den;
     tpt_tan_pi(fc, &num, &den);
     c->g[lane] = num / den;
+}
+
+/* The high-pass lane's input at C12's foot: -(a0 - 1 - c) x_hp makes the numerator s (s + c).
+ * The simulated stopband's c (tools/spice/data/korg35.npz, PEAK 0, under 1/8 of the cutoff)
+ * is 1.047, 1.064 and 1.166 at 328 Hz, 2.1 kHz and 21 kHz: 1.0487 + wc 0.895 us, the same
+ * near-fixed lag as the core's (korg35_step). The prewarped integrators put the response
+ * below the cutoff at frequencies lowered by x / tan x (x = pi fc / fs): the stopband, c s,
+ * 1.6 dB low at a 21 kHz cutoff; c times tan x / x (its series, as tpt_tan_pi's Pade) puts
+ * it back. fc in cycles per oversampled sample. */
+static inline void korg35_set_hp_foot(korg35_lane_coefs *c, int lane, float fc)
+{
+    float x2 = MS20_PI * MS20_PI * fc * fc;
+    float r = 1.0f + x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f)));
+    float cs = 1.0487f + 2.0f * MS20_PI * 0.895e-6f * fc / c->dt[lane];
+    c->foot[lane] = cs * r - (K35_A0 - 1.0f);
 }
 
 /* A saturated transistor's conductance follows its base current (Stinchcombe's eq. 22:
@@ -113,9 +175,9 @@ static inline v4f korg35_junction(v4f v)
 
 /* One oversampled step with the attenuated inputs x_lp (at Q2), x_hp (at C13's foot) and
  * x_foot (added at C12's foot); returns X1's output over the buffer gain (volts at the
- * scale of v3 x X1's gain). The high-pass feeds x_hp and -r x_hp: the simulated HPF is
- * 1.05 (s^2 + s) / (s^2 + a0 s + 1), where the equivalent network alone would give
- * s (s + a0 - 1); the -r x_hp at C12's foot takes the difference (see hpf.h).
+ * scale of v3 x X1's gain). The high-pass feeds x_hp and foot x_hp: the simulated HPF is
+ * 1.05 s (s + 1.055) / (s^2 + a0 s + 1), where the equivalent network alone would give
+ * s (s + a0 - 1); the term at C12's foot takes the difference (korg35_set_hp_foot).
  *
  * With Q2's and Q3's integrator gains g1, g2 (their conductances, taken at the node
  * voltages extrapolated from the last two steps), the nodal equations are
@@ -132,31 +194,38 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     v4f g1 = c->g * 0.5f * (korg35_junction(x_lp) + e23);
     v4f g2 = c->g * 0.5f * (e23 + e3);
     /* X1's gain 1 + 57.4 V/u at the drive extrapolated from the last two steps (u, the
-     * excess drive, is K35_X1_EXCESS x the buffer's output) */
-    v4f p = (K35_X1_EXCESS * K35_BUFFER) * __builtin_shuffle(v23x, (v4i){2, 3, 2, 3});
+     * excess drive, is K35_X1_EXCESS x the buffer's output less its slow part m, which
+     * C16 keeps from R63) */
+    v4f m = s->m;
+    v4f p = (K35_X1_EXCESS * K35_BUFFER) * (__builtin_shuffle(v23x, (v4i){2, 3, 2, 3}) - m);
     v4f slope_p;
-    v4f gain = 1.0f + K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
-    /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor): 17 kHz
-     * while the diodes are off, far higher once they conduct */
-    v4f G = c->x1_w / (1.0f + K35_X1_EXCESS * slope_p + c->x1_w);
+    v4f kdg = K35_X1_EXCESS * diode_gain_slope2(table, p, &slope_p);
+    v4f gain = 1.0f + kdg;
+    /* X1's one-pole at GBW over its incremental gain (the op amp's feedback factor) and the
+     * diodes' capacitance: 14 kHz while the diodes are off, far higher once they conduct;
+     * the feedback sees it with C15's lead (korg35_set_feedback) */
+    v4f G = c->x1_w / (c->x1_p0 + c->x1_p1 * slope_p);
+    v4f Gf = c->zc * G;
+    v4f t = sp + kdg * m; /* X1's ideal output / buffer gain is gain v3 - (t - sp) */
     v4f a = 1.0f + g1 + K35_R * g2;
     v4f kg = g2 * c->kfb;
-    /* v3 (D - kg G gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg (1 - G) sp, with
-     * D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an instantaneous
-     * loop gain of 1 only happens at full PEAK with the cutoff near the oversampled
-     * Nyquist, where the equations stop modelling anything) */
+    /* v3 (D - kg Gf gain) = a (s2 + x_hp) + g2 (s1 + x_foot + g1 x_lp) + kg ((1 - Gf) sp
+     * - Gf em), with D = (1 + g2) a - r g2^2; the denominator is kept from crossing zero (an
+     * instantaneous loop gain of 1 only happens at full PEAK with the cutoff near the
+     * oversampled Nyquist, where the equations stop modelling anything) */
     v4f dd = (1.0f + g2) * a - K35_R * g2 * g2;
-    v4f d = v4_max(dd - kg * G * gain, 0.05f * dd);
+    v4f d = v4_max(dd - kg * Gf * gain, 0.05f * dd);
     v4f q = 1.0f / (a * d);
-    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - G * sp)) * a * q;
-    v4f x1 = gain * v3;          /* X1's ideal output / buffer gain */
-    v4f v = G * (x1 - sp);
+    v4f v3 = (a * (s2 + x_hp) + g2 * (s1 + x_foot + g1 * x_lp) + kg * (sp - Gf * t)) * a * q;
+    v4f x1 = gain * v3 - t;
+    v4f v = G * x1;
     v4f xo = sp + v;             /* after X1's pole */
-    v4f vfb = c->kfb * xo + x_foot;
+    v4f vfb = c->kfb * (sp + Gf * x1) + x_foot;
     v4f v2 = (s1 + vfb + g1 * x_lp + K35_R * g2 * v3) * d * q;
     s->s1 = 2.0f * (v2 - vfb) - s1;
     s->s2 = 2.0f * (v3 - x_hp) - s2;
     s->x1 = xo + v;
+    s->m = m + c->km * (v3 - m);
     s->v23p = s->v23;
     s->v23 = __builtin_shuffle(v2, v3, (v4i){0, 1, 4, 5});
     return xo;

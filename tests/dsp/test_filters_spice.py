@@ -91,24 +91,12 @@ CASES = [(rev, kind) for rev in REVISIONS for kind in KINDS]
 # Where the kernel misses the issue's tolerance, measured (x86-64, 48 kHz); not tuned away.
 # Keys: (test, rev, kind, case). See docs/filters.md, "What does not match yet".
 KNOWN_MISSES = {
-    ("small", "korg35", "lpf", "0-7"): "PEAK 7 (0.04 under the whistle): +3.3 dB at 316 Hz (peak 25.4 dB, circuit "
-                                       "21.8); the kernel whistles from 0.740 like the circuit but its loop gain "
-                                       "nears 1 faster",
-    ("small", "korg35", "lpf", "1-7"): "PEAK 7: +2.4 dB at 1781 Hz (peak 22.6 dB at 1826 Hz, circuit 21.2 dB at 1888)",
-    ("small", "korg35", "hpf", "0-7"): "PEAK 7: +3.3 dB at 316 Hz",
-    ("small", "korg35", "hpf", "1-7"): "PEAK 7: +2.3 dB at 1781 Hz",
-    ("top", "korg35", "lpf", ""): "+2.0 dB at 15 kHz (-4.6 dB at 10 kHz, circuit -6.2): the circuit's core damps more "
-                                  "at the top (a0 3.28 at 21 kHz against 2.76), the kernel keeps a0",
-    ("top", "korg35", "hpf", ""): "-3.2 dB at 21 Hz, 60 dB down in the stopband (-3.1 dB at 281 Hz, 40 dB down)",
+    ("small", "korg35", "hpf", "1-7"): "PEAK 7, 2.1 kHz cutoff: +1.1 dB at 1887 Hz, on the upper flank of the peak "
+                                       "(the kernel's resonance 0.3 % above the circuit's; its height within 0.3 dB)",
     ("top", "ota", "hpf", ""): "-1.5 dB at 23 Hz and at 354 Hz, 35 to 60 dB down in the stopband",
     ("harm", "ota", "lpf", "0"): "3 V: 3rd harmonic -47.1 dBV, circuit -43.7 (3.4 dB)",
-    ("tone", "ota", "lpf", ""): "106 Hz: THD -31.2 dB, circuit -34.2 (3.0 dB; 2.9 before the buffers' DC offsets, "
-                                "ota_set_dc); within 0.5 dB from 300 Hz",
-    ("whistle", "korg35", "lpf", ""): "pitch -31 to -128 cents (83 Hz cutoff: 79.2 Hz, circuit 85.3; 505 Hz: 468, "
-                                      "circuit 476.5; 4289 Hz: 3361, circuit 3583: -111)",
-    ("whistle", "korg35", "hpf", ""): "pitch -37 cents (932 Hz, circuit 953)",
-    ("whistle", "ota", "lpf", ""): "pitch -22 cents at the 106 Hz cutoff (100.9 Hz, circuit 102.2); within 4 cents "
-                                   "from 300 Hz to 5 kHz",
+    ("whistle", "korg35", "lpf", ""): "pitch +4.9, +6.0, +6.5, +6.3, +6.7 cents from 83 Hz to 2.1 kHz; 4289 Hz: "
+                                      "3609 Hz, circuit 3583: +12.7",
 }
 
 
@@ -137,17 +125,22 @@ def test_small_signal_response_matches_the_circuit(request: pytest.FixtureReques
     f_ref = d["freqs"]
     h_ref = np.abs(d[f"{kind}_ac"][cutoff, peak_index])
     band = f_ref <= min(3.0 * fc, 10000.0)
-    f, h = response(rev, kind, fc, peak, f_ref[band])
+    # just under the whistle the tones near the sharp peak ring 25 dB up and intermodulate
+    # (the resonance falls with level): their products land 45 dB down in a high-pass's
+    # stopband at -60 dBV, so there 20 dB less
+    f, h = response(rev, kind, fc, peak, f_ref[band], tone_v=0.0001 if peak > 0.65 else 0.001)
     err = db(h) - db(np.interp(f, f_ref, h_ref))
     assert np.abs(err).max() < 1.0, f"{np.abs(err).max():.2f} dB off at {f[np.argmax(np.abs(err))]:.0f} Hz"
     if db(h_ref.max()) > 1.0:  # a resonant peak to compare
-        fine = np.geomspace(f_ref[np.argmax(h_ref)] / 1.3, f_ref[np.argmax(h_ref)] * 1.3, 40)
+        # the circuit's peak from its fine sweep (tools/spice/data/peaks.npz: the 40-per-decade
+        # grid misses the top of a sharp one by up to 3 dB), the kernel's on a finer grid still
+        with np.load(DATA / "peaks.npz") as pk:
+            db_pk_ref = float(pk[f"{rev}_{kind}_peak_db"][cutoff, peak_index])
+            f_pk_ref = float(pk[f"{rev}_{kind}_peak_hz"][cutoff, peak_index])
+        fine = np.geomspace(f_pk_ref / 1.12, f_pk_ref * 1.12, 161)
         f2, h2 = response(rev, kind, fc, peak, fine, n=65536)
-        assert abs(db(np.abs(h2).max()) - db(h_ref.max())) < 1.5
-        # the circuit's peak, to the resolution of its 40-per-decade sweep (6 %): interpolated
-        i = int(np.argmax(h_ref))
-        lo, hi = max(i - 1, 0), min(i + 2, len(h_ref))
-        f_pk_ref = float(np.sum(f_ref[lo:hi] * h_ref[lo:hi] ** 4) / np.sum(h_ref[lo:hi] ** 4))
+        got = db(np.abs(h2).max())
+        assert abs(got - db_pk_ref) < 1.5, f"peak {got:.1f} dB, circuit {db_pk_ref:.1f}"
         assert abs(f2[np.argmax(np.abs(h2))] / f_pk_ref - 1.0) < 0.05
 
 
@@ -232,21 +225,27 @@ def test_whistle_starts_at_the_circuits_peak_setting(rev: str, kind: str) -> Non
 def test_full_peak_whistle_has_the_circuits_level_and_tone(request: pytest.FixtureRequest, rev: str,
                                                           kind: str) -> None:
     """PEAK 10: amplitude within 1.5 dB and THD within 3 dB of the circuit's at every
-    simulated cutoff from 100 Hz to 5 kHz."""
+    simulated cutoff from 100 Hz to 5 kHz, both settled (0.5 s: tools/spice/data/whistle.npz;
+    at 0.25 s the OTA board's 106 Hz whistle is still settling, its THD 1.9 dB off)."""
     known_miss(request, "tone", rev, kind, "")
     d = spice(rev)
+    with np.load(DATA / "whistle.npz") as w:
+        ref = w[f"{rev}_{kind}_osc"]
     for i, fc in enumerate(d[f"{kind}_osc_fc"]):
-        _, amp, _, thd = oscillation(run_filter(kick(0.25), rev, kind, float(fc), 1.0))
-        assert abs(db(amp) - db(d[f"{kind}_osc_amp"][i])) < 1.5, f"{fc:.0f} Hz: {amp:.3f} V"
-        assert abs(thd - d[f"{kind}_osc_thd_db"][i]) < 3.0, f"{fc:.0f} Hz: THD {thd:.1f} dB"
+        _, amp, _, thd = oscillation(run_filter(kick(0.5), rev, kind, float(fc), 1.0))
+        assert abs(db(amp) - db(ref[i, 0])) < 1.5, f"{fc:.0f} Hz: {amp:.3f} V, circuit {ref[i, 0]:.3f}"
+        assert abs(thd - ref[i, 2]) < 3.0, f"{fc:.0f} Hz: THD {thd:.1f} dB, circuit {ref[i, 2]:.1f}"
 
 
 @pytest.mark.parametrize("rev,kind", CASES)
 def test_full_peak_whistle_has_the_circuits_pitch(request: pytest.FixtureRequest, rev: str, kind: str) -> None:
     """PEAK 10: the pitch within 10 cents of the circuit's at every simulated cutoff from
-    100 Hz to 5 kHz."""
+    100 Hz to 5 kHz, both settled (0.5 s: tools/spice/data/whistle.npz; the OTA board's
+    106 Hz whistle is still 23 cents sharp at 0.25 s)."""
     known_miss(request, "whistle", rev, kind, "")
     d = spice(rev)
+    with np.load(DATA / "whistle.npz") as w:
+        ref = w[f"{rev}_{kind}_osc"][:, 1]
     for i, fc in enumerate(d[f"{kind}_osc_fc"]):
-        _, _, f0, _ = oscillation(run_filter(kick(0.25), rev, kind, float(fc), 1.0))
-        assert abs(1200 * np.log2(f0 / d[f"{kind}_osc_f"][i])) < 10.0, f"{fc:.0f} Hz: {f0:.1f} Hz"
+        _, _, f0, _ = oscillation(run_filter(kick(0.5), rev, kind, float(fc), 1.0))
+        assert abs(1200 * np.log2(f0 / ref[i])) < 10.0, f"{fc:.0f} Hz: {f0:.1f} Hz, circuit {ref[i]:.1f}"
