@@ -265,8 +265,10 @@ static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_4x(s
 static inline float pair_ota(vcf_state *s, float x) { return pair_ota_in(&s->ota, &s->otac, &s->ota_y, x); }
 
 /* Both 2x steps (the Korg35's four 4x steps) with the cores' state in locals, so that it
- * stays in registers between them rather than going through memory. */
-__attribute__((always_inline)) static inline void pair_korg35_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
+ * stays in registers between them rather than going through memory. The Korg35's not
+ * inlined: its registers' saving then stays out of vcf_tick's and vcf_retune's frames, which
+ * the OTA board's path shares (-10 a sample on either revision, aarch64). */
+__attribute__((noinline)) static void pair_korg35_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
 {
     korg35_lanes k = s->k35;
     v4f y = s->k35_y;
