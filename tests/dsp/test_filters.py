@@ -238,8 +238,8 @@ def driven_saw() -> np.ndarray:
     """Both VCOs at level 10 (a 2 V saw) at 2 kHz, its harmonics to 20 kHz, at ALIAS_RATE. The
     audio band: the harmonic at 22 kHz would sit 50 Hz from Nyquist, where the half-band
     interpolator's image of it (22.1 kHz) cannot be told from it, so its intermodulation
-    products (2.1 kHz, 43.7 dB down through the Korg35) would measure the interpolator's
-    transition band rather than the filters' aliasing."""
+    products (2.1 kHz, 43.7 dB down through the Korg35 at 2x, 9 dB lower at 4x) would measure
+    the interpolator's transition band rather than the filters' aliasing."""
     return band_limited_saw(2000.0, 2.0, 1.0, ALIAS_RATE, top_hz=20000.0)
 
 
