@@ -239,7 +239,7 @@ static inline v4f hpf_to_lpf(v4f y, float k)
 __attribute__((always_inline)) static inline float pair_korg35_in(korg35_lanes *k, const korg35_lane_coefs *c,
                                                                   v4f *y, float x)
 {
-    *y = korg35_lanes_step(k, c, K35_ATTEN * hpf_to_lpf(*y, VCF_K35_OS * HPF_K35_OUT), to_hpf(x, K35_ATTEN));
+    *y = korg35_lanes_step(k, c, hpf_to_lpf(*y, K35_ATTEN * VCF_K35_OS * HPF_K35_OUT), to_hpf(x, K35_ATTEN));
     return LPF_K35_OUT * (*y)[LPF_LANE];
 }
 
