@@ -31,8 +31,8 @@ typedef struct {
     downsampler2 down;
     halfband_inner_state k35_up, k35_down; /* the Korg35's second stage, 2x to 4x and back */
     /* Each revision's pair side by side: the HPF in lane HPF_LANE, the LPF in LPF_LANE one
-     * (its own) oversampled step behind it (it filters the HPF's previous output, in *_y), so both
-     * solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
+     * step (of its own rate) behind it (it filters the HPF's previous output, in *_y), so
+     * both solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
     korg35_lanes k35;
     korg35_lane_coefs k35c;
     ota_lanes ota;
