@@ -5,7 +5,8 @@
  * (dsp/korg35_core.h, korg35_set_hp_foot: the simulated HPF's s (s + 1.055) numerator); OTA: the input into C5's foot
  * (dsp/ota_core.h). Each revision's HPF is lane 0 of the section's cores (vcf.h); the
  * cores run at the oversampled rate, volts in, and these scales take their output to
- * volts at unity passband gain, halved for the decimator (dsp/oversampler.h).
+ * volts at unity passband gain, times the half-band's 1/2 for each decimator
+ * (dsp/oversampler.h): the Korg35 has two (4x), the OTA board one.
  */
 #ifndef MS20_HPF_H
 #define MS20_HPF_H
@@ -17,7 +18,7 @@
 
 /* The simulated Korg35 HPF's passband over the LPF's (tools/spice: 1.05 s (s + 1.055) / ...). */
 #define K35_HPF_GAIN 1.05f
-#define HPF_K35_OUT (0.5f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND)
+#define HPF_K35_OUT (0.25f * K35_HPF_GAIN * K35_BUFFER / K35_PASSBAND)
 #define HPF_OTA_OUT 0.5f
 
 #endif

@@ -1,4 +1,4 @@
-/* Filter section: HPF into LPF at 2x the engine rate, either revision (see vcf.h). */
+/* Filter section: HPF into LPF at 4x (Korg35) or 2x (OTA) the engine rate (see vcf.h). */
 #include "vcf.h"
 
 #include <math.h>
@@ -50,8 +50,8 @@ static inline void set_noise(vcf_state *s)
 
 /* New coefficients for a filter whose (cutoff, PEAK) moved, for the revision playing (and
  * the other during a crossfade). Inline: under an envelope the cutoff moves every sample,
- * and knob smoothing moves PEAK every sample for a while. The cutoffs halve at the doubled
- * rate. */
+ * and knob smoothing moves PEAK every sample for a while. The cutoffs in cycles per sample
+ * of each revision's oversampled rate. */
 static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
 {
     int both = s->fade_left != 0;
@@ -67,12 +67,12 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
         set_noise(s);
     }
     s->hp_in = in;
-    fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
+    fc = clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
     if (both || s->rev == VCF_KORG35) {
-        korg35_set(&s->k35c, HPF_LANE, fc);
-        korg35_set_hp_foot(&s->k35c, HPF_LANE, fc);
+        korg35_set(&s->k35c, HPF_LANE, fc * (1.0f / VCF_K35_OS));
+        korg35_set_hp_foot(&s->k35c, HPF_LANE, fc * (1.0f / VCF_K35_OS));
     }
-    if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc);
+    if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc * (1.0f / VCF_OTA_OS));
 }
 
 static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
@@ -86,16 +86,18 @@ static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
         set_noise(s);
     }
     s->lp_in = in;
-    fc = 0.5f * clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, LPF_LANE, fc);
-    if (both || s->rev == VCF_OTA) ota_set(&s->otac, LPF_LANE, fc);
+    fc = clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
+    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, LPF_LANE, fc * (1.0f / VCF_K35_OS));
+    if (both || s->rev == VCF_OTA) ota_set(&s->otac, LPF_LANE, fc * (1.0f / VCF_OTA_OS));
 }
 
 static inline void reset_korg35(vcf_state *s)
 {
+    static const halfband_inner_state zero;
     korg35_reset_lane(&s->k35, HPF_LANE);
     korg35_reset_lane(&s->k35, LPF_LANE);
     s->k35_y = v4_splat(0.0f);
+    s->k35_up = s->k35_down = zero; /* they stand still while the OTA board plays */
 }
 
 static inline void reset_ota(vcf_state *s)
@@ -123,12 +125,12 @@ void vcf_init(vcf_state *s, float fs_hz)
     static const vcf_state zero;
     *s = zero;
     cvft_init(&s->ft, fs_hz, OTA_LEAK_RAD_S);
-    /* the Korg35's and the OTA board's fixed corners at the oversampled rate */
-    korg35_set_rate(&s->k35c, HPF_LANE, 2.0f * fs_hz);
-    korg35_set_rate(&s->k35c, LPF_LANE, 2.0f * fs_hz);
-    ota_set_rate(&s->otac, HPF_LANE, 2.0f * fs_hz);
-    ota_set_rate(&s->otac, LPF_LANE, 2.0f * fs_hz);
-    s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz);
+    /* the Korg35's and the OTA board's fixed corners at each one's oversampled rate */
+    korg35_set_rate(&s->k35c, HPF_LANE, VCF_K35_OS * fs_hz);
+    korg35_set_rate(&s->k35c, LPF_LANE, VCF_K35_OS * fs_hz);
+    ota_set_rate(&s->otac, HPF_LANE, VCF_OTA_OS * fs_hz);
+    ota_set_rate(&s->otac, LPF_LANE, VCF_OTA_OS * fs_hz);
+    s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz); /* the fade runs at 2x */
     s->dc_coef = 1.0f - 2.0f * MS20_PI * VCF_COUPLING_HZ / fs_hz;
     s->rev = VCF_KORG35;
     s->fade_left = 1; /* both revisions' coefficients, once */
@@ -234,32 +236,46 @@ static inline v4f hpf_to_lpf(v4f y, float k)
 
 /* One revision's pair over one oversampled step: the HPF takes x while the LPF takes the
  * HPF's output of the step before (in *y, the cores' last outputs), both in one step of the
- * cores (a delay of one oversampled step, 10 us at 48 kHz, for a third less work). */
+ * cores (a delay of one oversampled step, 5 us at 48 kHz for the Korg35, 10 us for the OTA
+ * board, for a third less work). */
 __attribute__((always_inline)) static inline float pair_korg35_in(korg35_lanes *k, const korg35_lane_coefs *c,
                                                                   v4f *y, float x)
 {
-    *y = korg35_lanes_step(k, c, K35_ATTEN * hpf_to_lpf(*y, 2.0f * HPF_K35_OUT), to_hpf(x, K35_ATTEN));
+    *y = korg35_lanes_step(k, c, hpf_to_lpf(*y, K35_ATTEN * VCF_K35_OS * HPF_K35_OUT), to_hpf(x, K35_ATTEN));
     return LPF_K35_OUT * (*y)[LPF_LANE];
 }
 
 __attribute__((always_inline)) static inline float pair_ota_in(ota_lanes *k, const ota_lane_coefs *c, v4f *y,
                                                                float x)
 {
-    *y = ota_step(k, c, diode_gain_ota, hpf_to_lpf(*y, 2.0f * HPF_OTA_OUT), to_hpf(x, 1.0f));
+    *y = ota_step(k, c, diode_gain_ota, hpf_to_lpf(*y, VCF_OTA_OS * HPF_OTA_OUT), to_hpf(x, 1.0f));
     return LPF_OTA_OUT * (*y)[LPF_LANE];
 }
 
-static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_in(&s->k35, &s->k35c, &s->k35_y, x); }
+/* The Korg35 pair over one 2x step: into the second stage, two steps of the cores at 4x,
+ * and back (the LPF's output at a quarter scale: both decimators' 1/2). */
+__attribute__((always_inline)) static inline float pair_korg35_4x(vcf_state *s, korg35_lanes *k, v4f *y, float x)
+{
+    float u0, u1;
+    upsampler2_inner_tick(&s->k35_up, x, &u0, &u1);
+    float a = pair_korg35_in(k, &s->k35c, y, u0);
+    float b = pair_korg35_in(k, &s->k35c, y, u1);
+    return downsampler2_inner_tick(&s->k35_down, a, b);
+}
+
+static inline float pair_korg35(vcf_state *s, float x) { return pair_korg35_4x(s, &s->k35, &s->k35_y, x); }
 static inline float pair_ota(vcf_state *s, float x) { return pair_ota_in(&s->ota, &s->otac, &s->ota_y, x); }
 
-/* Both oversampled steps with the cores' state in locals, so that it stays in registers
- * between them rather than going through memory. */
-__attribute__((always_inline)) static inline void pair_korg35_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
+/* Both 2x steps (the Korg35's four 4x steps) with the cores' state in locals, so that it
+ * stays in registers between them rather than going through memory. The Korg35's not
+ * inlined: its registers' saving then stays out of vcf_tick's and vcf_retune's frames, which
+ * the OTA board's path shares (-10 a sample on either revision, aarch64). */
+__attribute__((noinline)) static void pair_korg35_2(vcf_state *s, float x0, float x1, float *y0, float *y1)
 {
     korg35_lanes k = s->k35;
     v4f y = s->k35_y;
-    *y0 = pair_korg35_in(&k, &s->k35c, &y, x0);
-    *y1 = pair_korg35_in(&k, &s->k35c, &y, x1);
+    *y0 = pair_korg35_4x(s, &k, &y, x0);
+    *y1 = pair_korg35_4x(s, &k, &y, x1);
     s->k35 = k;
     s->k35_y = y;
 }
@@ -346,6 +362,19 @@ void vcf_probe_render(float fs, int rev, int switch_at, const float *in, const f
     fp_mode_restore(mode);
 }
 
+/* One Korg35 filter alone over one 2x step (at 4x inside): its lane's input, the other's 0. */
+static float probe_korg35(vcf_state *s, int lowpass, float x)
+{
+    float u[2], y[2];
+    upsampler2_inner_tick(&s->k35_up, K35_ATTEN * x, &u[0], &u[1]);
+    v4f z = v4_splat(0.0f);
+    for (int j = 0; j < 2; ++j) {
+        if (lowpass) y[j] = LPF_K35_OUT * korg35_lanes_step(&s->k35, &s->k35c, in_lane(LPF_LANE, u[j]), z)[LPF_LANE];
+        else y[j] = HPF_K35_OUT * korg35_lanes_step(&s->k35, &s->k35c, z, in_lane(HPF_LANE, u[j]))[HPF_LANE];
+    }
+    return downsampler2_inner_tick(&s->k35_down, y[0], y[1]);
+}
+
 void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const float *fc, const float *peak, float *out,
                       int n)
 {
@@ -366,15 +395,12 @@ void vcf_probe_filter(float fs, int rev, int lowpass, const float *in, const flo
         if (lowpass && rev == VCF_OTA) {
             y0 = LPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, in_lane(LPF_LANE, x0), z)[LPF_LANE];
             y1 = LPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, in_lane(LPF_LANE, x1), z)[LPF_LANE];
-        } else if (lowpass) {
-            y0 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, in_lane(LPF_LANE, K35_ATTEN * x0), z)[LPF_LANE];
-            y1 = LPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, in_lane(LPF_LANE, K35_ATTEN * x1), z)[LPF_LANE];
         } else if (rev == VCF_OTA) {
             y0 = HPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, z, in_lane(HPF_LANE, x0))[HPF_LANE];
             y1 = HPF_OTA_OUT * ota_step(&s.ota, &s.otac, diode_gain_ota, z, in_lane(HPF_LANE, x1))[HPF_LANE];
         } else {
-            y0 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, z, in_lane(HPF_LANE, K35_ATTEN * x0))[HPF_LANE];
-            y1 = HPF_K35_OUT * korg35_lanes_step(&s.k35, &s.k35c, z, in_lane(HPF_LANE, K35_ATTEN * x1))[HPF_LANE];
+            y0 = probe_korg35(&s, lowpass, x0);
+            y1 = probe_korg35(&s, lowpass, x1);
         }
         out[i] = vcf_output(&s, y0, y1);
     }

@@ -1,7 +1,9 @@
 /* The filter section: the MS-20's HPF into LPF in series (hpf.h, lpf.h), in either of the
  * two revisions the MS-20 shipped with: the Korg35 chip (early units; the default, as the
- * MS-20 mini chose) or the LM13600 OTA board (KLM-307, later units). Both run at twice the
- * engine rate between a half-band interpolator and decimator (dsp/oversampler.h).
+ * MS-20 mini chose) or the LM13600 OTA board (KLM-307, later units). The OTA board runs at
+ * twice the engine rate between a half-band interpolator and decimator (dsp/oversampler.h);
+ * the Korg35 at four times it, a second, short 2x stage inside the first: its X1's
+ * diode-limited output reaches far enough up that at 2x it folds back 47 dB down.
  * Cutoffs in cycles per sample at the engine rate (f / fs, 0.00002..0.45, may move every
  * sample): the cutoff is the natural frequency of each circuit's core. PEAK is the pot's
  * travel (0..1; the circuit's divider turns it into loop gain). Input and output in volts
@@ -21,13 +23,16 @@
 enum vcf_revision { VCF_KORG35 = 0, VCF_OTA = 1 };
 
 #define VCF_FADE_MS 10.0f
+#define VCF_OTA_OS 2 /* each revision's oversampling */
+#define VCF_K35_OS 4
 
 typedef struct {
     upsampler2 up;
     downsampler2 down;
+    halfband_inner_state k35_up, k35_down; /* the Korg35's second stage, 2x to 4x and back */
     /* Each revision's pair side by side: the HPF in lane HPF_LANE, the LPF in LPF_LANE one
-     * oversampled step behind it (it filters the HPF's previous output, in *_y), so both
-     * solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
+     * step (of its own rate) behind it (it filters the HPF's previous output, in *_y), so
+     * both solve at once. Coefficients lane by lane, recomputed only when their inputs move. */
     korg35_lanes k35;
     korg35_lane_coefs k35c;
     ota_lanes ota;
@@ -35,8 +40,8 @@ typedef struct {
     v4f k35_y, ota_y;  /* each pair's last outputs: the HPF's lane is its LPF's next input */
     uint64_t hp_in, lp_in; /* (cutoff, PEAK) as given, bit for bit (vcf.c: pair_bits) */
     int rev;          /* the revision playing (vcf_revision) */
-    int fade_left;    /* oversampled steps of the crossfade still to run (0: one revision) */
-    float fade_step;  /* 1 / the crossfade's length in oversampled steps */
+    int fade_left;    /* 2x steps of the crossfade still to run (0: one revision) */
+    float fade_step;  /* 1 / the crossfade's length in 2x steps */
     int noise_on;     /* noise_gain is not 0 */
     float hp_noise, lp_noise; /* each PEAK's share of noise_gain */
     float noise_gain; /* volts per LCG step: the seed noise level for the PEAKs set */
