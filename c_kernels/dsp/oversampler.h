@@ -43,21 +43,32 @@ typedef struct {
     hb_v4 m[HALFBAND_DOWN_N + 1]; /* m[N] lane 1: branch 1's last output, which enters one step late */
 } downsampler2;
 
+/* Either stage's interpolator and decimator, on its n sections a (state m, n + 1 values). */
+static inline void halfband_interpolate(hb_v4 *m, const hb_v4 *a, int n, float x, float *even, float *odd)
+{
+    hb_v4 y = allpass_chain(m, a, n, (hb_v4){x, x, x, x});
+    *even = y[0];
+    *odd = y[1];
+}
+
+static inline float halfband_decimate(hb_v4 *m, const hb_v4 *a, int n, float even, float odd)
+{
+    float late = m[n][1];
+    hb_v4 y = allpass_chain(m, a, n, (hb_v4){even, odd, 0.0f, 0.0f});
+    return y[0] + late;
+}
+
 /* One base-rate sample in, the even then the odd oversampled sample out (unity gain). */
 static inline void upsampler2_tick(upsampler2 *s, float x, float *even, float *odd)
 {
-    hb_v4 y = allpass_chain(s->m, halfband_up, HALFBAND_UP_N, (hb_v4){x, x, x, x});
-    *even = y[0];
-    *odd = y[1];
+    halfband_interpolate(s->m, halfband_up, HALFBAND_UP_N, x, even, odd);
 }
 
 /* Two oversampled samples in (even, then odd), one base-rate sample out. The inputs come at
  * half scale: the half-band's 1/2 is folded into the filter before it (lpf_set). */
 static inline float downsampler2_tick(downsampler2 *s, float even, float odd)
 {
-    float late = s->m[HALFBAND_DOWN_N][1];
-    hb_v4 y = allpass_chain(s->m, halfband_down, HALFBAND_DOWN_N, (hb_v4){even, odd, 0.0f, 0.0f});
-    return y[0] + late;
+    return halfband_decimate(s->m, halfband_down, HALFBAND_DOWN_N, even, odd);
 }
 
 /* The second 2x stage (2x to 4x and back) for what runs at 4x: the same structure with the
@@ -68,16 +79,12 @@ typedef struct {
 
 static inline void upsampler2_inner_tick(halfband_inner_state *s, float x, float *even, float *odd)
 {
-    hb_v4 y = allpass_chain(s->m, halfband_inner, HALFBAND_INNER_N, (hb_v4){x, x, x, x});
-    *even = y[0];
-    *odd = y[1];
+    halfband_interpolate(s->m, halfband_inner, HALFBAND_INNER_N, x, even, odd);
 }
 
 static inline float downsampler2_inner_tick(halfband_inner_state *s, float even, float odd)
 {
-    float late = s->m[HALFBAND_INNER_N][1];
-    hb_v4 y = allpass_chain(s->m, halfband_inner, HALFBAND_INNER_N, (hb_v4){even, odd, 0.0f, 0.0f});
-    return y[0] + late;
+    return halfband_decimate(s->m, halfband_inner, HALFBAND_INNER_N, even, odd);
 }
 
 #endif
