@@ -194,8 +194,9 @@ __attribute__((always_inline)) static inline v4f korg35_step(korg35_lanes *s, co
     v4f s1 = s->s1, s2 = s->s2, sp = s->x1;
     /* extrapolated (lanes 0, 1 v2, lanes 2, 3 v3) through the last three steps, a parabola:
      * a line through two, error T^2 v'', put the whistle 13 cents flat at 4.3 kHz at 2x and
-     * 6 at 4x (the diodes' gain taken early); the parabola's is within 3 and 0.7 cents of the
-     * implicit solution's (iterated to convergence, at 2x and 4x) */
+     * 6 at 4x (the diodes' gain taken early); the parabola's is within 1.3 and 0.9 cents of
+     * the implicit solution's (the step iterated to convergence) at 2x and 4x, and 3.1 and 0.7
+     * from the figure it converges to (8x and beyond) */
     v4f v23x = 3.0f * (s->v23 - s->v23p) + s->v23pp;
     v4f e23 = korg35_junction(v23x);
     v4f e3 = __builtin_shuffle(e23, (v4i){2, 3, 2, 3});
