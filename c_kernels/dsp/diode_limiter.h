@@ -47,14 +47,15 @@ static inline v4f diode_gain2(const float *table, v4f u)
     return lo + f * (hi - lo);
 }
 
-/* V / u at u volts as diode_gain2, and dV/du (the stage's incremental gain less one, over
- * its small-signal value) in *slope: for a Newton step on a loop through the stage. The
- * table's segment gives d(V/u)/du; dV/du = V/u + u d(V/u)/du = V/u + step t / 2 on the
- * sqrt grid (du/dt = 2 t / scale, |u| = t^2 / scale). */
-static inline v4f diode_gain_slope2(const float *table, v4f u, v4f *slope)
+/* V / u at u = u_per_x x volts as diode_gain2, and dV/du (the stage's incremental gain less
+ * one, over its small-signal value) in *slope: for a Newton step on a loop through the stage.
+ * The table's segment gives d(V/u)/du; dV/du = V/u + u d(V/u)/du = V/u + step t / 2 on the
+ * sqrt grid (du/dt = 2 t / scale, |u| = t^2 / scale). u_per_x, a constant, folds into the
+ * grid's scale: one multiply fewer than scaling x. */
+static inline v4f diode_gain_slope2(const float *table, v4f x, float u_per_x, v4f *slope)
 {
     const float scale = (float)DIODE_TABLE_POINTS * (float)DIODE_TABLE_POINTS / DIODE_TABLE_U_MAX_V;
-    v4f t = v4_clamp(v4_sqrt(v4_abs(u) * scale), 0.0f, (float)DIODE_TABLE_POINTS);
+    v4f t = v4_clamp(v4_sqrt(v4_abs(x) * (scale * u_per_x)), 0.0f, (float)DIODE_TABLE_POINTS);
     v4i i = __builtin_convertvector(t, v4i);
     v4f f = t - __builtin_convertvector(i, v4f);
     v4f lo, hi;
