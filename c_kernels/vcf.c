@@ -72,7 +72,10 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
         korg35_set(&s->k35c, HPF_LANE, fc * (1.0f / VCF_K35_OS));
         korg35_set_hp_foot(&s->k35c, HPF_LANE, fc * (1.0f / VCF_K35_OS));
     }
-    if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc * (1.0f / VCF_OTA_OS));
+    if (both || s->rev == VCF_OTA) {
+        ota_set(&s->otac, HPF_LANE, fc * (1.0f / VCF_OTA_OS));
+        ota_set_hp_foot(&s->otac, HPF_LANE, fc * (1.0f / VCF_OTA_OS));
+    }
 }
 
 static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
