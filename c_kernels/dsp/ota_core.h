@@ -58,6 +58,11 @@ typedef struct {
     /* the high-pass's input at C4's foot, e x_hp (ota_set_hp_foot; 0 in the low-pass lane): its
      * terms in the solve, e (1 + leak), and in C4's state, 2 e */
     v4f foot_a, foot_s;
+    /* ota_set's constants (ota_set_rate), held here: loaded in pairs, where GCC builds each
+     * float constant from two integer moves and an fmov on aarch64 */
+    float pi_os;             /* pi / the oversampling: the prewarp's x per engine-rate fc */
+    float inv_os;            /* 1 / the oversampling */
+    float split_lo, split_hi; /* 1 / OTA_STAGE_SPLIT, OTA_STAGE_SPLIT */
 } ota_lane_coefs;
 
 /* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
@@ -78,11 +83,17 @@ static inline void ota_reset_lane(ota_lanes *s, int lane)
     s->z12[lane] = s->z12p[lane] = s->z12[lane + 2] = s->z12p[lane + 2] = 0.0f;
 }
 
-/* The fixed-frequency parts at the oversampled rate fs_os: once, at init. X5's pole is not
- * prewarped (its phase lag far below it is what matters, and the plain bilinear map keeps
- * it; 248 kHz is above the oversampled Nyquist anyway). */
-static inline void ota_set_rate(ota_lane_coefs *c, int lane, float fs_os)
+/* The fixed-frequency parts at the oversampled rate fs_os = os fs (fs the engine rate, os a
+ * power of two): once, at init. X5's pole is not prewarped (its phase lag far below it is
+ * what matters, and the plain bilinear map keeps it; 248 kHz is above the oversampled Nyquist
+ * anyway). */
+static inline void ota_set_rate(ota_lane_coefs *c, int lane, float fs, int os)
 {
+    float fs_os = (float)os * fs;
+    c->pi_os = MS20_PI / (float)os; /* exact: os is a power of two */
+    c->inv_os = 1.0f / (float)os;
+    c->split_lo = 1.0f / OTA_STAGE_SPLIT;
+    c->split_hi = OTA_STAGE_SPLIT;
     c->leak[lane] = OTA_LEAK_RAD_S * 0.5f / fs_os;
     c->sech2_dc[lane] = c->sech2_dc[lane + 2] = 1.0f; /* no DC until ota_set_dc */
     c->tanh_dc[lane] = c->tanh_dc[lane + 2] = 0.0f;
@@ -109,14 +120,15 @@ static inline void ota_set_dc(ota_lane_coefs *c, int lane, float b1, float b2)
     c->sech2_dc[lane + 2] = 1.0f - t2 * t2;
 }
 
-/* fc in cycles per oversampled sample (0 .. 0.225). One division. */
+/* fc in cycles per engine sample (0 .. 0.45, 0 .. 0.225 of the oversampled rate): tpt_tan_pi
+ * at fc / os, x = (pi / os) fc (the same float: os is a power of two), its constants from
+ * ota_set_rate. One division. */
 static inline void ota_set(ota_lane_coefs *c, int lane, float fc)
 {
-    float num, den;
-    tpt_tan_pi(fc, &num, &den);
-    float g = num / den;
-    c->g1[lane] = g * (1.0f / OTA_STAGE_SPLIT);
-    c->g2[lane] = g * OTA_STAGE_SPLIT;
+    float x = c->pi_os * fc, x2 = x * x;
+    float g = x * (15.0f - x2) / (15.0f - 6.0f * x2);
+    c->g1[lane] = g * c->split_lo;
+    c->g2[lane] = g * c->split_hi;
 }
 
 /* The high-pass lane's stopband against the prewarped integrators' warping: at PEAK 0 the
@@ -126,9 +138,10 @@ static inline void ota_set(ota_lane_coefs *c, int lane, float fc)
  * response by the shelf 1 + e w2 / (s + L + w1): e = (tan x / x - 1) w1 / w2 (the leak's
  * L / w1 is no matter where tan x / x differs from 1) puts the stopband back; the shelf is
  * gone well above the cutoff. tan x / x by its series (korg35_set_hp_foot's). fc in cycles
- * per oversampled sample; after ota_set_rate. */
+ * per engine sample, as ota_set's; after ota_set_rate. */
 static inline void ota_set_hp_foot(ota_lane_coefs *c, int lane, float fc)
 {
+    fc *= c->inv_os;
     float x2 = MS20_PI * MS20_PI * fc * fc;
     float e = x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f))) *
               (1.0f / (OTA_STAGE_SPLIT * OTA_STAGE_SPLIT));
