@@ -55,9 +55,8 @@ typedef struct {
     v4f x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
     /* each OTA's input's DC as t0 = tanh(z0) (ota_set_dc): 1 - t0^2 and t0, lanes 0, 1 X1's, 2, 3 X2's */
     v4f sech2_dc, tanh_dc;
-    /* the high-pass's input at C4's foot, e x_hp (ota_set_hp_foot; 0 in the low-pass lane): its
-     * terms in the solve, e (1 + leak), and in C4's state, 2 e */
-    v4f foot_a, foot_s;
+    v4f foot;     /* the high-pass's input at C4's foot per volt at C5's (ota_set_hp_foot; 0 in
+                   * the low-pass lane) */
     /* ota_set's constants (ota_set_rate), held here: loaded in pairs, where GCC builds each
      * float constant from two integer moves and an fmov on aarch64 */
     float pi_os;             /* pi / the oversampling: the prewarp's x per engine-rate fc */
@@ -145,8 +144,7 @@ static inline void ota_set_hp_foot(ota_lane_coefs *c, int lane, float fc)
     float x2 = MS20_PI * MS20_PI * fc * fc;
     float e = x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f))) *
               (1.0f / (OTA_STAGE_SPLIT * OTA_STAGE_SPLIT));
-    c->foot_a[lane] = e * (1.0f + c->leak[lane]);
-    c->foot_s[lane] = 2.0f * e;
+    c->foot[lane] = e;
 }
 
 /* tanh(z) / z: the Pade 7/6 tanh of dsp/fastmath.h over z, and 1 / |z| beyond its 4.97. */
@@ -180,7 +178,8 @@ __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ot
      *   b2 (1 + l + G2) = s2 + (1 + l) x_hp + G2 b1 */
     v4f ol = 1.0f + lk;
     v4f a1 = s1 - G1 * x_lp + ol * (1.0f - Gp) * sp, o1 = ol + G1;
-    a1 += c->foot_a * x_hp; /* the high-pass's part at C4's foot (ota_set_hp_foot) */
+    v4f xf = c->foot * x_hp; /* the high-pass's part at C4's foot (ota_set_hp_foot) */
+    a1 += ol * xf;
     v4f ph = ol * Gp * phi;
     v4f det = v4_max((ol + G2) * o1 - G2 * ph, 0.05f * o1);
     v4f q = 1.0f / (o1 * det);
@@ -189,7 +188,7 @@ __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ot
     v4f v = Gp * (phi * b2 - sp);
     v4f fb = sp + v;
     s->x5 = fb + v;
-    s->s1 = 2.0f * (b1 - fb) - s1 - c->foot_s * x_hp; /* C4: b1 - fb - e x_hp */
+    s->s1 = 2.0f * ((b1 - fb) - xf) - s1; /* C4: b1 - fb - e x_hp */
     s->s2 = 2.0f * (b2 - x_hp) - s2;
     s->z12p = s->z12;
     s->z12 = __builtin_shuffle((x_lp + b1) * (1.0f / OTA_Z1_V), (b1 - b2) * (1.0f / OTA_Z2_V), (v4i){0, 1, 4, 5});
