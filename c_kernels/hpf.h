@@ -3,7 +3,7 @@
  * 6 dB/oct below the cutoff, a resonant peak above). Korg35: the input through the same
  * 12k/47 attenuator into C13's foot, with a part of it at C12's foot
  * (dsp/korg35_core.h, korg35_set_hp_foot: the simulated HPF's s (s + 1.055) numerator); OTA: the input into C5's foot
- * (dsp/ota_core.h). Each revision's HPF is lane 0 of the section's cores (vcf.h); the
+ * with a part of it at C4's foot (dsp/ota_core.h, ota_set_hp_foot: the stopband's warping at 2x). Each revision's HPF is lane 0 of the section's cores (vcf.h); the
  * cores run at the oversampled rate, volts in, and these scales take their output to
  * volts at unity passband gain, times the half-band's 1/2 for each decimator
  * (dsp/oversampler.h): the Korg35 has two (4x), the OTA board one.

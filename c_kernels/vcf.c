@@ -67,12 +67,15 @@ static inline void retune_hp(vcf_state *s, float fc, float peak, uint64_t in)
         set_noise(s);
     }
     s->hp_in = in;
-    fc = clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
+    fc = clampf(fc, s->fc_min, s->fc_max);
     if (both || s->rev == VCF_KORG35) {
         korg35_set(&s->k35c, HPF_LANE, fc * (1.0f / VCF_K35_OS));
         korg35_set_hp_foot(&s->k35c, HPF_LANE, fc * (1.0f / VCF_K35_OS));
     }
-    if (both || s->rev == VCF_OTA) ota_set(&s->otac, HPF_LANE, fc * (1.0f / VCF_OTA_OS));
+    if (both || s->rev == VCF_OTA) {
+        ota_set(&s->otac, HPF_LANE, fc);
+        ota_set_hp_foot(&s->otac, HPF_LANE, fc);
+    }
 }
 
 static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
@@ -86,9 +89,14 @@ static inline void retune_lp(vcf_state *s, float fc, float peak, uint64_t in)
         set_noise(s);
     }
     s->lp_in = in;
-    fc = clampf(fc, VCF_FC_MIN, VCF_FC_MAX);
-    if (both || s->rev == VCF_KORG35) korg35_set(&s->k35c, LPF_LANE, fc * (1.0f / VCF_K35_OS));
-    if (both || s->rev == VCF_OTA) ota_set(&s->otac, LPF_LANE, fc * (1.0f / VCF_OTA_OS));
+    fc = clampf(fc, s->fc_min, s->fc_max);
+    /* one revision's or, in a crossfade, both (rev is one of the two: vcf_set_revision) */
+    if (!both && s->rev == VCF_OTA) {
+        ota_set(&s->otac, LPF_LANE, fc);
+    } else {
+        korg35_set(&s->k35c, LPF_LANE, fc * (1.0f / VCF_K35_OS));
+        if (both) ota_set(&s->otac, LPF_LANE, fc);
+    }
 }
 
 static inline void reset_korg35(vcf_state *s)
@@ -128,10 +136,12 @@ void vcf_init(vcf_state *s, float fs_hz)
     /* the Korg35's and the OTA board's fixed corners at each one's oversampled rate */
     korg35_set_rate(&s->k35c, HPF_LANE, VCF_K35_OS * fs_hz);
     korg35_set_rate(&s->k35c, LPF_LANE, VCF_K35_OS * fs_hz);
-    ota_set_rate(&s->otac, HPF_LANE, VCF_OTA_OS * fs_hz);
-    ota_set_rate(&s->otac, LPF_LANE, VCF_OTA_OS * fs_hz);
+    ota_set_rate(&s->otac, HPF_LANE, fs_hz, VCF_OTA_OS);
+    ota_set_rate(&s->otac, LPF_LANE, fs_hz, VCF_OTA_OS);
     s->fade_step = 1.0f / (2.0f * VCF_FADE_MS * 0.001f * fs_hz); /* the fade runs at 2x */
     s->dc_coef = 1.0f - 2.0f * MS20_PI * VCF_COUPLING_HZ / fs_hz;
+    s->fc_min = VCF_FC_MIN;
+    s->fc_max = VCF_FC_MAX;
     s->rev = VCF_KORG35;
     s->fade_left = 1; /* both revisions' coefficients, once */
     s->hp_in = s->lp_in = ~(uint64_t)0; /* nothing set yet: the retunes set everything */

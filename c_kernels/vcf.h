@@ -48,6 +48,9 @@ typedef struct {
     uint32_t seed; /* the circuit's noise floor: lets a full PEAK start whistling from silence */
     float dc_x, dc_y;  /* the output coupling capacitor (C19 / C7): one-pole high-pass state */
     float dc_coef;     /* its pole: VCF_COUPLING_HZ at the engine rate */
+    float fc_min, fc_max; /* VCF_FC_MIN, VCF_FC_MAX (vcf.c), held here for the retunes' clamp:
+                           * loaded as a pair, where GCC builds each float constant from two
+                           * integer moves and an fmov on aarch64 */
     cvft_state ft;     /* what a moving cutoff adds before the coupling (dsp/cv_feedthrough.h) */
 } vcf_state;
 

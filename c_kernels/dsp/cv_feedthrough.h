@@ -84,6 +84,9 @@ typedef struct {
     float log2_fs_khz;/* log2(fs / 1 kHz) */
     float leak;       /* the OTA outputs' leak in radians per engine sample */
     float floor, knee;/* the OTA law in cycles per engine sample */
+    /* W's rational's coefficients (cvft_ota_law), held here: loaded in pairs, where GCC builds
+     * each float constant from two integer moves and an fmov on aarch64 */
+    float w_n1, w_n2, w_d1, w_d2;
     int phase;        /* engine samples to the next update (CVFT_IDLE: none due) */
     int left;         /* updates still to run after this one */
     int settle;       /* what a move sets left to */
@@ -99,17 +102,22 @@ static inline void cvft_init(cvft_state *f, float fs, float leak_rad_s)
     f->leak = leak_rad_s / fs;
     f->floor = CVFT_OTA_FLOOR_HZ / fs;
     f->knee = CVFT_OTA_KNEE_HZ / fs;
+    f->w_n1 = 1.10938f;
+    f->w_n2 = 0.0479577f;
+    f->w_d1 = 2.10578f;
+    f->w_d2 = 0.697546f;
     f->settle = (int)(CVFT_SETTLE_S * fs) / CVFT_DECIM;
     f->phase = CVFT_IDLE;
     f->fresh = 1;
 }
 
 /* The OTA board's cutoff for the exponential part fc (cycles per sample): the floor plus the
- * knee times W(fc / knee), W by a rational (0.04 % on 0..3). One division. */
+ * knee times W(fc / knee), W by a rational (0.04 % on 0..3; its coefficients from cvft_init).
+ * Two divisions. */
 static inline float cvft_ota_law(const cvft_state *f, float fc)
 {
     float x = fc / f->knee;
-    float w = x * (1.0f + x * (1.10938f + x * 0.0479577f)) / (1.0f + x * (2.10578f + x * 0.697546f));
+    float w = x * (1.0f + x * (f->w_n1 + x * f->w_n2)) / (1.0f + x * (f->w_d1 + x * f->w_d2));
     return f->floor + f->knee * w;
 }
 

@@ -55,6 +55,13 @@ typedef struct {
     v4f x5_G;     /* X5's one-pole gain at the oversampled rate (ota_set_rate) */
     /* each OTA's input's DC as t0 = tanh(z0) (ota_set_dc): 1 - t0^2 and t0, lanes 0, 1 X1's, 2, 3 X2's */
     v4f sech2_dc, tanh_dc;
+    v4f foot;     /* the high-pass's input at C4's foot per volt at C5's (ota_set_hp_foot; 0 in
+                   * the low-pass lane) */
+    /* ota_set's constants (ota_set_rate), held here: loaded in pairs, where GCC builds each
+     * float constant from two integer moves and an fmov on aarch64 */
+    float pi_os;             /* pi / the oversampling: the prewarp's x per engine-rate fc */
+    float inv_os;            /* 1 / the oversampling */
+    float split_lo, split_hi; /* 1 / OTA_STAGE_SPLIT, OTA_STAGE_SPLIT */
 } ota_lane_coefs;
 
 /* The PEAK pot's divider from the output (b2) to X5's input, at pot travel a (0..1, wiper
@@ -75,11 +82,17 @@ static inline void ota_reset_lane(ota_lanes *s, int lane)
     s->z12[lane] = s->z12p[lane] = s->z12[lane + 2] = s->z12p[lane + 2] = 0.0f;
 }
 
-/* The fixed-frequency parts at the oversampled rate fs_os: once, at init. X5's pole is not
- * prewarped (its phase lag far below it is what matters, and the plain bilinear map keeps
- * it; 248 kHz is above the oversampled Nyquist anyway). */
-static inline void ota_set_rate(ota_lane_coefs *c, int lane, float fs_os)
+/* The fixed-frequency parts at the oversampled rate fs_os = os fs (fs the engine rate, os a
+ * power of two): once, at init. X5's pole is not prewarped (its phase lag far below it is
+ * what matters, and the plain bilinear map keeps it; 248 kHz is above the oversampled Nyquist
+ * anyway). */
+static inline void ota_set_rate(ota_lane_coefs *c, int lane, float fs, int os)
 {
+    float fs_os = (float)os * fs;
+    c->pi_os = MS20_PI / (float)os; /* exact: os is a power of two */
+    c->inv_os = 1.0f / (float)os;
+    c->split_lo = 1.0f / OTA_STAGE_SPLIT;
+    c->split_hi = OTA_STAGE_SPLIT;
     c->leak[lane] = OTA_LEAK_RAD_S * 0.5f / fs_os;
     c->sech2_dc[lane] = c->sech2_dc[lane + 2] = 1.0f; /* no DC until ota_set_dc */
     c->tanh_dc[lane] = c->tanh_dc[lane + 2] = 0.0f;
@@ -106,14 +119,32 @@ static inline void ota_set_dc(ota_lane_coefs *c, int lane, float b1, float b2)
     c->sech2_dc[lane + 2] = 1.0f - t2 * t2;
 }
 
-/* fc in cycles per oversampled sample (0 .. 0.225). One division. */
+/* fc in cycles per engine sample (0 .. 0.45, 0 .. 0.225 of the oversampled rate): tpt_tan_pi
+ * at fc / os, x = (pi / os) fc (the same float: os is a power of two), its constants from
+ * ota_set_rate. One division. */
 static inline void ota_set(ota_lane_coefs *c, int lane, float fc)
 {
-    float num, den;
-    tpt_tan_pi(fc, &num, &den);
-    float g = num / den;
-    c->g1[lane] = g * (1.0f / OTA_STAGE_SPLIT);
-    c->g2[lane] = g * OTA_STAGE_SPLIT;
+    float x = c->pi_os * fc, x2 = x * x;
+    float g = x * (15.0f - x2) / (15.0f - 6.0f * x2);
+    c->g1[lane] = g * c->split_lo;
+    c->g2[lane] = g * c->split_hi;
+}
+
+/* The high-pass lane's stopband against the prewarped integrators' warping: at PEAK 0 the
+ * HPF is (s + L) / (s + L + w2), whose stopband, s / w2, the bilinear map puts at frequencies
+ * lowered by x / tan x (x = pi fc / fs): 1.4 dB low at a 20 kHz cutoff at 2x. A part e of the
+ * input at C4's foot (the first stage's, as korg35_set_hp_foot's at C12's) multiplies the
+ * response by the shelf 1 + e w2 / (s + L + w1): e = (tan x / x - 1) w1 / w2 (the leak's
+ * L / w1 is no matter where tan x / x differs from 1) puts the stopband back; the shelf is
+ * gone well above the cutoff. tan x / x by its series (korg35_set_hp_foot's). fc in cycles
+ * per engine sample, as ota_set's; after ota_set_rate. */
+static inline void ota_set_hp_foot(ota_lane_coefs *c, int lane, float fc)
+{
+    fc *= c->inv_os;
+    float x2 = MS20_PI * MS20_PI * fc * fc;
+    float e = x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f))) *
+              (1.0f / (OTA_STAGE_SPLIT * OTA_STAGE_SPLIT));
+    c->foot[lane] = e;
 }
 
 /* tanh(z) / z: the Pade 7/6 tanh of dsp/fastmath.h over z, and 1 / |z| beyond its 4.97. */
@@ -143,10 +174,12 @@ __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ot
     /* with C4's voltage c4 = b1 - fb and C5's c5 = b2 - x_hp, each stage is
      *   c = s + G (drive) - leak c,  so  c (1 + leak) = s + G (drive);
      * fb = Gp phi b2 + (1 - Gp) sp (X5's pole). In b1, b2:
-     *   b1 (1 + l + G1) = s1 - G1 x_lp + (1 + l) fb
+     *   b1 (1 + l + G1) = s1 - G1 x_lp + (1 + l) (fb + e x_hp)
      *   b2 (1 + l + G2) = s2 + (1 + l) x_hp + G2 b1 */
     v4f ol = 1.0f + lk;
     v4f a1 = s1 - G1 * x_lp + ol * (1.0f - Gp) * sp, o1 = ol + G1;
+    v4f xf = c->foot * x_hp; /* the high-pass's part at C4's foot (ota_set_hp_foot) */
+    a1 += ol * xf;
     v4f ph = ol * Gp * phi;
     v4f det = v4_max((ol + G2) * o1 - G2 * ph, 0.05f * o1);
     v4f q = 1.0f / (o1 * det);
@@ -155,7 +188,7 @@ __attribute__((always_inline)) static inline v4f ota_step(ota_lanes *s, const ot
     v4f v = Gp * (phi * b2 - sp);
     v4f fb = sp + v;
     s->x5 = fb + v;
-    s->s1 = 2.0f * (b1 - fb) - s1;
+    s->s1 = 2.0f * ((b1 - fb) - xf) - s1; /* C4: b1 - fb - e x_hp */
     s->s2 = 2.0f * (b2 - x_hp) - s2;
     s->z12p = s->z12;
     s->z12 = __builtin_shuffle((x_lp + b1) * (1.0f / OTA_Z1_V), (b1 - b2) * (1.0f / OTA_Z2_V), (v4i){0, 1, 4, 5});
