@@ -149,12 +149,12 @@ static inline void korg35_set(korg35_lane_coefs *c, int lane, float fc)
  * is 1.047, 1.064 and 1.166 at 328 Hz, 2.1 kHz and 21 kHz: 1.0487 + wc 0.895 us, the same
  * near-fixed lag as the core's (korg35_step). The prewarped integrators put the response
  * below the cutoff at frequencies lowered by x / tan x (x = pi fc / fs): the stopband, c s,
- * 1.6 dB low at a 21 kHz cutoff; c times tan x / x (its series, as tpt_tan_pi's Pade) puts
+ * 1.6 dB low at a 21 kHz cutoff; c times tan x / x (tpt_warp) puts
  * it back. fc in cycles per oversampled sample. */
 static inline void korg35_set_hp_foot(korg35_lane_coefs *c, int lane, float fc)
 {
     float x2 = MS20_PI * MS20_PI * fc * fc;
-    float r = 1.0f + x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f)));
+    float r = 1.0f + tpt_warp(x2);
     float cs = 1.0487f + 2.0f * MS20_PI * 0.895e-6f * fc / c->dt[lane];
     c->foot[lane] = cs * r - (K35_A0 - 1.0f);
 }

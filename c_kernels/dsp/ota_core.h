@@ -136,14 +136,13 @@ static inline void ota_set(ota_lane_coefs *c, int lane, float fc)
  * input at C4's foot (the first stage's, as korg35_set_hp_foot's at C12's) multiplies the
  * response by the shelf 1 + e w2 / (s + L + w1): e = (tan x / x - 1) w1 / w2 (the leak's
  * L / w1 is no matter where tan x / x differs from 1) puts the stopband back; the shelf is
- * gone well above the cutoff. tan x / x by its series (korg35_set_hp_foot's). fc in cycles
+ * gone well above the cutoff. tan x / x by tpt_warp. fc in cycles
  * per engine sample, as ota_set's; after ota_set_rate. */
 static inline void ota_set_hp_foot(ota_lane_coefs *c, int lane, float fc)
 {
     fc *= c->inv_os;
     float x2 = MS20_PI * MS20_PI * fc * fc;
-    float e = x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f))) *
-              (1.0f / (OTA_STAGE_SPLIT * OTA_STAGE_SPLIT));
+    float e = tpt_warp(x2) * (1.0f / (OTA_STAGE_SPLIT * OTA_STAGE_SPLIT));
     c->foot[lane] = e;
 }
 

@@ -18,6 +18,11 @@ static inline void tpt_tan_pi(float fc, float *num, float *den)
     *den = 15.0f - 6.0f * x2;
 }
 
+/* tan x / x - 1 by its series in x2 = x^2 (x = pi fc, to 0.2 % at x = 0.7): how far the
+ * prewarped integrators lower a response's frequencies under the cutoff (by x / tan x), for
+ * the stopband corrections (korg35_set_hp_foot, ota_set_hp_foot). */
+static inline float tpt_warp(float x2) { return x2 * (1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (17.0f / 315.0f))); }
+
 /* One-pole low-pass step: returns the output and advances the state (s' = 2 y - s).
  * The high-pass output of the same one-pole is x minus the return value. */
 static inline float tpt_lp(float *s, float G, float x)
