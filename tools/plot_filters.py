@@ -27,6 +27,13 @@ NAMES = {"korg35": "Korg35 (early MS-20)", "ota": "OTA board KLM-307 (late MS-20
 COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
 
 
+def save(fig: plt.Figure, name: str) -> None:
+    """docs/filters/NAME.png at the size every plot here uses."""
+    fig.tight_layout()
+    fig.savefig(OUT / f"{name}.png", dpi=90)
+    plt.close(fig)
+
+
 def responses() -> None:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True, sharey=True)
     for col, rev in enumerate(("korg35", "ota")):
@@ -49,9 +56,7 @@ def responses() -> None:
                 ax.set_ylabel("dB")
             ax.legend(loc="lower center" if kind == "lpf" else "lower right", fontsize=8)
     fig.suptitle("Small-signal response: kernel (thin) over the transistor-level simulation (wide)")
-    fig.tight_layout()
-    fig.savefig(OUT / "responses.png", dpi=90)
-    plt.close(fig)
+    save(fig, "responses")
 
 
 def resonance_against_level() -> None:
@@ -75,9 +80,7 @@ def resonance_against_level() -> None:
     ax.set_title("Resonance against input level: kernel (lines), simulation (circles)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(OUT / "resonance-vs-level.png", dpi=90)
-    plt.close(fig)
+    save(fig, "resonance-vs-level")
 
 
 def _from_rising_zero(y: np.ndarray, fs: float) -> np.ndarray:
@@ -101,9 +104,7 @@ def whistles() -> None:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
     axes[0].set_ylabel("V")
-    fig.tight_layout()
-    fig.savefig(OUT / "whistle.png", dpi=90)
-    plt.close(fig)
+    save(fig, "whistle")
 
 
 def drive() -> None:
@@ -118,9 +119,7 @@ def drive() -> None:
     ax.set_xlabel("ms")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(OUT / "drive.png", dpi=90)
-    plt.close(fig)
+    save(fig, "drive")
 
 
 def feedthrough() -> None:
@@ -141,9 +140,7 @@ def feedthrough() -> None:
         ax.set_ylabel("mV at unity gain, after the coupling")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(OUT / "feedthrough.png", dpi=90)
-    plt.close(fig)
+    save(fig, "feedthrough")
 
 
 def main() -> None:
